@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The main job on embedded defaults: build Bulkhead and the test-bed image (a real Debian
+# bookworm image made with debootstrap and umoci), then show what `image inspect` finds.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$ROOT/scripts/setup.sh"
+"$ROOT/tests/testbed/testbed.sh" build >&2
+set -a; source "${BULKHEAD_TESTBED_DIR:-$ROOT/.testbed}/testbed.env"; set +a
+BULKHEAD="$BUILD_DIR/src/cli/bulkhead"
+echo "== bulkhead image inspect $TESTBED_OCI:bookworm"
+"$BULKHEAD" image inspect "$TESTBED_OCI:bookworm"

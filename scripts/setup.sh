@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs what Bulkhead needs from Debian's packages (only what is missing), then
+# configures and builds. Sourced by demo.sh and test.sh; safe to run again.
+#   BUILD_DIR   build directory (default: build)
+#   CMAKE_ARGS  extra arguments for cmake (e.g. -DBULKHEAD_SANITIZE=ON)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD_DIR="${BUILD_DIR:-$ROOT/build}"
+
+PACKAGES=(
+  # toolchain
+  g++ cmake ninja-build ccache pkg-config clang libclang-rt-14-dev
+  # libraries
+  libarchive-dev libisal-dev libzstd-dev zlib1g-dev libssl-dev libcurl4-openssl-dev
+  nlohmann-json3-dev libcli11-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
+  # test bed: real images and registries
+  debootstrap skopeo umoci docker-registry apache2-utils openssl ca-certificates
+  python3 python3-jwt python3-cryptography jq gzip zstd curl
+)
+
+install_missing() {
+  local missing=()
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: installing ${missing[*]}" >&2
+    if [ "$(id -u)" -ne 0 ]; then
+      echo "setup: need root to install packages (run as root or with sudo)" >&2
+      exit 1
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+}
+
+configure_and_build() {
+  local jobs
+  jobs="$(nproc)"
+  # shellcheck disable=SC2086
+  cmake -G Ninja -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" \
+    ${CMAKE_ARGS:-} >/dev/null
+  cmake --build "$BUILD_DIR" -j "$jobs"
+}
+
+install_missing
+configure_and_build

@@ -1,0 +1,11 @@
+#pragma once
+// Each subcommand group registers itself on the root CLI11 app; main.cpp lists them.
+
+#include <CLI/CLI.hpp>
+
+namespace bulkhead::cli {
+
+// Returns the exit code the chosen subcommand produced through `exitCode`.
+void addImageCommand(CLI::App& app, int& exitCode);
+
+}  // namespace bulkhead::cli

@@ -1,0 +1,29 @@
+#pragma once
+// Streams one layer: raw blob -> digest check -> decompression -> diff_id check -> tar
+// entries. Entry names that leave the root and hardlinks to outside it are errors.
+
+#include "core/stream.h"
+#include "image/layer.h"
+#include "image/source.h"
+
+namespace bulkhead::image {
+
+struct LayerReadOptions {
+  DecompressLimits limits;
+  CapturePredicate capture;
+  size_t captureMaxBytes = 4u << 20;
+  size_t maxEntries = 2'000'000;
+  size_t maxPathBytes = 4096;
+};
+
+Result<LayerContents> readLayer(ByteStream& raw, const LayerRef& layer,
+                                const LayerReadOptions& options, const std::string& what);
+
+// Streams a layer until `path` and returns its contents (at most `maxBytes`).
+Result<std::string> readLayerFile(ByteStream& raw, const std::string& path, size_t maxBytes,
+                                  const DecompressLimits& limits, const std::string& what);
+
+// Cleans a tar member name: strips "./" components; rejects absolute names, ".." and NUL.
+Result<std::string> cleanEntryPath(std::string_view name, size_t maxBytes);
+
+}  // namespace bulkhead::image

@@ -1,0 +1,86 @@
+#include "support/testbed.h"
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <optional>
+
+namespace bulkhead::testing {
+
+const std::map<std::string, std::string>* testbedEnv() {
+  static const std::optional<std::map<std::string, std::string>> env = [] {
+    std::optional<std::map<std::string, std::string>> out;
+    const char* path = std::getenv("BULKHEAD_TESTBED_ENV");
+    if (path == nullptr || *path == '\0') return out;
+    std::ifstream in(path);
+    if (!in) return out;
+    out.emplace();
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.empty() || line[0] == '#') continue;
+      const auto eq = line.find('=');
+      if (eq == std::string::npos) continue;
+      std::string value = line.substr(eq + 1);
+      if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
+          value.back() == value.front()) {
+        value = value.substr(1, value.size() - 2);
+      }
+      (*out)[line.substr(0, eq)] = value;
+    }
+    return out;
+  }();
+  return env ? &*env : nullptr;
+}
+
+std::string testbedValue(const std::string& key) {
+  const auto* env = testbedEnv();
+  if (env == nullptr) return {};
+  auto it = env->find(key);
+  return it == env->end() ? std::string() : it->second;
+}
+
+std::string bulkheadBinary() {
+  const char* path = std::getenv("BULKHEAD_BINARY");
+  return path ? path : "bulkhead";
+}
+
+CommandResult runCommand(const std::vector<std::string>& argv,
+                         const std::map<std::string, std::string>& env) {
+  CommandResult result;
+  char outName[] = "/tmp/bulkhead-test-out-XXXXXX";
+  char errName[] = "/tmp/bulkhead-test-err-XXXXXX";
+  const int outFd = ::mkstemp(outName);
+  const int errFd = ::mkstemp(errName);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(outFd, 1);
+    ::dup2(errFd, 2);
+    const int devnull = ::open("/dev/null", O_RDONLY);
+    ::dup2(devnull, 0);
+    for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execvp(args[0], args.data());
+    ::_exit(127);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  result.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  auto slurp = [](const char* name) {
+    std::ifstream in(name);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  result.out = slurp(outName);
+  result.err = slurp(errName);
+  ::close(outFd);
+  ::close(errFd);
+  ::unlink(outName);
+  ::unlink(errName);
+  return result;
+}
+
+}  // namespace bulkhead::testing
