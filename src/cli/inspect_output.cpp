@@ -81,7 +81,7 @@ json inspectJson(const image::Image& img, bool withFiles) {
   size_t files = 0;
   uint64_t bytes = 0;
   for (const auto& [path, node] : img.fs.nodes()) {
-    if (node.type == image::EntryType::kFile) {
+    if (node.type == image::EntryType::kFile || node.type == image::EntryType::kHardlink) {
       ++files;
       bytes += node.size;
     }
@@ -130,7 +130,7 @@ std::string inspectText(const image::Image& img) {
   size_t files = 0;
   uint64_t bytes = 0;
   for (const auto& [path, node] : img.fs.nodes()) {
-    if (node.type == image::EntryType::kFile) {
+    if (node.type == image::EntryType::kFile || node.type == image::EntryType::kHardlink) {
       ++files;
       bytes += node.size;
     }

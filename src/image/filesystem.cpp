@@ -101,16 +101,14 @@ Result<std::string> FileSystemView::resolve(std::string_view path) const {
     done.push_back(std::move(part));
     const std::string current = join(done, done.size());
     const FileNode* node = find(current);
-    if (node == nullptr) {
-      if (!pending.empty()) return makeError("'{}': no such directory '{}'", path, current);
-      return current;
+    if (node == nullptr) continue;  // absent, or a directory the tar never listed
+    if (!pending.empty() && node->type != EntryType::kDirectory && node->type != EntryType::kSymlink) {
+      return makeError("'{}': '{}' is not a directory", path, current);
     }
-    if (node->type == EntryType::kSymlink || (node->type == EntryType::kHardlink && pending.empty())) {
+    if (node->type == EntryType::kSymlink) {
       if (++links > kMaxLinks) return makeError("'{}': too many levels of symbolic links", path);
       done.pop_back();
-      if (node->type == EntryType::kHardlink || (!node->linkTarget.empty() && node->linkTarget.front() == '/')) {
-        done.clear();
-      }
+      if (!node->linkTarget.empty() && node->linkTarget.front() == '/') done.clear();
       // Keep ".." in the target: it applies relative to where the link sits.
       std::vector<std::string> raw;
       size_t start = 0;

@@ -33,8 +33,9 @@ class FileSystemView {
 
   // Exact lookup, no symlink resolution. Paths are clean and relative ("etc/passwd").
   const FileNode* find(std::string_view path) const;
-  // Follows symlinks (and hardlinks) in every component, never leaving the root, like a
-  // chroot would; at most 40 links. Returns the final clean path.
+  // Follows symlinks in every component, never leaving the root, like a chroot would; at
+  // most 40 links. Returns the final clean path (which may be a hardlink: both names are
+  // the same file, and Image::readFile reads through it).
   Result<std::string> resolve(std::string_view path) const;
 
   const std::map<std::string, FileNode, std::less<>>& nodes() const { return nodes_; }

@@ -330,7 +330,8 @@ class RegistryStore final : public OciStore {
         fmt::format("blob {} from {}/{}", descriptor.digest.str(), ref_.registry, ref_.repository);
     // The digest becomes a file name: only well-formed sha256 digests get that far.
     if (!isSha256(descriptor.digest)) {
-      return makeError("{}: only sha256 blob digests are supported", what);
+      return makeError("{}: not a well-formed sha256 digest (only sha256 blobs can be fetched)",
+                       what);
     }
     const std::string dir = options_.blobCacheDir + "/sha256";
     const std::string finalPath = dir + "/" + descriptor.digest.hex;
@@ -350,17 +351,18 @@ class RegistryStore final : public OciStore {
     }
     TempFile temp(fd, pattern);
 
+    const std::string url = base_ + "/blobs/" + descriptor.digest.str();
     Sha256 hasher;
     uint64_t received = 0;
     const Sink sink = [&](const char* data, size_t size) -> Status {
       received += size;
       if (descriptor.size >= 0 && received > static_cast<uint64_t>(descriptor.size)) {
-        return makeError("larger than the {} bytes its descriptor says", descriptor.size);
+        return makeError("{} sent more than the {} bytes its descriptor says", url,
+                         descriptor.size);
       }
       hasher.update(data, size);
       return writeAll(temp.fd(), data, size, temp.path());
     };
-    const std::string url = base_ + "/blobs/" + descriptor.digest.str();
     auto response = send(request(url), &sink, what);
     if (!response) return std::move(response).error();
     BH_TRY_STATUS(checkStatus(*response, url, what, "blob unknown"));

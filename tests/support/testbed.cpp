@@ -44,7 +44,7 @@ std::string testbedValue(const std::string& key) {
 
 std::string bulkheadBinary() {
   const char* path = std::getenv("BULKHEAD_BINARY");
-  return path ? path : "bulkhead";
+  return path && *path ? path : BULKHEAD_BINARY_PATH;
 }
 
 CommandResult runCommand(const std::vector<std::string>& argv,
