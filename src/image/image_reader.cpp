@@ -52,6 +52,9 @@ Result<LayerContents> readOneLayer(ImageSource& source, const LayerRef& layer, s
   readOptions.limits = options.limits;
   const CaptureSpec& capture = options.capture;
   readOptions.capture = [&capture](std::string_view path) { return capture.matches(path); };
+  // A big layer keeps a second core busy inflating while this one hashes and parses.
+  readOptions.pipeline = std::thread::hardware_concurrency() > 1 &&
+                         (layer.blob.size < 0 || layer.blob.size > (4 << 20));
   return readLayer(**raw, layer, readOptions, what);
 }
 

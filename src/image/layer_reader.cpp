@@ -6,6 +6,7 @@
 
 #include <vector>
 
+#include "core/prefetch_stream.h"
 #include "image/verify.h"
 
 namespace bulkhead::image {
@@ -151,7 +152,10 @@ Result<LayerContents> readLayer(ByteStream& raw, const LayerRef& layer,
                        what + " blob");
   auto decompressed = openDecompressed(blob, options.limits, what);
   if (!decompressed) return std::move(decompressed).error();
-  VerifyingStream content(**decompressed, layer.diffId, -1, what + " (uncompressed, diff_id)");
+  std::optional<PrefetchStream> prefetch;
+  if (options.pipeline) prefetch.emplace(**decompressed);
+  ByteStream& uncompressed = prefetch ? static_cast<ByteStream&>(*prefetch) : **decompressed;
+  VerifyingStream content(uncompressed, layer.diffId, -1, what + " (uncompressed, diff_id)");
   Feed feed;
   feed.stream = &content;
   auto opened = openTar(feed, what);

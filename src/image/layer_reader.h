@@ -14,6 +14,8 @@ struct LayerReadOptions {
   size_t captureMaxBytes = 4u << 20;
   size_t maxEntries = 2'000'000;
   size_t maxPathBytes = 4096;
+  // Decompress on a second thread while this one hashes and parses the tar.
+  bool pipeline = false;
 };
 
 Result<LayerContents> readLayer(ByteStream& raw, const LayerRef& layer,

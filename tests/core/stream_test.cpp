@@ -6,7 +6,10 @@
 
 #include <fstream>
 
+#include "core/prefetch_stream.h"
 #include "core/sha256.h"
+
+#include <cstring>
 
 namespace bulkhead {
 namespace {
@@ -43,6 +46,58 @@ TEST(ReadFileBounded, RefusesSymlinksAndDirectories) {
 TEST(Sha256, MatchesKnownVectors) {
   EXPECT_EQ(Sha256::hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   EXPECT_EQ(Sha256::hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+}  // namespace
+}  // namespace bulkhead
+
+namespace bulkhead {
+namespace {
+
+// Fails after `good` bytes, like a truncated download.
+class FailingStream final : public ByteStream {
+ public:
+  explicit FailingStream(size_t good) : good_(good) {}
+  Result<size_t> read(void* buffer, size_t size) override {
+    if (sent_ >= good_) return makeError("inner: connection reset");
+    const size_t n = std::min(size, good_ - sent_);
+    std::memset(buffer, 'x', n);
+    sent_ += n;
+    return n;
+  }
+
+ private:
+  size_t good_;
+  size_t sent_ = 0;
+};
+
+TEST(PrefetchStream, DeliversEveryByteInOrder) {
+  std::string data(3'000'000, '\0');
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i * 131 % 251);
+  MemoryStream inner(data);
+  PrefetchStream prefetch(inner, 64 * 1024, 3);
+  auto all = readAll(prefetch, data.size(), "prefetch");
+  ASSERT_TRUE(all.ok());
+  EXPECT_TRUE(*all == data);
+}
+
+TEST(PrefetchStream, PassesTheInnerErrorOnAfterTheGoodBytes) {
+  FailingStream inner(100'000);
+  PrefetchStream prefetch(inner, 16 * 1024, 2);
+  auto all = readAll(prefetch, 1u << 20, "prefetch");
+  ASSERT_FALSE(all.ok());
+  EXPECT_EQ(all.error().message, "inner: connection reset");
+}
+
+TEST(PrefetchStream, StopsItsThreadWhenTheConsumerGivesUpEarly) {
+  std::string data(10'000'000, 'a');
+  MemoryStream inner(data);
+  {
+    PrefetchStream prefetch(inner, 4096, 2);
+    char buffer[10];
+    ASSERT_TRUE(prefetch.read(buffer, sizeof buffer).ok());
+  }  // must not hang or crash
+  SUCCEED();
 }
 
 }  // namespace
