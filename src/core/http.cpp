@@ -72,9 +72,10 @@ size_t onHeader(char* data, size_t size, size_t count, void* user) {
     // Every response (redirects, 100 Continue) starts a new header block: keep the last.
     transfer.response->headers.clear();
     const auto space = line.find(' ');
-    transfer.status = space == std::string_view::npos
-                          ? 0
-                          : std::strtol(std::string(line.substr(space + 1, 3)).c_str(), nullptr, 10);
+    transfer.status =
+        space == std::string_view::npos
+            ? 0
+            : std::strtol(std::string(line.substr(space + 1, 3)).c_str(), nullptr, 10);
     return bytes;
   }
   const auto colon = line.find(':');
@@ -182,9 +183,13 @@ Error transferError(const HttpRequest& request, CURL* curl, CURLcode code, const
   if (code == CURLE_COULDNT_RESOLVE_HOST) {
     return makeError("{}: cannot resolve host: {}", where, text);
   }
-  if (code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CACERT_BADFILE) {
-    return makeError("{}: TLS failure: {} (give the registry's CA certificate as caFile?)",
-                     where, text);
+  if (code == CURLE_SSL_CACERT_BADFILE) {
+    return makeError("{}: TLS failure: cannot load CA certificates from '{}': {}", where,
+                     options.caFile, text);
+  }
+  if (code == CURLE_PEER_FAILED_VERIFICATION) {
+    return makeError("{}: TLS failure: {} (give the registry's CA certificate as caFile?)", where,
+                     text);
   }
   if (isTlsError(code)) return makeError("{}: TLS failure: {}", where, text);
   if (code == CURLE_TOO_MANY_REDIRECTS) {
@@ -216,10 +221,17 @@ Result<HttpResponse> perform(const HttpRequest& request,
 
   HeaderList headers(nullptr, &curl_slist_free_all);
   for (const std::string& header : request.headers) {
-    curl_slist* next = curl_slist_append(headers.get(), header.c_str());
-    if (next == nullptr) return makeError("{} {}: out of memory for headers", request.method, request.url);
-    (void)headers.release();
-    headers.reset(next);
+    // A line break would let a value (a token from a server) smuggle in more headers.
+    if (header.find_first_of("\r\n") != std::string::npos) {
+      return makeError("{} {}: refused: request header contains a line break", request.method,
+                       request.url);
+    }
+    // curl_slist_append returns the list head, or null (leaving the list intact) on failure.
+    curl_slist* head = curl_slist_append(headers.get(), header.c_str());
+    if (head == nullptr) {
+      return makeError("{} {}: out of memory for headers", request.method, request.url);
+    }
+    if (!headers) headers.reset(head);
   }
 
   HttpResponse response;
@@ -284,8 +296,8 @@ Result<HttpResponse> perform(const HttpRequest& request,
                      request.url, request.maxBodyBytes);
   }
   if (transfer.headersTooLarge) {
-    return makeError("{} {}: response headers larger than the limit of {} bytes",
-                     request.method, request.url, kMaxHeaderBytes);
+    return makeError("{} {}: response headers larger than the limit of {} bytes", request.method,
+                     request.url, kMaxHeaderBytes);
   }
   // A truncated error body still tells the status; that is all the caller needs.
   if (code != CURLE_OK && !(transfer.errorBodyTruncated && code == CURLE_WRITE_ERROR)) {
@@ -329,34 +341,62 @@ std::string urlEncode(std::string_view text) {
 
 std::string httpStatusText(long status) {
   switch (status) {
-    case 200: return "200 OK";
-    case 201: return "201 Created";
-    case 202: return "202 Accepted";
-    case 204: return "204 No Content";
-    case 206: return "206 Partial Content";
-    case 301: return "301 Moved Permanently";
-    case 302: return "302 Found";
-    case 304: return "304 Not Modified";
-    case 307: return "307 Temporary Redirect";
-    case 308: return "308 Permanent Redirect";
-    case 400: return "400 Bad Request";
-    case 401: return "401 Unauthorized";
-    case 403: return "403 Forbidden";
-    case 404: return "404 Not Found";
-    case 405: return "405 Method Not Allowed";
-    case 406: return "406 Not Acceptable";
-    case 408: return "408 Request Timeout";
-    case 409: return "409 Conflict";
-    case 410: return "410 Gone";
-    case 413: return "413 Payload Too Large";
-    case 416: return "416 Range Not Satisfiable";
-    case 429: return "429 Too Many Requests";
-    case 500: return "500 Internal Server Error";
-    case 501: return "501 Not Implemented";
-    case 502: return "502 Bad Gateway";
-    case 503: return "503 Service Unavailable";
-    case 504: return "504 Gateway Timeout";
-    default: return fmt::format("HTTP {}", status);
+    case 200:
+      return "200 OK";
+    case 201:
+      return "201 Created";
+    case 202:
+      return "202 Accepted";
+    case 204:
+      return "204 No Content";
+    case 206:
+      return "206 Partial Content";
+    case 301:
+      return "301 Moved Permanently";
+    case 302:
+      return "302 Found";
+    case 304:
+      return "304 Not Modified";
+    case 307:
+      return "307 Temporary Redirect";
+    case 308:
+      return "308 Permanent Redirect";
+    case 400:
+      return "400 Bad Request";
+    case 401:
+      return "401 Unauthorized";
+    case 403:
+      return "403 Forbidden";
+    case 404:
+      return "404 Not Found";
+    case 405:
+      return "405 Method Not Allowed";
+    case 406:
+      return "406 Not Acceptable";
+    case 408:
+      return "408 Request Timeout";
+    case 409:
+      return "409 Conflict";
+    case 410:
+      return "410 Gone";
+    case 413:
+      return "413 Payload Too Large";
+    case 416:
+      return "416 Range Not Satisfiable";
+    case 429:
+      return "429 Too Many Requests";
+    case 500:
+      return "500 Internal Server Error";
+    case 501:
+      return "501 Not Implemented";
+    case 502:
+      return "502 Bad Gateway";
+    case 503:
+      return "503 Service Unavailable";
+    case 504:
+      return "504 Gateway Timeout";
+    default:
+      return fmt::format("HTTP {}", status);
   }
 }
 

@@ -14,7 +14,7 @@ namespace bulkhead {
 
 struct HttpOptions {
   long connectTimeoutMs = 10000;
-  long stallSeconds = 30;  // abort when < 1 byte/s for this long (CURLOPT_LOW_SPEED_*)
+  long stallSeconds = 30;   // abort when < 1 byte/s for this long (CURLOPT_LOW_SPEED_*)
   long totalTimeoutMs = 0;  // 0 = none
   std::string caFile;
   bool verifyTls = true;
@@ -25,7 +25,7 @@ struct HttpRequest {
   std::string method = "GET";
   std::string url;
   std::vector<std::string> headers;  // "Name: value"
-  std::string body;  // sent when non-empty (token endpoints take form posts)
+  std::string body;                  // sent when non-empty (token endpoints take form posts)
   size_t maxBodyBytes = 8u << 20;
   HttpOptions options;
 };

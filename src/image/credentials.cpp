@@ -21,8 +21,8 @@ constexpr size_t kMaxConfigBytes = 1u << 20;
 constexpr size_t kMaxAuthField = 64u * 1024;
 
 bool isBase64Char(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-         c == '+' || c == '/';
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+         c == '/';
 }
 
 // Reads the config without O_NOFOLLOW: Kubernetes mounts secrets as symlinks, and this is
@@ -145,9 +145,10 @@ Result<std::optional<Credentials>> lookupCredentials(std::string_view registry,
     const bool helper = (helpers != nullptr && helpers->contains(wanted)) ||
                         !jsonString(*root, "credsStore").empty();
     if (helper) {
-      log::warn("{}: credentials for {} are kept by a credential helper, which bulkhead does "
-                "not run; pass them with --username/--password instead",
-                path, registry);
+      log::warn(
+          "{}: credentials for {} are kept by a credential helper, which bulkhead does "
+          "not run; pass them with --username/--password instead",
+          path, registry);
     }
   }
   return result;

@@ -187,8 +187,7 @@ Result<LayerContents> readLayer(ByteStream& raw, const LayerRef& layer,
     e.mtime = archive_entry_mtime(entry);
 
     const auto slash = e.path.rfind('/');
-    const std::string_view base = slash == std::string::npos ? std::string_view(e.path)
-                                                             : std::string_view(e.path).substr(slash + 1);
+    const std::string base = slash == std::string::npos ? e.path : e.path.substr(slash + 1);
     if (base.starts_with(".wh.")) {
       const std::string dir = slash == std::string::npos ? "" : e.path.substr(0, slash);
       if (base == ".wh..wh..opq") {

@@ -170,7 +170,8 @@ std::string registryErrorText(const std::string& body) {
 std::chrono::milliseconds backoff(int attempt, const HttpResponse& response) {
   const std::string retryAfter = response.header("retry-after");
   if (!retryAfter.empty() && retryAfter.size() <= 6 &&
-      std::all_of(retryAfter.begin(), retryAfter.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      std::all_of(retryAfter.begin(), retryAfter.end(),
+                  [](char c) { return c >= '0' && c <= '9'; })) {
     return std::min(std::chrono::milliseconds(std::stol(retryAfter) * 1000), kMaxBackoff);
   }
   return std::min(kBaseBackoff * (1L << std::min(attempt, 10)), kMaxBackoff);
@@ -289,7 +290,8 @@ class RegistryStore final : public OciStore {
         }
       }
       // A digest we cannot check is not trusted: name the document by what we computed.
-      document.digest = claimed->algorithm == "sha256" ? *claimed : Digest::sha256(Sha256::hex(response->body));
+      document.digest =
+          claimed->algorithm == "sha256" ? *claimed : Digest::sha256(Sha256::hex(response->body));
     } else {
       document.digest = Digest::sha256(Sha256::hex(response->body));
     }
@@ -300,7 +302,10 @@ class RegistryStore final : public OciStore {
   Result<Document> fetchManifest(const Descriptor& descriptor) override {
     const std::string what = fmt::format("manifest {} of {}/{}", descriptor.digest.str(),
                                          ref_.registry, ref_.repository);
-    if (descriptor.digest.empty()) return makeError("{}: descriptor has no digest", what);
+    // The digest goes into the URL path, and only sha256 can be verified afterwards.
+    if (!isSha256(descriptor.digest)) {
+      return makeError("{}: not a well-formed sha256 digest", what);
+    }
     if (descriptor.size > static_cast<int64_t>(kMaxManifestBytes)) {
       return makeError("{}: {} bytes exceeds the limit of {} bytes", what, descriptor.size,
                        kMaxManifestBytes);
@@ -417,8 +422,8 @@ class RegistryStore final : public OciStore {
   }
 
   // What a final (post-auth, post-retry) non-2xx status means, in words.
-  Status checkStatus(const HttpResponse& response, const std::string& url,
-                     const std::string& what, std::string_view unknown) const {
+  Status checkStatus(const HttpResponse& response, const std::string& url, const std::string& what,
+                     std::string_view unknown) const {
     const long status = response.status;
     if (status >= 200 && status < 300) return {};
     const std::string detail = registryErrorText(response.body);
@@ -470,15 +475,17 @@ class RegistryStore final : public OciStore {
   Error unauthorized(const HttpResponse& response, const std::string& url, const std::string& what,
                      bool usedCredentials) const {
     std::string reason;
-    for (const AuthChallenge& challenge : parseAuthChallenges(response.header("www-authenticate"))) {
+    for (const AuthChallenge& challenge :
+         parseAuthChallenges(response.header("www-authenticate"))) {
       if (auto it = challenge.params.find("error"); it != challenge.params.end()) {
         reason = fmt::format(" ({})", it->second.substr(0, 100));
       }
     }
     if (usedCredentials) {
-      return makeError("{}: 401 Unauthorized from {}: the registry rejected the credentials for "
-                       "{}{}",
-                       what, url, ref_.registry, reason);
+      return makeError(
+          "{}: 401 Unauthorized from {}: the registry rejected the credentials for "
+          "{}{}",
+          what, url, ref_.registry, reason);
     }
     return makeError("{}: 401 Unauthorized from {}: credentials required ({})", what, url,
                      kCredentialsHint);
@@ -544,8 +551,8 @@ class RegistryStore final : public OciStore {
       authorization = basicAuthorization(*creds);
       used = true;
     } else {
-      return makeError("{}: 401 Unauthorized from {}: unsupported authentication scheme '{}'",
-                       what, url, challenges.front().scheme.substr(0, 40));
+      return makeError("{}: 401 Unauthorized from {}: unsupported authentication scheme '{}'", what,
+                       url, challenges.front().scheme.substr(0, 40));
     }
     std::lock_guard lock(mutex_);
     authorization_ = std::move(authorization);
@@ -571,9 +578,10 @@ class RegistryStore final : public OciStore {
     const std::string scope = fmt::format("repository:{}:pull", ref_.repository);
     if (creds && realm.starts_with("http://") && !options_.insecure &&
         !isLoopbackHost(urlHost(realm))) {
-      return makeError("{}: refusing to send credentials for {} over plain http to token "
-                       "endpoint {} (use --insecure if that is intended)",
-                       what, ref_.registry, realm);
+      return makeError(
+          "{}: refusing to send credentials for {} over plain http to token "
+          "endpoint {} (use --insecure if that is intended)",
+          what, ref_.registry, realm);
     }
 
     HttpRequest req = request(realm);
@@ -581,15 +589,17 @@ class RegistryStore final : public OciStore {
     if (creds && !creds->identityToken.empty()) {
       req.method = "POST";
       req.headers.push_back("Content-Type: application/x-www-form-urlencoded");
-      req.body = fmt::format("grant_type=refresh_token&client_id=bulkhead&refresh_token={}&scope={}",
-                             urlEncode(creds->identityToken), urlEncode(scope));
+      req.body =
+          fmt::format("grant_type=refresh_token&client_id=bulkhead&refresh_token={}&scope={}",
+                      urlEncode(creds->identityToken), urlEncode(scope));
       if (!service.empty()) req.body += "&service=" + urlEncode(service);
     } else {
       std::string query;
       if (!service.empty()) query = "service=" + urlEncode(service) + "&";
       query += "scope=" + urlEncode(scope);
       req.url += (realm.find('?') == std::string::npos ? "?" : "&") + query;
-      if (creds && creds->hasPassword()) req.headers.push_back("Authorization: " + basicAuthorization(*creds));
+      if (creds && creds->hasPassword())
+        req.headers.push_back("Authorization: " + basicAuthorization(*creds));
     }
     const std::string tokenWhat = fmt::format("{}: token endpoint {}", what, realm);
     auto response = retrying(req, tokenWhat);

@@ -62,9 +62,8 @@ TEST(HttpFetch, SendsMethodAndBody) {
 }
 
 TEST(HttpFetch, BodyBeyondLimitIsAnErrorNamingTheUrl) {
-  LoopbackHttpServer server([](const HttpExchange&, Connection& conn) {
-    conn.respond(200, std::string(3u << 20, 'x'));
-  });
+  LoopbackHttpServer server(
+      [](const HttpExchange&, Connection& conn) { conn.respond(200, std::string(3u << 20, 'x')); });
   HttpRequest request = get(server.url("/huge"));
   request.maxBodyBytes = 1u << 20;
   auto response = httpFetch(request);
@@ -74,7 +73,8 @@ TEST(HttpFetch, BodyBeyondLimitIsAnErrorNamingTheUrl) {
 }
 
 TEST(HttpFetch, ConnectionRefusedNamesTheUrl) {
-  const std::string url = "http://127.0.0.1:" + std::to_string(testing::unusedLoopbackPort()) + "/v2/";
+  const std::string url =
+      "http://127.0.0.1:" + std::to_string(testing::unusedLoopbackPort()) + "/v2/";
   auto response = httpFetch(get(url));
   ASSERT_FALSE(response);
   EXPECT_CONTAINS(response.error().message, url);
@@ -82,7 +82,8 @@ TEST(HttpFetch, ConnectionRefusedNamesTheUrl) {
 }
 
 TEST(HttpFetch, PeerThatNeverAnswersStalls) {
-  LoopbackHttpServer server([](const HttpExchange&, Connection& conn) { conn.server().waitForStop(); });
+  LoopbackHttpServer server(
+      [](const HttpExchange&, Connection& conn) { conn.server().waitForStop(); });
   HttpRequest request = get(server.url("/silent"));
   request.options.stallSeconds = 1;
   const auto start = std::chrono::steady_clock::now();
@@ -95,7 +96,8 @@ TEST(HttpFetch, PeerThatNeverAnswersStalls) {
 }
 
 TEST(HttpFetch, TotalTimeoutIsReported) {
-  LoopbackHttpServer server([](const HttpExchange&, Connection& conn) { conn.server().waitForStop(); });
+  LoopbackHttpServer server(
+      [](const HttpExchange&, Connection& conn) { conn.server().waitForStop(); });
   HttpRequest request = get(server.url("/slow"));
   request.options.stallSeconds = 0;
   request.options.totalTimeoutMs = 300;
@@ -118,8 +120,9 @@ TEST(HttpFetch, StallInTheMiddleOfTheBody) {
 }
 
 TEST(HttpFetch, SilentTlsPeerTimesOutInTheHandshake) {
-  LoopbackHttpServer server([](const HttpExchange&, Connection& conn) { conn.server().waitForStop(); },
-                            /*readRequests=*/false);
+  LoopbackHttpServer server(
+      [](const HttpExchange&, Connection& conn) { conn.server().waitForStop(); },
+      /*readRequests=*/false);
   const std::string url = "https://" + server.host() + "/v2/";
   HttpRequest request = get(url);
   request.options.connectTimeoutMs = 300;
@@ -221,9 +224,30 @@ TEST(HttpFetch, TlsToAPlainServerIsATlsFailure) {
   EXPECT_CONTAINS(response.error().message, "TLS failure");
 }
 
+TEST(HttpFetch, HeadersWithLineBreaksAreRefused) {
+  HttpRequest request = get("http://127.0.0.1:1/");
+  request.headers.push_back("Authorization: Bearer x\r\nX-Injected: 1");
+  auto response = httpFetch(request);
+  ASSERT_FALSE(response);
+  EXPECT_CONTAINS(response.error().message, "http://127.0.0.1:1/");
+  EXPECT_CONTAINS(response.error().message, "line break");
+}
+
+TEST(HttpFetch, UnreadableCaFileIsNamed) {
+  LoopbackHttpServer server([](const HttpExchange&, Connection& conn) { conn.respond(400, "x"); },
+                            /*readRequests=*/false);
+  HttpRequest request = get("https://" + server.host() + "/");
+  request.options.caFile = "/nonexistent/ca.pem";
+  auto response = httpFetch(request);
+  ASSERT_FALSE(response);
+  EXPECT_CONTAINS(response.error().message, "TLS failure");
+  EXPECT_CONTAINS(response.error().message, "/nonexistent/ca.pem");
+}
+
 TEST(HttpDownload, StreamsSuccessfulBodiesIntoTheSink) {
   const std::string payload(1u << 20, 'b');
-  LoopbackHttpServer server([&](const HttpExchange&, Connection& conn) { conn.respond(200, payload); });
+  LoopbackHttpServer server(
+      [&](const HttpExchange&, Connection& conn) { conn.respond(200, payload); });
   std::string received;
   size_t calls = 0;
   auto response = httpDownload(get(server.url("/blob")), [&](const char* data, size_t size) {
@@ -254,19 +278,18 @@ TEST(HttpDownload, BuffersErrorBodiesInsteadOfStreaming) {
 }
 
 TEST(HttpDownload, HugeErrorBodiesAreCutAt64KiB) {
-  LoopbackHttpServer server([](const HttpExchange&, Connection& conn) {
-    conn.respond(500, std::string(4u << 20, 'e'));
-  });
-  auto response = httpDownload(get(server.url("/blob")), [](const char*, size_t) { return Status{}; });
+  LoopbackHttpServer server(
+      [](const HttpExchange&, Connection& conn) { conn.respond(500, std::string(4u << 20, 'e')); });
+  auto response =
+      httpDownload(get(server.url("/blob")), [](const char*, size_t) { return Status{}; });
   ASSERT_TRUE(response) << response.error().message;
   EXPECT_EQ(response->status, 500);
   EXPECT_EQ(response->body.size(), 64u * 1024);
 }
 
 TEST(HttpDownload, SinkErrorAbortsAndIsReturned) {
-  LoopbackHttpServer server([](const HttpExchange&, Connection& conn) {
-    conn.respond(200, std::string(4u << 20, 'z'));
-  });
+  LoopbackHttpServer server(
+      [](const HttpExchange&, Connection& conn) { conn.respond(200, std::string(4u << 20, 'z')); });
   size_t received = 0;
   auto response = httpDownload(get(server.url("/blob")), [&](const char*, size_t size) -> Status {
     received += size;
@@ -279,7 +302,8 @@ TEST(HttpDownload, SinkErrorAbortsAndIsReturned) {
 }
 
 TEST(UrlEncode, EncodesReservedCharacters) {
-  EXPECT_EQ(urlEncode("repository:bulkhead/testbed:pull"), "repository%3Abulkhead%2Ftestbed%3Apull");
+  EXPECT_EQ(urlEncode("repository:bulkhead/testbed:pull"),
+            "repository%3Abulkhead%2Ftestbed%3Apull");
   EXPECT_EQ(urlEncode("a-b_c.d~e f&g=h"), "a-b_c.d~e%20f%26g%3Dh");
   EXPECT_EQ(urlEncode(std::string("\xff", 1)), "%FF");
 }

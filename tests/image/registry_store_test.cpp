@@ -24,7 +24,8 @@ std::string sha256Digest(std::string_view data) { return "sha256:" + Sha256::hex
 
 // A small OCI image: an index -> manifest -> config + one layer.
 struct FakeImage {
-  std::string config = R"({"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}})";
+  std::string config =
+      R"({"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}})";
   std::string layer;
   std::string manifest;
   std::string index;
@@ -43,16 +44,25 @@ struct FakeImage {
   }
 
   Descriptor configDescriptor() const {
-    return {std::string(media::kOciConfig), *Digest::parse(sha256Digest(config)),
-            static_cast<int64_t>(config.size()), {}, {}};
+    return {std::string(media::kOciConfig),
+            *Digest::parse(sha256Digest(config)),
+            static_cast<int64_t>(config.size()),
+            {},
+            {}};
   }
   Descriptor layerDescriptor() const {
-    return {"application/vnd.oci.image.layer.v1.tar+gzip", *Digest::parse(sha256Digest(layer)),
-            static_cast<int64_t>(layer.size()), {}, {}};
+    return {"application/vnd.oci.image.layer.v1.tar+gzip",
+            *Digest::parse(sha256Digest(layer)),
+            static_cast<int64_t>(layer.size()),
+            {},
+            {}};
   }
   Descriptor manifestDescriptor() const {
-    return {std::string(media::kOciManifest), *Digest::parse(sha256Digest(manifest)),
-            static_cast<int64_t>(manifest.size()), {}, {}};
+    return {std::string(media::kOciManifest),
+            *Digest::parse(sha256Digest(manifest)),
+            static_cast<int64_t>(manifest.size()),
+            {},
+            {}};
   }
 };
 
@@ -65,8 +75,10 @@ class FakeRegistry {
   using Hook = std::function<bool(const HttpExchange&, Connection&)>;
 
   explicit FakeRegistry(Auth auth = Auth::kNone, Hook hook = {})
-      : auth_(auth), hook_(std::move(hook)),
-        server_([this](const HttpExchange& exchange, Connection& conn) { handle(exchange, conn); }) {}
+      : auth_(auth),
+        hook_(std::move(hook)),
+        server_(
+            [this](const HttpExchange& exchange, Connection& conn) { handle(exchange, conn); }) {}
 
   const FakeImage& image() const { return image_; }
   LoopbackHttpServer& server() { return server_; }
@@ -93,14 +105,18 @@ class FakeRegistry {
     if (hook_ && hook_(exchange, conn)) return;
     const std::string basic = "Basic " + encodeBase64(user + ":" + password);
     if (auth_ == Auth::kBasic && exchange.header("authorization") != basic) {
-      conn.respond(401, R"({"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]})",
+      conn.respond(401,
+                   R"({"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]})",
                    {{"WWW-Authenticate", R"(Basic realm="fake registry")"}});
       return;
     }
     if (auth_ == Auth::kBearer && exchange.header("authorization") != "Bearer good-token") {
-      conn.respond(401, "", {{"WWW-Authenticate",
-                              fmt::format(R"(Bearer realm="{}",service="fake \"registry\"",scope="repository:{}:pull")",
-                                          url("/token"), kRepo)}});
+      conn.respond(
+          401, "",
+          {{"WWW-Authenticate",
+            fmt::format(
+                R"(Bearer realm="{}",service="fake \"registry\"",scope="repository:{}:pull")",
+                url("/token"), kRepo)}});
       return;
     }
     const std::string prefix = "/v2/" + std::string(kRepo);
@@ -108,8 +124,10 @@ class FakeRegistry {
     const std::map<std::string, std::pair<std::string, std::string>> documents = {
         {prefix + "/manifests/latest", {image_.manifest, std::string(media::kOciManifest)}},
         {prefix + "/manifests/multi", {image_.index, std::string(media::kOciIndex)}},
-        {prefix + "/manifests/" + sha256Digest(image_.manifest), {image_.manifest, std::string(media::kOciManifest)}},
-        {prefix + "/manifests/" + sha256Digest(image_.index), {image_.index, std::string(media::kOciIndex)}},
+        {prefix + "/manifests/" + sha256Digest(image_.manifest),
+         {image_.manifest, std::string(media::kOciManifest)}},
+        {prefix + "/manifests/" + sha256Digest(image_.index),
+         {image_.index, std::string(media::kOciIndex)}},
     };
     if (auto it = documents.find(path); it != documents.end()) {
       conn.respond(200, it->second.first,
@@ -124,9 +142,11 @@ class FakeRegistry {
       }
     }
     const bool isBlob = path.find("/blobs/") != std::string::npos;
-    conn.respond(404, isBlob ? R"({"errors":[{"code":"BLOB_UNKNOWN","message":"blob unknown to registry"}]})"
-                             : R"({"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]})",
-                 {{"Content-Type", "application/json"}});
+    conn.respond(
+        404,
+        isBlob ? R"({"errors":[{"code":"BLOB_UNKNOWN","message":"blob unknown to registry"}]})"
+               : R"({"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]})",
+        {{"Content-Type", "application/json"}});
   }
 
   void token(const HttpExchange& exchange, Connection& conn) {
@@ -154,7 +174,8 @@ class FakeRegistry {
       return;
     }
     // Anonymous callers get a token the registry will not accept.
-    conn.respond(200, fmt::format(R"({{"{}":"{}"}})", tokenField, given.empty() ? "anon-token" : "good-token"));
+    conn.respond(200, fmt::format(R"({{"{}":"{}"}})", tokenField,
+                                  given.empty() ? "anon-token" : "good-token"));
   }
 
   FakeImage image_;
@@ -219,7 +240,9 @@ TEST_F(RegistryStoreTest, FetchesRootManifestConfigAndLayer) {
   EXPECT_EQ(root->mediaType, media::kOciManifest);
   EXPECT_EQ(root->bytes, registry.image().manifest);
   EXPECT_EQ(root->digest.str(), sha256Digest(registry.image().manifest));
-  EXPECT_EQ(registry.server().seen().front().header("accept").find("application/vnd.oci.image.index.v1+json"), 0u);
+  EXPECT_EQ(registry.server().seen().front().header("accept").find(
+                "application/vnd.oci.image.index.v1+json"),
+            0u);
 
   auto manifest = store->fetchManifest(registry.image().manifestDescriptor());
   ASSERT_TRUE(manifest) << manifest.error().message;
@@ -253,7 +276,8 @@ TEST_F(RegistryStoreTest, FetchesIndexRootsAndManifestsByDigest) {
   EXPECT_EQ(root->mediaType, media::kOciIndex);
   EXPECT_EQ(root->bytes, registry.image().index);
 
-  auto byDigest = makeRegistryStore(registry.ref("@" + sha256Digest(registry.image().manifest)), options);
+  auto byDigest =
+      makeRegistryStore(registry.ref("@" + sha256Digest(registry.image().manifest)), options);
   auto pinned = byDigest->fetchRoot();
   ASSERT_TRUE(pinned) << pinned.error().message;
   EXPECT_EQ(pinned->digest.str(), sha256Digest(registry.image().manifest));
@@ -262,7 +286,8 @@ TEST_F(RegistryStoreTest, FetchesIndexRootsAndManifestsByDigest) {
 TEST_F(RegistryStoreTest, MediaTypeComesFromTheBodyWhenContentTypeIsGeneric) {
   FakeRegistry registry(Auth::kNone, [](const HttpExchange& exchange, Connection& conn) {
     if (exchange.path() != "/v2/test/repo/manifests/plain") return false;
-    conn.respond(200, R"({"schemaVersion":2,"manifests":[]})", {{"Content-Type", "application/json; charset=utf-8"}});
+    conn.respond(200, R"({"schemaVersion":2,"manifests":[]})",
+                 {{"Content-Type", "application/json; charset=utf-8"}});
     return true;
   });
   auto store = makeRegistryStore(registry.ref(":plain"), options);
@@ -275,8 +300,9 @@ TEST_F(RegistryStoreTest, MediaTypeComesFromTheBodyWhenContentTypeIsGeneric) {
 TEST_F(RegistryStoreTest, ContentTypeParametersAreStripped) {
   FakeRegistry registry(Auth::kNone, [](const HttpExchange& exchange, Connection& conn) {
     if (exchange.path() != "/v2/test/repo/manifests/typed") return false;
-    conn.respond(200, R"({"schemaVersion":2})",
-                 {{"Content-Type", "application/vnd.docker.distribution.manifest.v2+json ; charset=utf-8"}});
+    conn.respond(
+        200, R"({"schemaVersion":2})",
+        {{"Content-Type", "application/vnd.docker.distribution.manifest.v2+json ; charset=utf-8"}});
     return true;
   });
   auto root = makeRegistryStore(registry.ref(":typed"), options)->fetchRoot();
@@ -288,8 +314,9 @@ TEST_F(RegistryStoreTest, LyingDockerContentDigestIsRejected) {
   const std::string lie = sha256Digest("something else");
   FakeRegistry registry(Auth::kNone, [&](const HttpExchange& exchange, Connection& conn) {
     if (exchange.path() != "/v2/test/repo/manifests/latest") return false;
-    conn.respond(200, R"({"schemaVersion":2})",
-                 {{"Content-Type", std::string(media::kOciManifest)}, {"Docker-Content-Digest", lie}});
+    conn.respond(
+        200, R"({"schemaVersion":2})",
+        {{"Content-Type", std::string(media::kOciManifest)}, {"Docker-Content-Digest", lie}});
     return true;
   });
   auto root = makeRegistryStore(registry.ref(), options)->fetchRoot();
@@ -339,6 +366,16 @@ TEST_F(RegistryStoreTest, ManifestByDescriptorIsVerified) {
   EXPECT_CONTAINS(swapped.error().message, "digest mismatch");
 }
 
+TEST_F(RegistryStoreTest, MalformedManifestDigestIsRefusedBeforeAnyRequest) {
+  FakeRegistry registry;
+  Descriptor bad = registry.image().manifestDescriptor();
+  bad.digest = Digest{"sha256", "../../../v2/other/manifests/latest"};
+  auto manifest = makeRegistryStore(registry.ref(), options)->fetchManifest(bad);
+  ASSERT_FALSE(manifest);
+  EXPECT_CONTAINS(manifest.error().message, "not a well-formed sha256 digest");
+  EXPECT_EQ(registry.server().requests(), 0);
+}
+
 TEST_F(RegistryStoreTest, MissingManifestSaysManifestUnknown) {
   FakeRegistry registry;
   auto root = makeRegistryStore(registry.ref(":nope"), options)->fetchRoot();
@@ -355,7 +392,8 @@ TEST_F(RegistryStoreTest, MissingBlobSaysBlobUnknownAndLeavesNothing) {
   missing.digest = *Digest::parse(sha256Digest("not there"));
   auto blob = makeRegistryStore(registry.ref(), options)->openBlob(missing);
   ASSERT_FALSE(blob);
-  EXPECT_CONTAINS(blob.error().message, "blob " + missing.digest.str() + " from " + registry.host() + "/test/repo");
+  EXPECT_CONTAINS(blob.error().message,
+                  "blob " + missing.digest.str() + " from " + registry.host() + "/test/repo");
   EXPECT_CONTAINS(blob.error().message, "blob unknown");
   EXPECT_CONTAINS(blob.error().message, "BLOB_UNKNOWN");
   EXPECT_TRUE(filesUnder(cacheDir()).empty());
@@ -426,7 +464,8 @@ TEST_F(RegistryStoreTest, BasicAuthWithCredentialsFromOptions) {
   auto blob = store->openBlob(registry.image().layerDescriptor());
   ASSERT_TRUE(blob) << blob.error().message;
   EXPECT_EQ(readStream(**blob), registry.image().layer);
-  // Basic credentials are reused after the first challenge: 2 requests for the manifest, 1 for the blob.
+  // Basic credentials are reused after the first challenge: 2 requests for the manifest, 1 for the
+  // blob.
   EXPECT_EQ(registry.server().requests(), 3);
 }
 
@@ -434,7 +473,8 @@ TEST_F(RegistryStoreTest, BasicAuthWithoutCredentialsIsAClearError) {
   FakeRegistry registry(Auth::kBasic);
   auto root = makeRegistryStore(registry.ref(), options)->fetchRoot();
   ASSERT_FALSE(root);
-  EXPECT_CONTAINS(root.error().message, "401 Unauthorized from " + registry.url("/v2/test/repo/manifests/latest"));
+  EXPECT_CONTAINS(root.error().message,
+                  "401 Unauthorized from " + registry.url("/v2/test/repo/manifests/latest"));
   EXPECT_CONTAINS(root.error().message, "credentials required");
 }
 
@@ -444,7 +484,8 @@ TEST_F(RegistryStoreTest, BasicAuthWithWrongCredentialsSaysRejected) {
   options.password = "wrong";
   auto root = makeRegistryStore(registry.ref(), options)->fetchRoot();
   ASSERT_FALSE(root);
-  EXPECT_CONTAINS(root.error().message, "401 Unauthorized from " + registry.url("/v2/test/repo/manifests/latest"));
+  EXPECT_CONTAINS(root.error().message,
+                  "401 Unauthorized from " + registry.url("/v2/test/repo/manifests/latest"));
   EXPECT_CONTAINS(root.error().message, "rejected the credentials for " + registry.host());
 }
 
@@ -460,9 +501,9 @@ TEST_F(RegistryStoreTest, CredentialsFromEnvironment) {
 
 TEST_F(RegistryStoreTest, OptionsWinOverEnvironmentAndConfig) {
   FakeRegistry registry(Auth::kBasic);
-  options.dockerConfigPath = writeFile(
-      "config.json", fmt::format(R"({{"auths":{{"{}":{{"auth":"{}"}}}}}})", registry.host(),
-                                 encodeBase64("alice:from-config")));
+  options.dockerConfigPath =
+      writeFile("config.json", fmt::format(R"({{"auths":{{"{}":{{"auth":"{}"}}}}}})",
+                                           registry.host(), encodeBase64("alice:from-config")));
   ::setenv("BULKHEAD_USERNAME", "alice", 1);
   ::setenv("BULKHEAD_PASSWORD", "from-env", 1);
   options.username = "alice";
@@ -475,9 +516,9 @@ TEST_F(RegistryStoreTest, OptionsWinOverEnvironmentAndConfig) {
 
 TEST_F(RegistryStoreTest, CredentialsFromDockerConfig) {
   FakeRegistry registry(Auth::kBasic);
-  options.dockerConfigPath = writeFile(
-      "config.json", fmt::format(R"({{"auths":{{"http://{}/v1/":{{"auth":"{}"}}}}}})", registry.host(),
-                                 encodeBase64("alice:s3cret")));
+  options.dockerConfigPath =
+      writeFile("config.json", fmt::format(R"({{"auths":{{"http://{}/v1/":{{"auth":"{}"}}}}}})",
+                                           registry.host(), encodeBase64("alice:s3cret")));
   auto root = makeRegistryStore(registry.ref(), options)->fetchRoot();
   ASSERT_TRUE(root) << root.error().message;
 }
@@ -525,7 +566,8 @@ TEST_F(RegistryStoreTest, BearerAnonymousTokenNotEnoughSaysCredentialsRequired) 
   FakeRegistry registry(Auth::kBearer);
   auto root = makeRegistryStore(registry.ref(), options)->fetchRoot();
   ASSERT_FALSE(root);
-  EXPECT_CONTAINS(root.error().message, "401 Unauthorized from " + registry.url("/v2/test/repo/manifests/latest"));
+  EXPECT_CONTAINS(root.error().message,
+                  "401 Unauthorized from " + registry.url("/v2/test/repo/manifests/latest"));
   EXPECT_CONTAINS(root.error().message, "credentials required");
   EXPECT_EQ(registry.tokenRequests(), 1);
 }
@@ -542,9 +584,10 @@ TEST_F(RegistryStoreTest, BearerTokenEndpointRejectingCredentials) {
 
 TEST_F(RegistryStoreTest, BearerWithIdentityTokenFromDockerConfig) {
   FakeRegistry registry(Auth::kBearer);
-  options.dockerConfigPath = writeFile(
-      "config.json", fmt::format(R"({{"auths":{{"{}":{{"auth":"{}","identitytoken":"refresh-me"}}}}}})",
-                                 registry.host(), encodeBase64("<token>:")));
+  options.dockerConfigPath =
+      writeFile("config.json",
+                fmt::format(R"({{"auths":{{"{}":{{"auth":"{}","identitytoken":"refresh-me"}}}}}})",
+                            registry.host(), encodeBase64("<token>:")));
   auto root = makeRegistryStore(registry.ref(), options)->fetchRoot();
   ASSERT_TRUE(root) << root.error().message;
   EXPECT_EQ(registry.tokenRequests(), 1);
@@ -555,9 +598,11 @@ TEST_F(RegistryStoreTest, ExpiredTokenIsRefreshedOnce) {
   FakeRegistry registry(Auth::kBearer, [&](const HttpExchange& exchange, Connection& conn) {
     // The first blob request after the manifest pretends the token expired.
     if (exchange.path().find("/blobs/") == std::string::npos || expired++ > 0) return false;
-    conn.respond(401, "", {{"WWW-Authenticate",
-                            fmt::format(R"(Bearer realm="{}",service="fake \"registry\"",error="invalid_token")",
-                                        conn.server().url("/token"))}});
+    conn.respond(
+        401, "",
+        {{"WWW-Authenticate",
+          fmt::format(R"(Bearer realm="{}",service="fake \"registry\"",error="invalid_token")",
+                      conn.server().url("/token"))}});
     return true;
   });
   options.username = "alice";
@@ -580,7 +625,8 @@ TEST_F(RegistryStoreTest, BlobDigestMismatchLeavesNothingInTheCache) {
   const Descriptor layer = registry.image().layerDescriptor();
   auto blob = makeRegistryStore(registry.ref(), options)->openBlob(layer);
   ASSERT_FALSE(blob);
-  EXPECT_CONTAINS(blob.error().message, "blob " + layer.digest.str() + " from " + registry.host() + "/test/repo: digest mismatch");
+  EXPECT_CONTAINS(blob.error().message, "blob " + layer.digest.str() + " from " + registry.host() +
+                                            "/test/repo: digest mismatch");
   EXPECT_TRUE(filesUnder(cacheDir()).empty());
 }
 
@@ -594,7 +640,8 @@ TEST_F(RegistryStoreTest, BlobLargerThanItsDescriptorIsCutOff) {
   auto blob = makeRegistryStore(registry.ref(), options)->openBlob(layer);
   ASSERT_FALSE(blob);
   EXPECT_CONTAINS(blob.error().message, "blob " + layer.digest.str());
-  EXPECT_CONTAINS(blob.error().message, "/blobs/" + layer.digest.str() + " sent more than the 300000 bytes its descriptor says");
+  EXPECT_CONTAINS(blob.error().message, "/blobs/" + layer.digest.str() +
+                                            " sent more than the 300000 bytes its descriptor says");
   EXPECT_TRUE(filesUnder(cacheDir()).empty());
 }
 
@@ -604,7 +651,8 @@ TEST_F(RegistryStoreTest, BlobShorterThanItsDescriptorIsTruncated) {
     conn.respond(200, FakeImage().layer.substr(0, 1000));
     return true;
   });
-  auto blob = makeRegistryStore(registry.ref(), options)->openBlob(registry.image().layerDescriptor());
+  auto blob =
+      makeRegistryStore(registry.ref(), options)->openBlob(registry.image().layerDescriptor());
   ASSERT_FALSE(blob);
   EXPECT_CONTAINS(blob.error().message, "truncated");
   EXPECT_TRUE(filesUnder(cacheDir()).empty());
@@ -658,7 +706,8 @@ TEST_F(RegistryStoreTest, RegistryThatNeverAnswersTimesOut) {
 
 TEST_F(RegistryStoreTest, HugeManifestIsRefused) {
   FakeRegistry registry(Auth::kNone, [](const HttpExchange&, Connection& conn) {
-    conn.respond(200, std::string(5u << 20, ' '), {{"Content-Type", std::string(media::kOciManifest)}});
+    conn.respond(200, std::string(5u << 20, ' '),
+                 {{"Content-Type", std::string(media::kOciManifest)}});
     return true;
   });
   auto root = makeRegistryStore(registry.ref(), options)->fetchRoot();
@@ -670,7 +719,8 @@ TEST_F(RegistryStoreTest, HugeManifestIsRefused) {
 TEST_F(RegistryStoreTest, BlobRedirectsAreFollowed) {
   FakeRegistry registry(Auth::kNone, [](const HttpExchange& exchange, Connection& conn) {
     if (exchange.path().starts_with("/v2/test/repo/blobs/")) {
-      conn.respond(307, "", {{"Location", "/storage/" + exchange.path().substr(20) + "?signature=x"}});
+      conn.respond(307, "",
+                   {{"Location", "/storage/" + exchange.path().substr(20) + "?signature=x"}});
       return true;
     }
     if (exchange.path().starts_with("/storage/")) {
@@ -679,7 +729,8 @@ TEST_F(RegistryStoreTest, BlobRedirectsAreFollowed) {
     }
     return false;
   });
-  auto blob = makeRegistryStore(registry.ref(), options)->openBlob(registry.image().layerDescriptor());
+  auto blob =
+      makeRegistryStore(registry.ref(), options)->openBlob(registry.image().layerDescriptor());
   ASSERT_TRUE(blob) << blob.error().message;
   EXPECT_EQ(readStream(**blob), registry.image().layer);
 }
@@ -767,8 +818,10 @@ TEST_F(CredentialsTest, KeyVariantsAreNormalised) {
 
 TEST_F(CredentialsTest, DockerHubUnderItsIndexUrl) {
   const std::string path = writeFile(
-      "config.json", fmt::format(R"({{"auths":{{"https://index.docker.io/v1/":{{"auth":"{}"}},"other.example":{{"auth":"{}"}}}}}})",
-                                 encodeBase64("hubuser:hubpw"), encodeBase64("x:y")));
+      "config.json",
+      fmt::format(
+          R"({{"auths":{{"https://index.docker.io/v1/":{{"auth":"{}"}},"other.example":{{"auth":"{}"}}}}}})",
+          encodeBase64("hubuser:hubpw"), encodeBase64("x:y")));
   auto found = lookupCredentials("docker.io", path);
   ASSERT_TRUE(found) << found.error().message;
   ASSERT_TRUE(found->has_value());
@@ -780,8 +833,10 @@ TEST_F(CredentialsTest, DockerHubUnderItsIndexUrl) {
 
 TEST_F(CredentialsTest, ExactKeyWinsOverNormalisedOne) {
   const std::string path = writeFile(
-      "config.json", fmt::format(R"({{"auths":{{"https://host.example":{{"auth":"{}"}},"host.example":{{"auth":"{}"}}}}}})",
-                                 encodeBase64("normalised:1"), encodeBase64("exact:2")));
+      "config.json",
+      fmt::format(
+          R"({{"auths":{{"https://host.example":{{"auth":"{}"}},"host.example":{{"auth":"{}"}}}}}})",
+          encodeBase64("normalised:1"), encodeBase64("exact:2")));
   auto found = lookupCredentials("host.example", path);
   ASSERT_TRUE(found && found->has_value());
   EXPECT_EQ((*found)->username, "exact");
@@ -839,7 +894,8 @@ TEST_F(CredentialsTest, DefaultPathHonoursDockerConfig) {
   const std::string savedValue = saved ? saved : "";
   ::setenv("DOCKER_CONFIG", scratch().c_str(), 1);
   EXPECT_EQ(defaultDockerConfigPath(), scratch() + "/config.json");
-  writeFile("config.json", fmt::format(R"({{"auths":{{"d.example":{{"auth":"{}"}}}}}})", encodeBase64("d:e")));
+  writeFile("config.json",
+            fmt::format(R"({{"auths":{{"d.example":{{"auth":"{}"}}}}}})", encodeBase64("d:e")));
   auto found = lookupCredentials("d.example", "");
   if (saved) {
     ::setenv("DOCKER_CONFIG", savedValue.c_str(), 1);

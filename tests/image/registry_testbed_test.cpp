@@ -6,14 +6,13 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
-#include <fstream>
-#include <map>
 
 #include "../support/loopback_http_server.h"
 #include "core/paths.h"
 #include "image/manifest.h"
 #include "image/registry_store.h"
 #include "image/verify.h"
+#include "support/testbed.h"
 
 namespace bulkhead::image {
 namespace {
@@ -22,21 +21,14 @@ class RegistryTestbedTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const char* path = std::getenv("BULKHEAD_TESTBED_ENV");
-    if (path == nullptr || *path == '\0') {
-      GTEST_SKIP() << "BULKHEAD_TESTBED_ENV is not set: run tests/testbed/testbed.sh "
-                      "registry-start and point it at the testbed.env it writes";
+    if (path != nullptr && *path != '\0' && testing::testbedEnv() == nullptr) {
+      FAIL() << "BULKHEAD_TESTBED_ENV is set, but " << path << " cannot be read";
     }
-    std::ifstream in(path);
-    ASSERT_TRUE(in) << "cannot read " << path;
-    for (std::string line; std::getline(in, line);) {
-      if (line.empty() || line[0] == '#') continue;
-      const auto equals = line.find('=');
-      if (equals != std::string::npos) env_[line.substr(0, equals)] = line.substr(equals + 1);
-    }
+    BULKHEAD_REQUIRE_TESTBED();
     if (env("TESTBED_REGISTRY_ANON").empty()) {
       // Fail rather than skip: the variable says a test bed is there.
-      FAIL() << path << " has no TESTBED_REGISTRY_ANON: the registries are not running "
-             << "(tests/testbed/testbed.sh registry-start)";
+      FAIL() << path << " has no TESTBED_REGISTRY_ANON: the "
+             << "registries are not running (tests/testbed/testbed.sh registry-start)";
     }
     ::unsetenv("BULKHEAD_USERNAME");
     ::unsetenv("BULKHEAD_PASSWORD");
@@ -45,10 +37,7 @@ class RegistryTestbedTest : public ::testing::Test {
     scratch_.emplace(std::move(*dir));
   }
 
-  std::string env(const std::string& key) const {
-    const auto it = env_.find(key);
-    return it == env_.end() ? std::string() : it->second;
-  }
+  static std::string env(const std::string& key) { return testing::testbedValue(key); }
   std::string repo() const {
     const std::string value = env("TESTBED_REGISTRY_REPO");
     return value.empty() ? "bulkhead/testbed" : value;
@@ -86,7 +75,8 @@ class RegistryTestbedTest : public ::testing::Test {
       ASSERT_FALSE(index->manifests.empty());
       const Descriptor* chosen = &index->manifests.front();
       for (const Descriptor& descriptor : index->manifests) {
-        if (descriptor.platform && descriptor.platform->architecture == "amd64") chosen = &descriptor;
+        if (descriptor.platform && descriptor.platform->architecture == "amd64")
+          chosen = &descriptor;
       }
       auto fetched = store.fetchManifest(*chosen);
       ASSERT_TRUE(fetched) << fetched.error().message;
@@ -116,14 +106,14 @@ class RegistryTestbedTest : public ::testing::Test {
     EXPECT_GT(bytes->size(), 0u);
   }
 
-  std::map<std::string, std::string> env_;
   std::optional<ScratchDir> scratch_;
 };
 
 TEST_F(RegistryTestbedTest, AnonymousRegistryOverHttp) {
   RegistryOptions options = baseOptions();
   options.insecure = true;
-  auto store = makeRegistryStore(reference(env("TESTBED_REGISTRY_ANON") + "/" + repo() + ":" + tag()), options);
+  auto store = makeRegistryStore(
+      reference(env("TESTBED_REGISTRY_ANON") + "/" + repo() + ":" + tag()), options);
   pullOneImage(*store);
 
   // The same root by digest gives the same bytes.
@@ -143,7 +133,8 @@ TEST_F(RegistryTestbedTest, AnonymousMultiPlatformIndex) {
   if (multi.empty()) multi = "bulkhead/multi";
   std::string multiTag = env("TESTBED_REGISTRY_MULTI_TAG");
   if (multiTag.empty()) multiTag = "latest";
-  auto store = makeRegistryStore(reference(env("TESTBED_REGISTRY_ANON") + "/" + multi + ":" + multiTag), options);
+  auto store = makeRegistryStore(
+      reference(env("TESTBED_REGISTRY_ANON") + "/" + multi + ":" + multiTag), options);
   auto root = store->fetchRoot();
   ASSERT_TRUE(root) << root.error().message;
   EXPECT_TRUE(media::isIndex(root->mediaType)) << root->mediaType;
@@ -160,7 +151,8 @@ TEST_F(RegistryTestbedTest, AnonymousMultiPlatformIndex) {
 TEST_F(RegistryTestbedTest, MissingTagIsManifestUnknown) {
   RegistryOptions options = baseOptions();
   options.insecure = true;
-  auto store = makeRegistryStore(reference(env("TESTBED_REGISTRY_ANON") + "/" + repo() + ":no-such-tag"), options);
+  auto store = makeRegistryStore(
+      reference(env("TESTBED_REGISTRY_ANON") + "/" + repo() + ":no-such-tag"), options);
   auto root = store->fetchRoot();
   ASSERT_FALSE(root);
   EXPECT_CONTAINS(root.error().message, "manifest unknown");
@@ -172,17 +164,20 @@ TEST_F(RegistryTestbedTest, BasicAuthOverTlsWithTheTestbedCa) {
   options.caFile = env("TESTBED_CA_CERT");
   options.username = env("TESTBED_REGISTRY_USER");
   options.password = env("TESTBED_REGISTRY_PASS");
-  auto store = makeRegistryStore(reference(env("TESTBED_REGISTRY_TLS") + "/" + repo() + ":" + tag()), options);
+  auto store = makeRegistryStore(
+      reference(env("TESTBED_REGISTRY_TLS") + "/" + repo() + ":" + tag()), options);
   pullOneImage(*store);
 }
 
 TEST_F(RegistryTestbedTest, TlsRegistryWithoutCredentialsIsUnauthorized) {
   RegistryOptions options = baseOptions();
   options.caFile = env("TESTBED_CA_CERT");
-  auto root = makeRegistryStore(reference(env("TESTBED_REGISTRY_TLS") + "/" + repo() + ":" + tag()), options)
+  auto root = makeRegistryStore(reference(env("TESTBED_REGISTRY_TLS") + "/" + repo() + ":" + tag()),
+                                options)
                   ->fetchRoot();
   ASSERT_FALSE(root);
-  EXPECT_CONTAINS(root.error().message, "401 Unauthorized from https://" + env("TESTBED_REGISTRY_TLS"));
+  EXPECT_CONTAINS(root.error().message,
+                  "401 Unauthorized from https://" + env("TESTBED_REGISTRY_TLS"));
   EXPECT_CONTAINS(root.error().message, "credentials required");
 }
 
@@ -191,7 +186,8 @@ TEST_F(RegistryTestbedTest, TlsRegistryWithWrongPasswordIsRejected) {
   options.caFile = env("TESTBED_CA_CERT");
   options.username = env("TESTBED_REGISTRY_USER");
   options.password = "wrong-password";
-  auto root = makeRegistryStore(reference(env("TESTBED_REGISTRY_TLS") + "/" + repo() + ":" + tag()), options)
+  auto root = makeRegistryStore(reference(env("TESTBED_REGISTRY_TLS") + "/" + repo() + ":" + tag()),
+                                options)
                   ->fetchRoot();
   ASSERT_FALSE(root);
   EXPECT_CONTAINS(root.error().message, "401 Unauthorized");
@@ -202,9 +198,9 @@ TEST_F(RegistryTestbedTest, TlsRegistryWithoutTheCaIsATlsFailure) {
   RegistryOptions options = baseOptions();
   options.username = env("TESTBED_REGISTRY_USER");
   options.password = env("TESTBED_REGISTRY_PASS");
-  options.caFile = scratch_->path() + "/empty-ca.pem";  // trusts nothing, whatever the host has
-  std::ofstream(options.caFile) << "";
-  auto root = makeRegistryStore(reference(env("TESTBED_REGISTRY_TLS") + "/" + repo() + ":" + tag()), options)
+  // No caFile: the system's trust store, which does not hold the test bed's CA.
+  auto root = makeRegistryStore(reference(env("TESTBED_REGISTRY_TLS") + "/" + repo() + ":" + tag()),
+                                options)
                   ->fetchRoot();
   ASSERT_FALSE(root);
   EXPECT_CONTAINS(root.error().message, "https://" + env("TESTBED_REGISTRY_TLS"));
@@ -217,14 +213,16 @@ TEST_F(RegistryTestbedTest, BearerTokenRegistry) {
   options.caFile = env("TESTBED_CA_CERT");
   options.username = env("TESTBED_TOKEN_USER");
   options.password = env("TESTBED_TOKEN_PASS");
-  auto store = makeRegistryStore(reference(env("TESTBED_REGISTRY_TOKEN") + "/" + repo() + ":" + tag()), options);
+  auto store = makeRegistryStore(
+      reference(env("TESTBED_REGISTRY_TOKEN") + "/" + repo() + ":" + tag()), options);
   pullOneImage(*store);
 }
 
 TEST_F(RegistryTestbedTest, BearerTokenRegistryWithoutCredentialsIsUnauthorized) {
   RegistryOptions options = baseOptions();
   options.insecure = env("TESTBED_REGISTRY_TOKEN_SCHEME") != "https";
-  auto root = makeRegistryStore(reference(env("TESTBED_REGISTRY_TOKEN") + "/" + repo() + ":" + tag()), options)
+  auto root = makeRegistryStore(
+                  reference(env("TESTBED_REGISTRY_TOKEN") + "/" + repo() + ":" + tag()), options)
                   ->fetchRoot();
   ASSERT_FALSE(root);
   EXPECT_CONTAINS(root.error().message, "401 Unauthorized from ");
@@ -237,7 +235,8 @@ TEST_F(RegistryTestbedTest, BearerTokenRegistryWithWrongPasswordIsRejected) {
   options.insecure = env("TESTBED_REGISTRY_TOKEN_SCHEME") != "https";
   options.username = env("TESTBED_TOKEN_USER");
   options.password = "wrong-password";
-  auto root = makeRegistryStore(reference(env("TESTBED_REGISTRY_TOKEN") + "/" + repo() + ":" + tag()), options)
+  auto root = makeRegistryStore(
+                  reference(env("TESTBED_REGISTRY_TOKEN") + "/" + repo() + ":" + tag()), options)
                   ->fetchRoot();
   ASSERT_FALSE(root);
   EXPECT_CONTAINS(root.error().message, "token endpoint");

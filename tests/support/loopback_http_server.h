@@ -10,8 +10,8 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <chrono>
 #include <cctype>
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <functional>
@@ -190,7 +190,8 @@ class LoopbackHttpServer {
     while (lineEnd != std::string::npos) {
       const size_t start = lineEnd + 2;
       lineEnd = head.find("\r\n", start);
-      const std::string line = head.substr(start, lineEnd == std::string::npos ? std::string::npos : lineEnd - start);
+      const std::string line =
+          head.substr(start, lineEnd == std::string::npos ? std::string::npos : lineEnd - start);
       const auto colon = line.find(':');
       if (colon == std::string::npos) continue;
       std::string name = line.substr(0, colon);
@@ -239,6 +240,6 @@ inline int unusedLoopbackPort() {
 }  // namespace bulkhead::testing
 
 // Substring check with the whole text in the failure message (no gmock needed).
-#define EXPECT_CONTAINS(text, part)                                                  \
-  EXPECT_NE(std::string(text).find(part), std::string::npos)                         \
+#define EXPECT_CONTAINS(text, part)                          \
+  EXPECT_NE(std::string(text).find(part), std::string::npos) \
       << "expected to find \"" << (part) << "\" in \"" << (text) << "\""

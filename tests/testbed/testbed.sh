@@ -99,11 +99,14 @@ ensure_out() {
   touch "$OUT/.bulkhead-testbed"
 }
 
+# Serializes testbed.sh runs on one output directory. Long-running children
+# (registries, token server) are started with fd 9 closed so they never hold it.
 lock_out() {
-  exec 9>"$OUT/.lock"
+  local lock=$OUT/.testbed.lock
+  exec 9>"$lock"
   if ! flock -n 9; then
-    log "waiting for another testbed.sh holding $OUT/.lock"
-    flock -w 3600 9 || die "timed out waiting for $OUT/.lock"
+    log "waiting for another testbed.sh holding $lock"
+    flock -w 3600 9 || die "timed out waiting for $lock"
   fi
 }
 
@@ -155,8 +158,8 @@ init_build_vars() {
   local f
   BUILD_HASH=$(
     {
-      for f in "$SCRIPT_DIR"/*; do
-        [[ -f $f && $f != *.md ]] || continue
+      # files that shape the artifacts (not README.md, registry templates, token server)
+      for f in "$SCRIPT_DIR"/testbed.sh "$SCRIPT_DIR"/testbed_tool.py "$SCRIPT_DIR"/policy.json; do
         printf '== %s\n' "${f##*/}"
         cat "$f"
       done
@@ -635,7 +638,7 @@ start_service() { # start_service NAME: pick a port, render config, start, wait 
         set -- docker-registry serve "$cfg" ;;
     esac
     printf '=== %s start %s on %s\n' "$(date -u +%FT%TZ)" "$name" "$addr" >>"$LOGS/$name.log"
-    setsid "$@" >>"$LOGS/$name.log" 2>&1 </dev/null &
+    setsid "$@" >>"$LOGS/$name.log" 2>&1 </dev/null 9>&- &
     pid=$!
     echo "$pid" >"$RUN/$name.pid"
     echo "$addr" >"$RUN/$name.addr"
@@ -663,11 +666,12 @@ stop_service() {
   pid=$(<"$pidf")
   if cmd_matches "$pid" "$(service_word "$name")"; then
     kill -TERM "$pid" 2>/dev/null || true
+    # a zombie (exited, not yet reaped) has an empty cmdline, so cmd_matches ends the wait
     for ((i = 0; i < 100; i++)); do
-      kill -0 "$pid" 2>/dev/null || break
+      cmd_matches "$pid" "$(service_word "$name")" || break
       sleep 0.1
     done
-    if kill -0 "$pid" 2>/dev/null; then
+    if cmd_matches "$pid" "$(service_word "$name")"; then
       warn "$name (pid $pid) ignored SIGTERM; sending SIGKILL"
       kill -KILL "$pid" 2>/dev/null || true
     fi
