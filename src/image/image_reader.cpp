@@ -50,8 +50,7 @@ Result<LayerContents> readOneLayer(ImageSource& source, const LayerRef& layer, s
   if (!raw) return std::move(raw).error();
   LayerReadOptions readOptions;
   readOptions.limits = options.limits;
-  const CaptureSpec& capture = options.capture;
-  readOptions.capture = [&capture](std::string_view path) { return capture.matches(path); };
+  readOptions.captureSpec = &options.capture;
   // A big layer keeps a second core busy inflating while this one hashes and parses.
   readOptions.pipeline = std::thread::hardware_concurrency() > 1 &&
                          (layer.blob.size < 0 || layer.blob.size > (4 << 20));
@@ -68,14 +67,14 @@ std::vector<LayerJob> readLayers(ImageSource& source, const std::vector<LayerRef
   auto worker = [&] {
     for (size_t i = next++; i < layers.size(); i = next++) {
       if (options.useCache) {
-        if (auto cached = cache.load(layers[i].diffId)) {
+        if (auto cached = cache.load(layers[i].blob.digest, layers[i].diffId)) {
           jobs[i].result = std::move(*cached);
           jobs[i].fromCache = true;
           continue;
         }
       }
       jobs[i].result = readOneLayer(source, layers[i], i, options);
-      if (jobs[i].result && options.useCache) cache.store(*jobs[i].result);
+      if (jobs[i].result && options.useCache) cache.store(layers[i].blob.digest, *jobs[i].result);
     }
   };
   unsigned threads = options.parallelism ? options.parallelism : std::thread::hardware_concurrency();
@@ -123,6 +122,25 @@ Result<std::string> Image::readFile(std::string_view path, size_t maxBytes) cons
                        fmt::format("{} layer {}", description, layer + 1));
 }
 
+std::optional<std::string> Image::derived(std::string_view path) const {
+  auto resolvedPath = fs.resolve(path);
+  if (!resolvedPath) return std::nullopt;
+  const FileNode* node = fs.find(*resolvedPath);
+  if (node == nullptr || node->type != EntryType::kFile) return std::nullopt;
+  if (locator.kind == SourceKind::kRootfs) {
+    const CaptureRule* rule = capture_.match(*resolvedPath, node->mode, node->size);
+    if (rule == nullptr || !rule->transform) return std::nullopt;
+    auto data = readRootfsFile(locator.path, *resolvedPath, rule->maxBytes);
+    if (!data) return std::nullopt;
+    return rule->transform(*resolvedPath, *data);
+  }
+  const auto layer = static_cast<size_t>(node->layer);
+  if (layer >= derived_.size()) return std::nullopt;
+  auto it = derived_[layer].find(*resolvedPath);
+  if (it == derived_[layer].end()) return std::nullopt;
+  return it->second;
+}
+
 Result<Image> openImage(const std::string& input, const ReadOptions& options) {
   auto loc = parseLocator(input);
   if (!loc) return std::move(loc).error();
@@ -130,6 +148,7 @@ Result<Image> openImage(const std::string& input, const ReadOptions& options) {
   image.input = input;
   image.locator = std::move(*loc);
   image.limits_ = options.limits;
+  image.capture_ = options.capture;
   if (image.locator.kind == SourceKind::kRootfs) {
     image.description = "rootfs " + image.locator.path;
     auto scanned = scanRootfs(image.locator.path, image.fs, image.warnings);
@@ -154,6 +173,7 @@ Result<Image> openImage(const std::string& input, const ReadOptions& options) {
       for (auto& w : contents.warnings) image.warnings.push_back(fmt::format("layer {}: {}", i + 1, w));
       image.fs.applyLayer(static_cast<int>(i), contents.entries, image.warnings);
       image.captured_.push_back(std::move(contents.captured));
+      image.derived_.push_back(std::move(contents.derived));
     }
   }
   image.os = detectOs([&image](std::string_view path) -> std::optional<std::string> {

@@ -52,11 +52,16 @@ class Image {
 
   // Reads a file by path (symlinks followed inside the image root).
   Result<std::string> readFile(std::string_view path, size_t maxBytes = 64u << 20) const;
+  // The result of the capture rule that matched this file while its layer streamed (for a
+  // root file system, computed now), or nullopt when no rule kept anything for it.
+  std::optional<std::string> derived(std::string_view path) const;
 
  private:
   friend Result<Image> openImage(const std::string& input, const ReadOptions& options);
   std::shared_ptr<ImageSource> source_;
   std::vector<std::map<std::string, std::string>> captured_;  // per layer
+  std::vector<std::map<std::string, std::string>> derived_;   // per layer
+  CaptureSpec capture_;
   DecompressLimits limits_;
 };
 

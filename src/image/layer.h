@@ -45,6 +45,7 @@ struct LayerContents {
   uint64_t uncompressedBytes = 0;
   std::vector<LayerEntry> entries;
   std::map<std::string, std::string> captured;  // path -> contents, for wanted files
+  std::map<std::string, std::string> derived;   // path -> a capture rule's transform result
   std::vector<std::string> warnings;
 };
 

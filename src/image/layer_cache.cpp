@@ -4,12 +4,14 @@
 
 #include "core/log.h"
 #include "core/paths.h"
+#include "core/sha256.h"
 #include "core/stream.h"
 
 namespace bulkhead::image {
 namespace {
 
-constexpr std::string_view kMagic = "BHLC0001";
+constexpr std::string_view kMagic = "BHLC0003";
+constexpr size_t kChecksum = 64;  // hex SHA-256 of everything before it
 constexpr size_t kMaxCacheFile = 1u << 30;
 
 class Writer {
@@ -65,18 +67,27 @@ std::string LayerCache::encode(const LayerContents& c) {
     w.u64(static_cast<uint64_t>(e.mtime));
     w.str(e.linkTarget);
   }
-  w.u64(c.captured.size());
-  for (const auto& [path, data] : c.captured) {
-    w.str(path);
-    w.str(data);
+  for (const auto* files : {&c.captured, &c.derived}) {
+    w.u64(files->size());
+    for (const auto& [path, data] : *files) {
+      w.str(path);
+      w.str(data);
+    }
   }
   w.u64(c.warnings.size());
   for (const auto& warning : c.warnings) w.str(warning);
-  return w.take();
+  std::string out = w.take();
+  // A flipped bit in a path or a size would otherwise decode into a plausible wrong view.
+  out += Sha256::hex(out);
+  return out;
 }
 
 Result<LayerContents> LayerCache::decode(std::string_view bytes) {
   if (!bytes.starts_with(kMagic)) return makeError("layer cache: bad magic");
+  if (bytes.size() < kMagic.size() + kChecksum) return makeError("layer cache: truncated");
+  const std::string_view body = bytes.substr(0, bytes.size() - kChecksum);
+  if (Sha256::hex(body) != bytes.substr(body.size())) return makeError("layer cache: checksum mismatch");
+  bytes = body;
   Reader r(bytes.substr(kMagic.size()));
   LayerContents c;
   std::string diffId;
@@ -107,11 +118,13 @@ Result<LayerContents> LayerCache::decode(std::string_view bytes) {
     e.gid = static_cast<uint32_t>(gid);
     e.mtime = static_cast<int64_t>(mtime);
   }
-  if (!r.u64(count) || count > bytes.size() / 16) return bad();
-  for (uint64_t i = 0; i < count; ++i) {
-    std::string path, data;
-    if (!r.str(path) || !r.str(data)) return bad();
-    c.captured.emplace(std::move(path), std::move(data));
+  for (auto* files : {&c.captured, &c.derived}) {
+    if (!r.u64(count) || count > bytes.size() / 16) return bad();
+    for (uint64_t i = 0; i < count; ++i) {
+      std::string path, data;
+      if (!r.str(path) || !r.str(data)) return bad();
+      files->emplace(std::move(path), std::move(data));
+    }
   }
   if (!r.u64(count) || count > bytes.size() / 8) return bad();
   c.warnings.resize(count);
@@ -122,29 +135,30 @@ Result<LayerContents> LayerCache::decode(std::string_view bytes) {
   return c;
 }
 
-std::string LayerCache::pathFor(const Digest& diffId) const {
-  return fmt::format("{}/{}-{}.bin", directory_, diffId.hex, captureKey_);
+std::string LayerCache::pathFor(const Digest& blob, const Digest& diffId) const {
+  return fmt::format("{}/{}-{}-{}.bin", directory_, blob.hex, diffId.hex.substr(0, 16), captureKey_);
 }
 
-std::optional<LayerContents> LayerCache::load(const Digest& diffId) const {
-  if (diffId.empty()) return std::nullopt;
-  auto bytes = readFileBounded(pathFor(diffId), kMaxCacheFile);
+std::optional<LayerContents> LayerCache::load(const Digest& blob, const Digest& diffId) const {
+  if (blob.empty() || diffId.empty()) return std::nullopt;
+  const std::string path = pathFor(blob, diffId);
+  auto bytes = readFileBounded(path, kMaxCacheFile);
   if (!bytes) return std::nullopt;
   auto contents = decode(*bytes);
   if (!contents || contents->diffId != diffId) {
-    log::warn("ignoring damaged layer cache file {}", pathFor(diffId));
+    log::warn("ignoring damaged layer cache file {}", path);
     return std::nullopt;
   }
   return std::move(*contents);
 }
 
-void LayerCache::store(const LayerContents& contents) const {
-  if (contents.diffId.empty()) return;
+void LayerCache::store(const Digest& blob, const LayerContents& contents) const {
+  if (blob.empty() || contents.diffId.empty()) return;
   if (auto made = makeDirectories(directory_); !made) {
     log::warn("layer cache: {}", made.error().message);
     return;
   }
-  if (auto written = writeFileAtomic(pathFor(contents.diffId), encode(contents)); !written) {
+  if (auto written = writeFileAtomic(pathFor(blob, contents.diffId), encode(contents)); !written) {
     log::warn("layer cache: {}", written.error().message);
   }
 }

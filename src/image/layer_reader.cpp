@@ -221,18 +221,27 @@ Result<LayerContents> readLayer(ByteStream& raw, const LayerRef& layer,
     } else if (e.type == EntryType::kCharDevice || e.type == EntryType::kBlockDevice) {
       // Recorded, never created: nothing is extracted.
     }
-    if (e.type == EntryType::kFile && options.capture && e.size <= options.captureMaxBytes &&
-        options.capture(e.path)) {
-      std::string data(e.size, '\0');
-      size_t have = 0;
-      while (have < data.size()) {
-        const la_ssize_t got = archive_read_data(a, data.data() + have, data.size() - have);
-        if (got < 0) return archiveError(a, feed, what);
-        if (got == 0) break;
-        have += static_cast<size_t>(got);
+    if (e.type == EntryType::kFile) {
+      const CaptureRule* rule =
+          options.captureSpec ? options.captureSpec->match(e.path, e.mode, e.size) : nullptr;
+      const bool keep = rule != nullptr || (options.capture && e.size <= options.captureMaxBytes &&
+                                            options.capture(e.path));
+      if (keep) {
+        std::string data(e.size, '\0');
+        size_t have = 0;
+        while (have < data.size()) {
+          const la_ssize_t got = archive_read_data(a, data.data() + have, data.size() - have);
+          if (got < 0) return archiveError(a, feed, what);
+          if (got == 0) break;
+          have += static_cast<size_t>(got);
+        }
+        data.resize(have);
+        if (rule != nullptr && rule->transform) {
+          if (auto result = rule->transform(e.path, data)) out.derived[e.path] = std::move(*result);
+        } else {
+          out.captured[e.path] = std::move(data);
+        }
       }
-      data.resize(have);
-      out.captured[e.path] = std::move(data);
     }
     out.entries.push_back(std::move(e));
   }
@@ -255,6 +264,7 @@ Result<std::string> readLayerFile(ByteStream& raw, const std::string& path, size
   if (!opened) return std::move(opened).error();
   archive* a = opened->get();
   archive_entry* entry = nullptr;
+  std::optional<std::string> found;
   for (;;) {
     const int rc = archive_read_next_header(a, &entry);
     if (rc == ARCHIVE_EOF) break;
@@ -262,18 +272,22 @@ Result<std::string> readLayerFile(ByteStream& raw, const std::string& path, size
     const char* rawName = archive_entry_pathname(entry);
     auto clean = cleanEntryPath(rawName ? rawName : "", 4096);
     if (!clean || *clean != path) continue;
+    // Keep reading past a match: a later entry of the same name replaces it, as the view
+    // (and tar extraction) has it.
     std::string data;
     char buffer[64 * 1024];
     for (;;) {
       const la_ssize_t got = archive_read_data(a, buffer, sizeof buffer);
       if (got < 0) return archiveError(a, feed, what);
-      if (got == 0) return data;
+      if (got == 0) break;
       if (data.size() + static_cast<size_t>(got) > maxBytes) {
         return makeError("{}: file '{}' is larger than {} bytes", what, path, maxBytes);
       }
       data.append(buffer, static_cast<size_t>(got));
     }
+    found = std::move(data);
   }
+  if (found) return std::move(*found);
   return makeError("{}: no file '{}' in this layer", what, path);
 }
 

@@ -3,6 +3,7 @@
 // entries. Entry names that leave the root and hardlinks to outside it are errors.
 
 #include "core/stream.h"
+#include "image/capture.h"
 #include "image/layer.h"
 #include "image/source.h"
 
@@ -10,7 +11,8 @@ namespace bulkhead::image {
 
 struct LayerReadOptions {
   DecompressLimits limits;
-  CapturePredicate capture;
+  const CaptureSpec* captureSpec = nullptr;  // rules, tried first
+  CapturePredicate capture;                  // plain keep-as-is, for files up to the size below
   size_t captureMaxBytes = 4u << 20;
   size_t maxEntries = 2'000'000;
   size_t maxPathBytes = 4096;
