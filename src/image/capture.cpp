@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "core/sha256.h"
 
 namespace bulkhead::image {
@@ -11,13 +13,12 @@ bool CaptureRule::matches(std::string_view path, uint32_t mode) const {
   for (const auto& e : exact) {
     if (path == e) return true;
   }
-  for (const auto& p : prefixes) {
-    if (path.starts_with(p)) return true;
-  }
-  for (const auto& s : suffixes) {
-    if (path.ends_with(s)) return true;
-  }
-  return false;
+  if (prefixes.empty() && suffixes.empty()) return false;
+  const bool prefixOk = prefixes.empty() || std::any_of(prefixes.begin(), prefixes.end(),
+                                                        [&](const auto& p) { return path.starts_with(p); });
+  const bool suffixOk = suffixes.empty() || std::any_of(suffixes.begin(), suffixes.end(),
+                                                        [&](const auto& s) { return path.ends_with(s); });
+  return prefixOk && suffixOk;
 }
 
 CaptureSpec& CaptureSpec::add(CaptureRule rule) {

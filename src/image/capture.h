@@ -16,6 +16,8 @@ namespace bulkhead::image {
 struct CaptureRule {
   std::string name;  // stable; with `version`, part of the cache key
   int version = 1;
+  // A file matches an exact path, or a prefix and a suffix (an empty list matches any):
+  // prefixes {"var/lib/dpkg/info/"} with suffixes {".list"} means both.
   std::vector<std::string> exact;     // "etc/os-release"
   std::vector<std::string> prefixes;  // "var/lib/dpkg/status.d/"
   std::vector<std::string> suffixes;  // "/package.json", ".jar"
