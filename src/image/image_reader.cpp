@@ -118,7 +118,7 @@ Result<std::string> Image::readFile(std::string_view path, size_t maxBytes) cons
   }
   auto raw = source_->openLayer(resolved.layers[layer]);
   if (!raw) return std::move(raw).error();
-  return readLayerFile(**raw, target, maxBytes, limits_,
+  return readLayerFile(**raw, resolved.layers[layer], target, maxBytes, limits_,
                        fmt::format("{} layer {}", description, layer + 1));
 }
 

@@ -254,12 +254,16 @@ Result<LayerContents> readLayer(ByteStream& raw, const LayerRef& layer,
   return out;
 }
 
-Result<std::string> readLayerFile(ByteStream& raw, const std::string& path, size_t maxBytes,
-                                  const DecompressLimits& limits, const std::string& what) {
-  auto decompressed = openDecompressed(raw, limits, what);
+Result<std::string> readLayerFile(ByteStream& raw, const LayerRef& layer, const std::string& path,
+                                  size_t maxBytes, const DecompressLimits& limits,
+                                  const std::string& what) {
+  VerifyingStream blob(raw, layer.blob.digest, layer.blob.digest.empty() ? -1 : layer.blob.size,
+                       what + " blob");
+  auto decompressed = openDecompressed(blob, limits, what);
   if (!decompressed) return std::move(decompressed).error();
+  VerifyingStream content(**decompressed, layer.diffId, -1, what + " (uncompressed, diff_id)");
   Feed feed;
-  feed.stream = decompressed->get();
+  feed.stream = &content;
   auto opened = openTar(feed, what);
   if (!opened) return std::move(opened).error();
   archive* a = opened->get();
@@ -287,6 +291,8 @@ Result<std::string> readLayerFile(ByteStream& raw, const std::string& path, size
     }
     found = std::move(data);
   }
+  auto drained = drain(content);
+  if (!drained) return drained.error();
   if (found) return std::move(*found);
   return makeError("{}: no file '{}' in this layer", what, path);
 }

@@ -23,9 +23,12 @@ struct LayerReadOptions {
 Result<LayerContents> readLayer(ByteStream& raw, const LayerRef& layer,
                                 const LayerReadOptions& options, const std::string& what);
 
-// Streams a layer until `path` and returns its contents (at most `maxBytes`).
-Result<std::string> readLayerFile(ByteStream& raw, const std::string& path, size_t maxBytes,
-                                  const DecompressLimits& limits, const std::string& what);
+// Streams a whole layer and returns the contents of the last entry named `path` (at most
+// `maxBytes`). The blob and the diff_id are verified again: the file may have changed on
+// disk since the layer was first read.
+Result<std::string> readLayerFile(ByteStream& raw, const LayerRef& layer, const std::string& path,
+                                  size_t maxBytes, const DecompressLimits& limits,
+                                  const std::string& what);
 
 // Cleans a tar member name: strips "./" components; rejects absolute names, ".." and NUL.
 Result<std::string> cleanEntryPath(std::string_view name, size_t maxBytes);

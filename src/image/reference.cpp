@@ -95,10 +95,6 @@ Result<RegistryReference> RegistryReference::parse(std::string_view text) {
   }
   if (ref.registry.empty()) ref.registry = "docker.io";
   if (path.empty()) return makeError("image reference '{}': missing repository", original);
-  if (path.size() > kMaxRepository) {
-    return makeError("image reference '{}': repository longer than {} characters", original,
-                     kMaxRepository);
-  }
   size_t start = 0;
   for (;;) {
     const size_t slash = path.find('/', start);
@@ -113,6 +109,10 @@ Result<RegistryReference> RegistryReference::parse(std::string_view text) {
   ref.repository = std::string(path);
   if (ref.registry == "docker.io" && ref.repository.find('/') == std::string::npos) {
     ref.repository = "library/" + ref.repository;
+  }
+  if (ref.repository.size() > kMaxRepository) {
+    return makeError("image reference '{}': repository longer than {} characters", original,
+                     kMaxRepository);
   }
   if (ref.tag.empty() && ref.digest.empty()) ref.tag = "latest";
   return ref;

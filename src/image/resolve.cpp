@@ -46,7 +46,8 @@ Result<ResolvedImage> resolveOci(OciStore& store, const ResolveOptions& options)
   if (!doc) return std::move(doc).error();
   ResolvedImage image;
   for (int depth = 0;; ++depth) {
-    std::string what = doc->digest.empty() ? where : fmt::format("{} {}", where, doc->digest.shortStr());
+    std::string what = doc->digest.empty() ? where + " index.json"
+                                           : fmt::format("{} {}", where, doc->digest.shortStr());
     if (doc->mediaType.empty()) {
       auto type = documentMediaType(doc->bytes, what);
       if (!type) return std::move(type).error();

@@ -1,0 +1,331 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (clang, -DBULKHEAD_FUZZ=ON) if needed and runs each one for
+# FUZZ_SECONDS on a seed corpus this script writes itself (tars made with tar, their gzip
+# and zstd forms, sample manifests, indexes, configs, references, ...). Exits non-zero if
+# any target crashes, leaks, times out or runs out of memory; the input that did it is left
+# in $FUZZ_WORK/artifacts/ (reproduce: <target binary> <artifact>).
+#
+#   FUZZ_SECONDS    seconds per target (default 20)
+#   FUZZ_TARGETS    space-separated subset of targets (default: every *_fuzz target built)
+#   FUZZ_JOBS       how many targets run at the same time (default 1)
+#   FUZZ_BUILD_DIR  build directory (default <repo>/build-fuzz)
+#   FUZZ_BUILD_TYPE CMAKE_BUILD_TYPE when this script configures (default RelWithDebInfo:
+#                   an -O0 build runs about 5 times fewer inputs per second)
+#   FUZZ_WORK       corpora, seeds, logs and artifacts (default $FUZZ_BUILD_DIR/fuzz-work)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+SECONDS_PER_TARGET="${FUZZ_SECONDS:-20}"
+JOBS="${FUZZ_JOBS:-1}"
+BUILD_DIR="${FUZZ_BUILD_DIR:-$ROOT/build-fuzz}"
+WORK="${FUZZ_WORK:-$BUILD_DIR/fuzz-work}"
+# Targets with seeds written below; any other *_fuzz target the build defines runs too,
+# from an empty corpus.
+SEEDED_TARGETS=(auth_challenge_fuzz decompress_fuzz image_source_fuzz layer_cache_fuzz
+                layer_reader_fuzz manifest_fuzz os_release_fuzz reference_fuzz)
+TARGETS=()
+
+log() { echo "fuzz: $*" >&2; }
+
+# ---- build --------------------------------------------------------------------------------
+
+configure() {  # SOURCE BUILD [cmake args...]
+  local source="$1" build="$2"
+  shift 2
+  CC="${CC:-clang}" CXX="${CXX:-clang++}" cmake -G Ninja -S "$source" -B "$build" "$@" >/dev/null
+}
+
+has_fuzz_targets() { ninja -C "$1" -t targets all 2>/dev/null | grep -q '^bulkhead_fuzz_targets:'; }
+
+build() {
+  if [ ! -f "$BUILD_DIR/CMakeCache.txt" ] || ! grep -q '^BULKHEAD_FUZZ:BOOL=ON' "$BUILD_DIR/CMakeCache.txt"; then
+    log "configuring $BUILD_DIR"
+    configure "$ROOT" "$BUILD_DIR" -DBULKHEAD_FUZZ=ON -DBULKHEAD_TESTS=OFF -DBULKHEAD_BENCH=OFF \
+      -DCMAKE_BUILD_TYPE="${FUZZ_BUILD_TYPE:-RelWithDebInfo}"
+  fi
+  BIN_DIR="$BUILD_DIR"
+  if ! has_fuzz_targets "$BUILD_DIR"; then
+    # The project's CMakeLists.txt does not add tests/fuzz (yet): configure the directory on
+    # its own, which pulls the project in with fuzzing on.
+    BIN_DIR="$BUILD_DIR-standalone"
+    log "$BUILD_DIR has no fuzz targets; building them standalone in $BIN_DIR"
+    [ -f "$BIN_DIR/CMakeCache.txt" ] ||
+      configure "$ROOT/tests/fuzz" "$BIN_DIR" -DCMAKE_BUILD_TYPE="${FUZZ_BUILD_TYPE:-RelWithDebInfo}"
+  fi
+  log "building in $BIN_DIR"
+  cmake --build "$BIN_DIR" --target bulkhead_fuzz_targets -j "$(nproc)" >"$WORK/build.log" 2>&1 || {
+    tail -n 50 "$WORK/build.log" >&2
+    exit 2
+  }
+}
+
+discover_targets() {  # every *_fuzz target of the build
+  ninja -C "$BIN_DIR" -t targets all 2>/dev/null | sed -n 's/^\([A-Za-z0-9_]*_fuzz\): .*/\1/p' |
+    grep -v '^cmake_' | sort -u
+}
+
+binary() {  # TARGET -> path of its executable
+  find "$BIN_DIR" -maxdepth 3 -type f -name "$1" -perm -u+x | head -n 1
+}
+
+# ---- seed corpus --------------------------------------------------------------------------
+
+u64() {  # little-endian 8 bytes
+  local v="$1" i
+  for i in 0 1 2 3 4 5 6 7; do
+    # shellcheck disable=SC2059
+    printf "\\x$(printf %02x $(((v >> (8 * i)) & 255)))"
+  done
+}
+str() { u64 "${#1}"; printf '%s' "$1"; }
+
+write_seeds() {
+  local seeds="$WORK/seeds" tree="$WORK/tree" t
+  rm -rf "$seeds" "$tree"
+  for t in "${SEEDED_TARGETS[@]}" "${TARGETS[@]}"; do mkdir -p "$seeds/$t"; done
+
+  # A tiny root file system with every kind of entry a layer holds, hostile ones included.
+  mkdir -p "$tree/etc" "$tree/usr/lib" "$tree/var/cache" "$tree/opaque" "$tree/tmp"
+  printf 'ID=debian\nVERSION_ID="12"\nVERSION_CODENAME=bookworm\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n' \
+    >"$tree/usr/lib/os-release"
+  ln -s ../usr/lib/os-release "$tree/etc/os-release"
+  printf 'root:x:0:0:root:/root:/bin/bash\n' >"$tree/etc/passwd"
+  ln "$tree/etc/passwd" "$tree/etc/passwd-"
+  ln -s ../../../../etc/shadow "$tree/etc/evil"
+  : >"$tree/var/cache/.wh.apt"
+  : >"$tree/opaque/.wh..wh..opq"
+  printf 'new\n' >"$tree/opaque/new"
+  mkfifo "$tree/tmp/fifo"
+  chmod 4755 "$tree/etc/passwd"
+  mkdir -p "$tree/a/very/long/path/that/needs/a/pax/or/gnu/long/name/header/because/it/is/longer/than/one/hundred/bytes"
+  printf 'x\n' >"$tree/a/very/long/path/that/needs/a/pax/or/gnu/long/name/header/because/it/is/longer/than/one/hundred/bytes/file"
+
+  local fmt
+  for fmt in pax gnu ustar; do
+    tar -C "$tree" --format="$fmt" --numeric-owner -cf "$WORK/layer-$fmt.tar" . 2>/dev/null || true
+  done
+  # Hostile member names that tar would not write from a directory.
+  tar -C "$tree" --format=pax --transform='s|^\./etc/passwd$|../etc/passwd|' -P -cf "$WORK/layer-dotdot.tar" ./etc/passwd
+  tar -C "$tree" --format=gnu --transform='s|^\./etc/passwd$|/etc/passwd|' -P -cf "$WORK/layer-abs.tar" ./etc/passwd
+
+  local tarball
+  for tarball in "$WORK"/layer-*.tar; do
+    local base
+    base="$(basename "$tarball" .tar)"
+    cp "$tarball" "$seeds/layer_reader_fuzz/$base.tar"
+    gzip -9 -n -c "$tarball" >"$seeds/layer_reader_fuzz/$base.tar.gz"
+    zstd -q -19 -c "$tarball" >"$seeds/layer_reader_fuzz/$base.tar.zst"
+  done
+  # Multi-member gzip and a truncated one.
+  { head -c 3000 "$WORK/layer-pax.tar" | gzip -n; tail -c +3001 "$WORK/layer-pax.tar" | gzip -n; } \
+    >"$seeds/layer_reader_fuzz/multi-member.tar.gz"
+  head -c 200 "$seeds/layer_reader_fuzz/layer-pax.tar.gz" >"$seeds/layer_reader_fuzz/truncated.tar.gz"
+
+  # decompress: the first byte picks read sizes, the rest is the stream.
+  local control
+  for control in 00 85; do
+    # shellcheck disable=SC2059
+    { printf "\\x$control"; gzip -9 -n -c "$WORK/layer-pax.tar"; } >"$seeds/decompress_fuzz/gzip-$control"
+    # shellcheck disable=SC2059
+    { printf "\\x$control"; zstd -q -c "$WORK/layer-pax.tar"; } >"$seeds/decompress_fuzz/zstd-$control"
+    # shellcheck disable=SC2059
+    { printf "\\x$control"; head -c 2000 "$WORK/layer-pax.tar"; } >"$seeds/decompress_fuzz/plain-$control"
+  done
+  { printf '\x01'; printf 'hello\n' | gzip -n; printf 'world\n' | gzip -n; } >"$seeds/decompress_fuzz/multi"
+  { printf '\x02'; head -c 4096 /dev/zero | gzip -9 -n; } >"$seeds/decompress_fuzz/zeros"
+  { printf '\x03'; printf '\xfd7zXZ\x00rest'; } >"$seeds/decompress_fuzz/xz"
+  { printf '\x04'; printf 'BZh91AY&SY'; } >"$seeds/decompress_fuzz/bzip2"
+  cp "$seeds/decompress_fuzz/"* "$seeds/layer_reader_fuzz/" 2>/dev/null || true
+
+  # JSON documents.
+  local hex64=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+  local m="$seeds/manifest_fuzz"
+  printf '%s' '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:'$hex64'","size":123},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"sha256:'$hex64'","size":456,"annotations":{"a":"b"}}]}' >"$m/manifest.json"
+  printf '%s' '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:'$hex64'","size":7,"platform":{"os":"linux","architecture":"arm64","variant":"v8"}},{"mediaType":"application/vnd.docker.distribution.manifest.v2+json","digest":"sha512:'$hex64$hex64'","size":9,"platform":{"os":"linux","architecture":"amd64"},"annotations":{"org.opencontainers.image.ref.name":"latest"}}]}' >"$m/index.json"
+  printf '%s' '{"architecture":"amd64","os":"linux","created":"2024-01-01T00:00:00Z","author":"me","config":{"User":"app","Env":["PATH=/usr/bin","A=b"],"Entrypoint":["/bin/sh","-c"],"Cmd":"run","WorkingDir":"/srv","ExposedPorts":{"80/tcp":{}},"Volumes":{"/data":{}},"Labels":{"k":"v"},"StopSignal":"SIGTERM","Healthcheck":{"Test":["CMD","true"],"Interval":30000000000,"Retries":3}},"history":[{"created":"x","created_by":"RUN y","empty_layer":true}],"rootfs":{"type":"layers","diff_ids":["sha256:'$hex64'"]}}' >"$m/config.json"
+  printf '%s' '{"schemaVersion":1,"name":"x","tag":"latest","fsLayers":[{"blobSum":"sha256:'$hex64'"}]}' >"$m/schema1.json"
+  printf '%s' '{"architecture":5,"os":[],"config":{"User":1,"Env":"x","Labels":[1]},"history":[1,"x"],"rootfs":{"diff_ids":[5]}}' >"$m/wrong-types.json"
+  printf 'sha256:%s' "$hex64" >"$m/digest"
+
+  # References and platforms.
+  local r="$seeds/reference_fuzz" i=0 ref
+  for ref in debian debian:12 docker.io/library/debian:bookworm-slim localhost:5000/team/app:v1.2.3 \
+             "127.0.0.1:5000/a/b@sha256:$hex64" "ghcr.io/o/r:t@sha256:$hex64" "[::1]:5000/x" \
+             registry.example.com/a__b/c-d/e.f linux/amd64 linux/arm64/v8 windows/amd64/10.0; do
+    printf '%s' "$ref" >"$r/ref-$i"
+    i=$((i + 1))
+  done
+
+  # os-release files.
+  cp "$tree/usr/lib/os-release" "$seeds/os_release_fuzz/debian"
+  printf '# comment\nNAME="Alpine Linux"\nID=alpine\nVERSION_ID=3.19.1\nPRETTY_NAME="Alpine Linux v3.19"\n' \
+    >"$seeds/os_release_fuzz/alpine"
+  printf "ID='rhel'\nVERSION_ID=\"9.\\\\\"3\\\\\"\"\n  KEY = value \r\n=x\nnoequals\n" >"$seeds/os_release_fuzz/quoting"
+
+  # Layer cache records (src/image/layer_cache.cpp): magic, diff_id, compression, sizes,
+  # entries, captured files, derived results, warnings, then the hex SHA-256 of all that.
+  local record="$WORK/cache-record"
+  {
+    printf 'BHLC0003'
+    str "sha256:$hex64"; u64 1; u64 100; u64 10240; u64 2
+    str etc/passwd; u64 0; u64 420; u64 0; u64 0; u64 32; u64 1700000000; str ""
+    str etc/evil; u64 2; u64 511; u64 0; u64 0; u64 0; u64 1700000000; str ../../../etc/shadow
+    u64 1; str etc/passwd; str 'root:x:0:0:root:/root:/bin/bash'
+    u64 1; str usr/bin/app; str 'go1.22 mod example.com/app'
+    u64 1; str 'symlink climbs above the image root'
+  } >"$record"
+  { cat "$record"; sha256sum "$record" | cut -c1-64 | tr -d '\n'; } >"$seeds/layer_cache_fuzz/record"
+  cp "$record" "$seeds/layer_cache_fuzz/record-without-checksum"
+  printf 'BHLC0003' >"$seeds/layer_cache_fuzz/magic-only"
+
+  # WWW-Authenticate headers.
+  local a="$seeds/auth_challenge_fuzz"
+  printf '%s' 'Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/debian:pull"' >"$a/bearer"
+  printf '%s' 'Basic realm="Registry Realm"' >"$a/basic"
+  printf '%s' 'Bearer realm="https://a/t\"x",error="invalid_token", Basic abc==, Negotiate, Digest realm=x, nonce="n"' >"$a/multi"
+  printf '%s' 'BEARER REALM=unquoted , ,, service = "s" error="insufficient_scope"' >"$a/odd"
+
+  # Image sources (see image_source_fuzz.cpp for the format).
+  local s="$seeds/image_source_fuzz" layer="$WORK/layer-ustar.tar"
+  {
+    printf '@@ blob\n'; cat "$layer"
+    printf '\n@@ blob\n{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":["sha256:@D0"]}}'
+    printf '\n@@ blob\n{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:@D1","size":@S1},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:@D0","size":@S0}]}'
+    printf '\n@@ blob\n{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:@D2","size":@S2,"platform":{"os":"linux","architecture":"amd64"}}]}'
+    printf '\n@@ index.json\n{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.index.v1+json","digest":"sha256:@D3","size":@S3,"annotations":{"org.opencontainers.image.ref.name":"latest"}}]}'
+  } >"$s/oci-layout"
+  {
+    printf '@@ layer.tar\n'; cat "$layer"
+    printf '\n@@ config.json\n{"architecture":"amd64","os":"linux","config":{"Env":["A=b"]},"rootfs":{"type":"layers","diff_ids":["sha256:@D0"]}}'
+    printf '\n@@ manifest.json\n[{"Config":"config.json","RepoTags":["app:latest"],"Layers":["layer.tar"]}]'
+  } >"$s/docker-archive"
+  {
+    printf '@@ blob\n'; cat "$layer"
+    printf '\n@@ blob\n{"rootfs":{"diff_ids":["sha256:@D0"]}}'
+    printf '\n@@ manifest.json\n[{"Config":"blobs/sha256/@D1","RepoTags":["app:latest"],"Layers":["blobs/sha256/@D0","../../etc/passwd"]}]'
+  } >"$s/docker-archive-blobs"
+}
+
+write_dictionaries() {
+  cat >"$WORK/json.dict" <<'EOF'
+"{"
+"}"
+"["
+"]"
+":"
+","
+"\"schemaVersion\""
+"\"mediaType\""
+"\"manifests\""
+"\"layers\""
+"\"config\""
+"\"digest\""
+"\"size\""
+"\"platform\""
+"\"os\""
+"\"architecture\""
+"\"variant\""
+"\"annotations\""
+"\"rootfs\""
+"\"diff_ids\""
+"\"history\""
+"\"Env\""
+"\"Cmd\""
+"\"Entrypoint\""
+"\"Labels\""
+"\"Healthcheck\""
+"\"Config\""
+"\"Layers\""
+"\"RepoTags\""
+"\"sha256:"
+"application/vnd.oci.image.index.v1+json"
+"application/vnd.oci.image.manifest.v1+json"
+"application/vnd.docker.distribution.manifest.list.v2+json"
+"application/vnd.docker.distribution.manifest.v2+json"
+"org.opencontainers.image.ref.name"
+EOF
+  cat >"$WORK/tar.dict" <<'EOF'
+"ustar\x00"
+"ustar  \x00"
+"././@LongLink"
+"path="
+"linkpath="
+"size="
+"GNU.sparse."
+".wh."
+".wh..wh..opq"
+"../"
+"/etc/"
+"\x1f\x8b\x08"
+"(\xb5/\xfd"
+EOF
+}
+
+# ---- run ----------------------------------------------------------------------------------
+
+run_target() {  # TARGET -> exit status of the run
+  local t="$1" bin extra=()
+  bin="$(binary "$t")"
+  if [ -z "$bin" ]; then
+    log "$t: no binary"
+    return 1
+  fi
+  mkdir -p "$WORK/corpus/$t" "$WORK/artifacts"
+  case "$t" in
+    manifest_fuzz | image_source_fuzz) extra+=(-dict="$WORK/json.dict") ;;
+    layer_reader_fuzz | decompress_fuzz) extra+=(-dict="$WORK/tar.dict") ;;
+  esac
+  case "$t" in
+    layer_reader_fuzz | decompress_fuzz | image_source_fuzz | layer_cache_fuzz) extra+=(-max_len=65536) ;;
+  esac
+  "$bin" -max_total_time="$SECONDS_PER_TARGET" -rss_limit_mb=2048 -timeout=10 \
+    -print_final_stats=1 -artifact_prefix="$WORK/artifacts/$t-" "${extra[@]}" \
+    "$WORK/corpus/$t" "$WORK/seeds/$t" >"$WORK/logs/$t.log" 2>&1
+}
+
+main() {
+  mkdir -p "$WORK/logs"
+  build
+  if [ -n "${FUZZ_TARGETS:-}" ]; then
+    read -r -a TARGETS <<<"$FUZZ_TARGETS"
+  else
+    mapfile -t TARGETS < <(discover_targets)
+  fi
+  if [ "${#TARGETS[@]}" -eq 0 ]; then
+    log "no fuzz targets found in $BIN_DIR"
+    exit 2
+  fi
+  write_seeds
+  write_dictionaries
+  local failed=() pids=() names=() t i
+  for t in "${TARGETS[@]}"; do
+    log "$t: ${SECONDS_PER_TARGET}s"
+    run_target "$t" &
+    pids+=($!)
+    names+=("$t")
+    if [ "${#pids[@]}" -ge "$JOBS" ]; then
+      wait "${pids[0]}" || failed+=("${names[0]}")
+      pids=("${pids[@]:1}")
+      names=("${names[@]:1}")
+    fi
+  done
+  for i in "${!pids[@]}"; do
+    wait "${pids[$i]}" || failed+=("${names[$i]}")
+  done
+  for t in "${TARGETS[@]}"; do
+    local runs speed
+    runs="$(awk '/^stat::number_of_executed_units:/ {print $2}' "$WORK/logs/$t.log")"
+    speed="$(awk '/^stat::average_exec_per_sec:/ {print $2}' "$WORK/logs/$t.log")"
+    printf 'fuzz: %-22s %10s runs %8s exec/s\n' "$t" "${runs:-?}" "${speed:-?}" >&2
+  done
+  if [ "${#failed[@]}" -gt 0 ]; then
+    for t in "${failed[@]}"; do
+      log "FAILED: $t (log $WORK/logs/$t.log)"
+      grep -E '^==[0-9]+==ERROR|^SUMMARY|invariant broken|Test unit written' "$WORK/logs/$t.log" | head -n 5 >&2 || true
+    done
+    exit 1
+  fi
+  log "all ${#TARGETS[@]} targets ran ${SECONDS_PER_TARGET}s without a crash"
+}
+
+main "$@"
