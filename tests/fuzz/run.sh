@@ -35,7 +35,9 @@ configure() {  # SOURCE BUILD [cmake args...]
   CC="${CC:-clang}" CXX="${CXX:-clang++}" cmake -G Ninja -S "$source" -B "$build" "$@" >/dev/null
 }
 
-has_fuzz_targets() { ninja -C "$1" -t targets all 2>/dev/null | grep -q '^bulkhead_fuzz_targets:'; }
+# grep without -q reads all of ninja's output: with -q, ninja can die of SIGPIPE and pipefail
+# turns the match into a failure.
+has_fuzz_targets() { ninja -C "$1" -t targets all 2>/dev/null | grep '^bulkhead_fuzz_targets:' >/dev/null; }
 
 build() {
   if [ ! -f "$BUILD_DIR/CMakeCache.txt" ] || ! grep -q '^BULKHEAD_FUZZ:BOOL=ON' "$BUILD_DIR/CMakeCache.txt"; then
@@ -65,7 +67,7 @@ discover_targets() {  # every *_fuzz target of the build
 }
 
 binary() {  # TARGET -> path of its executable
-  find "$BIN_DIR" -maxdepth 3 -type f -name "$1" -perm -u+x | head -n 1
+  find "$BIN_DIR" -maxdepth 5 -type f -name "$1" -perm -u+x -print -quit
 }
 
 # ---- seed corpus --------------------------------------------------------------------------
