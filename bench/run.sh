@@ -17,3 +17,5 @@ for threads in 1 2; do
   ours=$(median "BM_OpenImage/$threads/real_time")
   echo "whole-image read, $threads thread(s): $(awk -v a="$gz" -v b="$ours" 'BEGIN{printf "%.2fx faster than gzip -dc (%.0f ms vs %.0f ms, medians)", a/b, b, a}')"
 done
+# SBOM: `bulkhead sbom` against cdxgen on the same image, in the same run (bench/README.md).
+BUILD_DIR="$BUILD_DIR" "$ROOT/bench/sbom_vs_cdxgen.sh"

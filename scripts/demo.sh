@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job on embedded defaults: build Bulkhead and the test-bed image (a real Debian
-# bookworm image made with debootstrap and umoci), then show what `image inspect` finds.
+# bookworm image made with debootstrap and umoci), then show what `image inspect` finds,
+# the packages in it (`sbom`) and its compliance checks (`bench image`).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$ROOT/scripts/setup.sh"
@@ -9,3 +10,9 @@ set -a; source "${BULKHEAD_TESTBED_DIR:-$ROOT/.testbed}/testbed.env"; set +a
 BULKHEAD="$BUILD_DIR/src/cli/bulkhead"
 echo "== bulkhead image inspect $TESTBED_OCI:bookworm"
 "$BULKHEAD" image inspect "$TESTBED_OCI:bookworm"
+echo
+echo "== bulkhead sbom $TESTBED_OCI:bookworm"
+"$BULKHEAD" sbom "$TESTBED_OCI:bookworm"
+echo
+echo "== bulkhead bench image $TESTBED_OCI:bookworm"
+"$BULKHEAD" bench image "$TESTBED_OCI:bookworm" --failed-only

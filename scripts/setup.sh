@@ -14,10 +14,24 @@ PACKAGES=(
   # libraries
   libarchive-dev libisal-dev libzstd-dev zlib1g-dev libssl-dev libcurl4-openssl-dev
   nlohmann-json3-dev libcli11-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libyaml-cpp-dev
+  libsqlite3-dev
   # test bed: real images and registries
   debootstrap skopeo umoci docker-registry apache2-utils openssl ca-certificates
   python3 python3-jwt python3-cryptography jq gzip zstd curl
+  # compliance tests: real runc bundles and containers, lynis as a peer for host checks
+  runc lynis
+  # sbom tests: rpm databases made by rpm itself (sqlite) and db5.3_load (BerkeleyDB)
+  rpm db5.3-util
+  # sbom benchmark: hyperfine times bulkhead sbom against cdxgen (bench/sbom_vs_cdxgen.sh)
+  hyperfine
 )
+# sbom tests and benchmark: node + npm run the pinned validator (tests/tools/sbom-validate)
+# and cdxgen. Debian's are installed only when there is no node: Debian's npm cannot sit
+# beside another distribution's nodejs package.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  PACKAGES+=(nodejs npm)
+fi
 
 install_missing() {
   local missing=()

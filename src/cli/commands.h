@@ -7,5 +7,7 @@ namespace bulkhead::cli {
 
 // Returns the exit code the chosen subcommand produced through `exitCode`.
 void addImageCommand(CLI::App& app, int& exitCode);
+void addBenchCommand(CLI::App& app, int& exitCode);
+void addSbomCommand(CLI::App& app, int& exitCode);
 
 }  // namespace bulkhead::cli

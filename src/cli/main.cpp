@@ -20,6 +20,8 @@ int main(int argc, char** argv) {
   });
   int exitCode = 0;
   bulkhead::cli::addImageCommand(app, exitCode);
+  bulkhead::cli::addBenchCommand(app, exitCode);
+  bulkhead::cli::addSbomCommand(app, exitCode);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

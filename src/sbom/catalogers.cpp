@@ -10,6 +10,19 @@ const std::vector<std::unique_ptr<Cataloger>>& allCatalogers() {
     std::vector<std::unique_ptr<Cataloger>> out;
     // OS packages first.
     out.push_back(makeDpkgCataloger());
+    out.push_back(makeApkCataloger());
+    out.push_back(makeRpmCataloger());
+    out.push_back(makeGoCataloger());
+    out.push_back(makeJavaCataloger());
+    out.push_back(makeNpmCataloger());
+    out.push_back(makePythonCataloger());
+    out.push_back(makeRubyCataloger());
+    out.push_back(makeRustCataloger());
+    out.push_back(makePhpCataloger());
+    out.push_back(makeDotnetCataloger());
+    // Keep last: its rule takes every executable file (only the first matching rule
+    // applies), so every other cataloger's rules must come before it.
+    out.push_back(makeBinaryCaptureCataloger());
     return out;
   }();
   return list;

@@ -8,6 +8,7 @@ Result<std::vector<Paragraph>> parseDeb822(std::string_view text, std::string_vi
   Paragraph current;
   std::string* last = nullptr;
   size_t lineNumber = 0;
+  size_t fields = 0;
   auto finish = [&]() -> Status {
     if (current.empty()) return {};
     if (out.size() >= limits.maxParagraphs) {
@@ -43,6 +44,9 @@ Result<std::vector<Paragraph>> parseDeb822(std::string_view text, std::string_vi
     const auto colon = line.find(':');
     if (colon == std::string_view::npos || colon == 0) {
       return makeError("{}: line {}: expected 'Field: value'", what, lineNumber);
+    }
+    if (++fields > limits.maxFields) {
+      return makeError("{}: line {}: more than {} fields", what, lineNumber, limits.maxFields);
     }
     if (current.size() >= limits.maxFieldsPerParagraph) {
       return makeError("{}: line {}: more than {} fields in a paragraph", what, lineNumber,

@@ -16,6 +16,7 @@ using Paragraph = std::map<std::string, std::string>;  // field names as written
 struct Deb822Limits {
   size_t maxParagraphs = 200'000;
   size_t maxFieldsPerParagraph = 512;
+  size_t maxFields = 2'000'000;  // in all: tiny "a:" lines must not grow a huge map
 };
 
 Result<std::vector<Paragraph>> parseDeb822(std::string_view text, std::string_view what,

@@ -54,14 +54,27 @@ std::string makePurl(const Package& p, const std::string& distroQualifier) {
       name = name.substr(slash + 1);
     }
   }
+  // rpm: the version is version-release and the epoch a qualifier (purl's rpm type).
+  std::string_view version = p.version;
+  std::string_view epoch;
+  if (p.ecosystem == eco::kRpm) {
+    const auto colon = version.find(':');
+    if (colon != std::string_view::npos) {
+      epoch = version.substr(0, colon);
+      version.remove_prefix(colon + 1);
+    }
+  }
   std::string out = "pkg:" + p.ecosystem + "/";
   if (!nameSpace.empty()) out += encode(nameSpace, true) + "/";
   out += encode(name);
-  if (!p.version.empty()) out += "@" + encode(p.version);
-  std::vector<std::string> qualifiers;
+  if (!version.empty()) out += "@" + encode(version);
+  std::vector<std::string> qualifiers;  // sorted by key, as the canonical form wants
   if (!p.architecture.empty()) qualifiers.push_back("arch=" + encode(p.architecture));
   if (!distroQualifier.empty()) qualifiers.push_back("distro=" + encode(distroQualifier));
-  if (!p.sourceName.empty() && p.sourceName != p.name &&
+  if (!epoch.empty()) qualifiers.push_back("epoch=" + encode(epoch));
+  // The source package, when it differs in name or version (bash 5.2.15-2+b13 is built
+  // from bash 5.2.15-2): upstream=name[@version].
+  if (!p.sourceName.empty() && (p.sourceName != p.name || !p.sourceVersion.empty()) &&
       (p.ecosystem == eco::kDeb || p.ecosystem == eco::kRpm || p.ecosystem == eco::kApk)) {
     std::string upstream = p.sourceName;
     if (!p.sourceVersion.empty()) upstream += "@" + p.sourceVersion;

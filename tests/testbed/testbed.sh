@@ -122,6 +122,8 @@ ensure_tools() {
     command -v "$cmd" >/dev/null 2>&1 || pkgs+=("$pkg")
   done
   [[ -x $PY ]] || pkgs+=(python3)
+  [[ -x $APPS_GO ]] || pkgs+=(golang-go)  # apps-image
+  command -v npm >/dev/null 2>&1 || pkgs+=(npm)  # apps-image
   [[ -f /usr/share/keyrings/debian-archive-keyring.gpg ]] || pkgs+=(debian-archive-keyring)
   if [[ -x $PY ]]; then
     "$PY" -c 'import jwt' 2>/dev/null || pkgs+=(python3-jwt)
@@ -161,12 +163,14 @@ init_build_vars() {
       # files that shape the artifacts (not README.md, registry templates, token server)
       for f in "$SCRIPT_DIR"/testbed.sh "$SCRIPT_DIR"/testbed_tool.py "$SCRIPT_DIR"/policy.json; do
         printf '== %s\n' "${f##*/}"
+        if [[ $f == */testbed.sh ]]; then main_script_text "$f"; continue; fi  # apps-image
         cat "$f"
       done
       printf 'mirror=%s host=%s foreign=%s\n' "$MIRROR" "$HOST_ARCH" "$FOREIGN_ARCH"
       dpkg-query -W -f='${Package}=${Version}\n' debootstrap skopeo umoci 2>/dev/null || true
     } | sha256sum | cut -d' ' -f1
   )
+  APPS_HASH=$(apps_hash)  # apps-image
 }
 
 RERUN_REST=0
@@ -444,6 +448,265 @@ verify_artifacts() {
   log "artifacts verified"
 }
 
+# >>> apps image (begin). The main images' hash leaves this section and the lines tagged
+# "apps-image" out (init_build_vars), so changing the apps image never rebuilds them; the
+# apps steps are stamped with APPS_HASH, which covers the whole script and the toolchains.
+#
+# The apps image: the debootstrap root file system, then Debian packages installed with
+# apt-get in a chroot (Debian-packaged Python, a Debian-packaged Go binary, a Java
+# library), then an npm app installed from the npm registry at pinned old versions and a
+# Go binary built here with Debian's Go. The oracles are what the real tools say about it.
+APPS_TAG=apps
+APPS_DEBS=(python3 python3-requests python3-urllib3 umoci libcommons-lang3-java)
+APPS_GO=/usr/lib/go/bin/go                    # Debian's golang-go (GOROOT /usr/lib/go)
+APPS_GO_DEBIAN=/usr/bin/umoci                 # a Go binary from a Debian package
+APPS_GO_BUILT=/usr/local/bin/bulkhead-go-demo # a Go binary with modules, built here
+APPS_NPM_DEPS='"express": "4.16.0", "lodash": "4.17.4", "minimist": "0.0.8", "moment": "2.19.1"'
+APPS_HASH=
+
+# This script as the main images' hash sees it: without the apps image's lines.
+main_script_text() { sed -e '/^# >>> apps image/,/^# <<< apps image/d' -e '/# apps-image$/d' "$1"; }
+
+apps_hash() {
+  {
+    printf 'main=%s\n' "$BUILD_HASH"
+    cat "$SCRIPT_DIR/testbed.sh"
+    dpkg-query -W -f='${Package}=${Version}\n' golang-go 2>/dev/null || true
+    printf 'node=%s npm=%s\n' "$(node --version 2>/dev/null || true)" "$(npm --version 2>/dev/null || true)"
+  } | sha256sum | cut -d' ' -f1
+}
+
+build_apps() {
+  local BUILD_HASH=$APPS_HASH # step() stamps with BUILD_HASH: here, the apps hash
+  step apps step_apps "$OUT/apps/index.json" "$OUT/apps-rootfs/usr/bin/python3"
+  step apps-oracles step_apps_oracles "$OUT/apps-npm-ls.json" "$OUT/apps-go-version-m.txt" \
+    "$OUT/apps-python.json" "$OUT/apps-dpkg.txt"
+}
+
+# apt-get install in a chroot of ROOT, with the host's resolv.conf for the downloads; the
+# .debs are kept in the cache for the next build, then apt's caches and lists are removed
+# as Debian's own images do. No /proc: nothing these packages run needs it.
+apps_apt_install() { # apps_apt_install ROOT
+  local root=$1 debs=$CACHE/apps-debs alog=$LOGS/apps-apt.log saved=$OUT/work/apps-resolv.conf
+  local env=(/usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+    HOME=/root LC_ALL=C.UTF-8 DEBIAN_FRONTEND=noninteractive)
+  local apt=(apt-get -q -y -o APT::Sandbox::User=root -o Dpkg::Use-Pty=0)
+  rm -f "$saved"
+  if [[ -e $root/etc/resolv.conf || -L $root/etc/resolv.conf ]]; then
+    cp -a "$root/etc/resolv.conf" "$saved"
+  fi
+  rm -f "$root/etc/resolv.conf" # never write through a symlink in the image
+  cp -L /etc/resolv.conf "$root/etc/resolv.conf"
+  printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
+  chmod 755 "$root/usr/sbin/policy-rc.d"
+  if compgen -G "$debs/*.deb" >/dev/null; then cp "$debs"/*.deb "$root/var/cache/apt/archives/"; fi
+  : >"$alog"
+  if ! chroot "$root" "${env[@]}" "${apt[@]}" update >>"$alog" 2>&1 ||
+     ! chroot "$root" "${env[@]}" "${apt[@]}" install --no-install-recommends "${APPS_DEBS[@]}" >>"$alog" 2>&1; then
+    tail -n 20 "$alog" >&2 || true
+    die "apt-get in the apps chroot failed; see $alog"
+  fi
+  mkdir -p "$debs"
+  rm -f "$debs"/*.deb
+  if compgen -G "$root/var/cache/apt/archives/*.deb" >/dev/null; then
+    mv "$root"/var/cache/apt/archives/*.deb "$debs/"
+  fi
+  chroot "$root" "${env[@]}" apt-get clean >>"$alog" 2>&1
+  rm -f "$root"/var/cache/apt/*.bin "$root/usr/sbin/policy-rc.d" "$root/etc/resolv.conf"
+  find "$root/var/lib/apt/lists" -maxdepth 1 -type f ! -name lock -delete
+  if [[ -e $saved || -L $saved ]]; then mv "$saved" "$root/etc/resolv.conf"; fi
+  [[ -x $root/usr/bin/python3 && -x $root$APPS_GO_DEBIAN ]] || die "apt-get left no python3 or $APPS_GO_DEBIAN"
+}
+
+# DIR: an npm app (package.json at pinned versions, package-lock.json, node_modules) made
+# by `npm install` on the host. npm's cache lives in the test bed cache.
+apps_npm_app() { # apps_npm_app DIR
+  local app=$1 work=$OUT/work/npm-app nlog=$LOGS/apps-npm.log
+  safe_rm "$work"
+  mkdir -p "$work"
+  cat >"$work/package.json" <<EOF
+{
+  "name": "bulkhead-testbed-app",
+  "version": "1.0.0",
+  "private": true,
+  "description": "Bulkhead test bed: an npm app at pinned old versions",
+  "dependencies": { $APPS_NPM_DEPS }
+}
+EOF
+  if ! (cd "$work" && npm install --no-audit --no-fund --ignore-scripts --no-update-notifier \
+      --cache "$CACHE/npm-cache" --prefer-offline) >"$nlog" 2>&1; then
+    tail -n 20 "$nlog" >&2 || true
+    die "npm install failed; see $nlog"
+  fi
+  mkdir -p "$app"
+  cp -a "$work/." "$app/"
+  chown -R 0:0 "$app"
+  safe_rm "$work"
+}
+
+# OUT: a static Go binary with two local modules (replace directives: no module proxy),
+# built with Debian's Go, -trimpath, GOFLAGS=-mod=mod, GOPROXY=off.
+apps_go_build() { # apps_go_build OUT
+  local out=$1 src=$OUT/work/go-demo glog=$LOGS/apps-go.log
+  safe_rm "$src"
+  mkdir -p "$src/helper" "$src/greeting" "$(dirname "$out")"
+  cat >"$src/go.mod" <<'EOF'
+module example.com/bulkhead/app
+
+go 1.19
+
+require (
+	example.com/bulkhead/greeting v0.1.0
+	example.com/bulkhead/helper v0.0.0
+)
+
+replace example.com/bulkhead/helper => ./helper
+
+replace example.com/bulkhead/greeting v0.1.0 => ./greeting
+EOF
+  cat >"$src/main.go" <<'EOF'
+// The Bulkhead test bed's Go binary: two module dependencies, both local replacements.
+package main
+
+import (
+	"fmt"
+
+	"example.com/bulkhead/greeting"
+	"example.com/bulkhead/helper"
+)
+
+func main() { fmt.Println(greeting.Hello(), helper.Answer()) }
+EOF
+  printf 'module example.com/bulkhead/helper\n\ngo 1.19\n' >"$src/helper/go.mod"
+  printf 'package helper\n\nfunc Answer() int { return 42 }\n' >"$src/helper/helper.go"
+  printf 'module example.com/bulkhead/greeting\n\ngo 1.19\n' >"$src/greeting/go.mod"
+  printf 'package greeting\n\nfunc Hello() string { return "hello" }\n' >"$src/greeting/greeting.go"
+  if ! (cd "$src" && env GOFLAGS=-mod=mod GOPROXY=off GOSUMDB=off GO111MODULE=on GOTOOLCHAIN=local \
+      CGO_ENABLED=0 GOCACHE="$CACHE/go-build" GOPATH="$OUT/work/gopath" \
+      "$APPS_GO" build -trimpath -buildvcs=false -o "$out" .) >"$glog" 2>&1; then
+    tail -n 20 "$glog" >&2 || true
+    die "go build failed; see $glog"
+  fi
+  safe_rm "$src" "$OUT/work/gopath"
+}
+
+step_apps() {
+  local lay=$OUT/apps.tmp bundle=$OUT/work/apps-bundle root
+  root=$bundle/rootfs
+  safe_rm "$lay" "$bundle"
+  mkdir -p "$OUT/work"
+  TMP_DIRS+=("$bundle")
+  umoci init --layout "$lay"
+  umoci new --image "$lay:$APPS_TAG"
+  umoci unpack --image "$lay:$APPS_TAG" "$bundle"
+  cp -a "$OUT/rootfs/." "$root/"
+  log "apps layer 0: debootstrap root file system"
+  umoci repack --refresh-bundle --image "$lay:$APPS_TAG" \
+    --history.created_by "debootstrap --variant=minbase --include=$INCLUDE $SUITE $MIRROR" \
+    --history.comment "apps layer 0: Debian $SUITE minbase root file system" "$bundle"
+  log "apps layer 1: apt-get install ${APPS_DEBS[*]} (chroot)"
+  apps_apt_install "$root"
+  umoci repack --refresh-bundle --image "$lay:$APPS_TAG" \
+    --history.created_by "apt-get install --no-install-recommends ${APPS_DEBS[*]}" \
+    --history.comment "apps layer 1: Debian packages (Python, a Go binary, a Java library)" "$bundle"
+  log "apps layer 2: /app (npm install: $APPS_NPM_DEPS) and $APPS_GO_BUILT (go build)"
+  apps_npm_app "$root/app"
+  apps_go_build "$root$APPS_GO_BUILT"
+  umoci repack --image "$lay:$APPS_TAG" \
+    --history.created_by "npm install --no-audit --no-fund; go build -trimpath" \
+    --history.comment "apps layer 2: /app (npm, pinned old versions) and $APPS_GO_BUILT" "$bundle"
+  umoci config --image "$lay:$APPS_TAG" \
+    --author "Bulkhead test bed" \
+    --config.env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    --config.env LANG=C.UTF-8 \
+    --config.workingdir /app \
+    --config.cmd "$APPS_GO_BUILT" \
+    --config.label org.opencontainers.image.title=bulkhead-testbed-apps \
+    --config.label "org.opencontainers.image.description=Bulkhead test bed: language packages (Debian $SUITE)" \
+    --config.label dev.bulkhead.testbed=true \
+    --history.created_by "umoci config" --history.comment "set env, workdir, cmd, labels"
+  umoci gc --layout "$lay"
+  [[ $(umoci ls --layout "$lay") == "$APPS_TAG" ]] || die "unexpected tags in $lay"
+  [[ $(layer_types "$lay" "$APPS_TAG" | wc -l) == 3 ]] || die "the apps image does not have 3 layers"
+  safe_rm "$OUT/apps-rootfs" "$OUT/apps"
+  mv "$root" "$OUT/apps-rootfs" # the merged view: oracles and TESTBED_APPS_ROOTFS
+  mv "$lay" "$OUT/apps"
+  safe_rm "$bundle"
+}
+
+# The oracles: what npm, Debian's go, Python's importlib.metadata and dpkg-query say about
+# the apps image's root file system.
+step_apps_oracles() {
+  local root=$OUT/apps-rootfs f
+  for f in apps-npm-ls.json apps-go-version-m.txt apps-python.json apps-dpkg.txt; do rm -f "$OUT/$f"; done
+  (cd "$root/app" && npm ls --all --json --long) >"$OUT/apps-npm-ls.json.tmp" 2>>"$LOGS/apps-npm.log" ||
+    die "npm ls --all --json --long failed in $root/app; see $LOGS/apps-npm.log"
+  (cd "$root" && "$APPS_GO" version -m "${APPS_GO_DEBIAN#/}" "${APPS_GO_BUILT#/}") >"$OUT/apps-go-version-m.txt.tmp" ||
+    die "go version -m failed"
+  "$PY" - "$root" >"$OUT/apps-python.json.tmp" <<'EOF' || die "importlib.metadata oracle failed"
+import glob, importlib.metadata, json, os, sys
+root = sys.argv[1]
+paths = sorted(set(glob.glob(root + "/usr/lib/python3/dist-packages") +
+                   glob.glob(root + "/usr/lib/python3*/site-packages") +
+                   glob.glob(root + "/usr/local/lib/python3*/dist-packages") +
+                   glob.glob(root + "/usr/local/lib/python3*/site-packages")))
+found = []
+for d in importlib.metadata.distributions(path=paths):
+    where = getattr(d, "_path", None)
+    found.append({"name": d.metadata["Name"], "version": d.version,
+                  "path": "/" + os.path.relpath(str(where), root) if where else ""})
+found.sort(key=lambda p: (p["name"].lower(), p["version"], p["path"]))
+json.dump({"paths": ["/" + os.path.relpath(p, root) for p in paths], "distributions": found},
+          sys.stdout, indent=2)
+print()
+EOF
+  dpkg-query --admindir="$root/var/lib/dpkg" -W >"$OUT/apps-dpkg.txt.tmp" || die "dpkg-query -W failed"
+  for f in apps-npm-ls.json apps-go-version-m.txt apps-python.json apps-dpkg.txt; do
+    mv -f "$OUT/$f.tmp" "$OUT/$f"
+  done
+  verify_apps
+}
+
+verify_apps() {
+  if [[ ! -s $OUT/apps/index.json || ! -s $OUT/apps-dpkg.txt ]]; then
+    log "apps image not built: skipped its checks"
+    return 0
+  fi
+  CURRENT_STEP=verify-apps
+  local npm=$OUT/apps-npm-ls.json gom=$OUT/apps-go-version-m.txt py=$OUT/apps-python.json b
+  expect_eq "apps: skopeo inspect layers" "$(sk inspect "oci:$OUT/apps:$APPS_TAG" | jq '.Layers | length')" 3
+  umoci stat --image "$OUT/apps:$APPS_TAG" >/dev/null
+  expect_eq "apps: npm ls express" "$(jq -r .dependencies.express.version "$npm")" 4.16.0
+  expect_eq "apps: npm ls lodash" "$(jq -r .dependencies.lodash.version "$npm")" 4.17.4
+  expect_eq "apps: npm ls problems" "$(jq -r '.problems // [] | length' "$npm")" 0
+  for b in "$APPS_GO_DEBIAN" "$APPS_GO_BUILT"; do
+    grep -q "^${b#/}: go1\." "$gom" || die "apps: go version -m says nothing about $b"
+  done
+  grep -qP '^\tdep\texample.com/bulkhead/helper\t' "$gom" || die "apps: $APPS_GO_BUILT lacks its helper module"
+  expect_eq "apps: importlib.metadata requests" \
+    "$(jq -r '[.distributions[] | select(.name == "requests")] | length' "$py")" 1
+  expect_eq "apps: importlib.metadata urllib3" \
+    "$(jq -r '[.distributions[] | select(.name == "urllib3")] | length' "$py")" 1
+  for b in python3-requests python3-urllib3 umoci libcommons-lang3-java; do
+    grep -q "^$b	" "$OUT/apps-dpkg.txt" || die "apps: dpkg-query -W does not list $b"
+  done
+  [[ -s $OUT/apps-rootfs/usr/share/java/commons-lang3.jar ]] || die "apps: no commons-lang3.jar"
+  log "apps image verified"
+}
+
+write_apps_env() {
+  [[ -s $OUT/apps/index.json && -s $OUT/apps-dpkg.txt && -d $OUT/apps-rootfs ]] || return 0
+  kv TESTBED_APPS "$OUT/apps"
+  kv TESTBED_APPS_TAG "$APPS_TAG"
+  kv TESTBED_APPS_ROOTFS "$OUT/apps-rootfs"
+  kv TESTBED_APPS_NPM_LS "$OUT/apps-npm-ls.json"
+  kv TESTBED_APPS_GO_VERSION_M "$OUT/apps-go-version-m.txt"
+  # two paths: quoted, so that the file stays sourceable
+  printf "TESTBED_APPS_GO_BINARIES='%s %s'\n" "$APPS_GO_DEBIAN" "$APPS_GO_BUILT"
+  kv TESTBED_APPS_PYTHON "$OUT/apps-python.json"
+  kv TESTBED_APPS_DPKG "$OUT/apps-dpkg.txt"
+}
+# <<< apps image (end)
 # ------------------------------------------------------------------ build
 do_build() {
   local t0=$SECONDS
@@ -458,6 +721,7 @@ do_build() {
   step multi step_multi "$OUT/multi/index.json" "$OUT/nested/index.json"
   step expected step_expected "$OUT/expected.json"
   step verify step_verify
+  build_apps  # apps-image
   CURRENT_STEP=write-env
   safe_rm "$OUT/work"
   write_env
@@ -496,6 +760,7 @@ write_env() {
       kv TESTBED_MANIFEST_DIGEST "$(jq -r .image.manifest_digest "$OUT/expected.json")"
       kv TESTBED_MULTI_DIGEST "$(jq -r .layouts.multi.digest "$OUT/expected.json")"
     fi
+    write_apps_env  # apps-image
     if [[ -s $RUN/registry.env ]]; then
       cat "$RUN/registry.env"
     fi
@@ -883,6 +1148,7 @@ main() {
       ensure_tools
       init_build_vars
       verify_artifacts
+      verify_apps  # apps-image
       if registries_healthy; then
         ensure_credentials
         verify_registries
