@@ -11,6 +11,7 @@
 // the unpacked root file system (derived data computed on demand).
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -142,8 +143,11 @@ class AppsAccuracy : public ::testing::TestWithParam<std::string> {
  protected:
   static void SetUpTestSuite() {
     if (tb::testbedEnv() == nullptr || tb::testbedValue("TESTBED_APPS").empty()) return;
-    const std::string cache = ::testing::TempDir() + "bulkhead-apps-accuracy-cache";
-    std::filesystem::remove_all(cache);
+    // One cache per process: ctest runs the tests of this suite in parallel processes.
+    cache_ = ::testing::TempDir() + "bulkhead-apps-accuracy-" + std::to_string(::getpid());
+    std::error_code ec;
+    std::filesystem::remove_all(cache_, ec);
+    const std::string& cache = cache_;
     for (const std::string kind : {"oci", "rootfs"}) {
       const std::string input = kind == "oci"
                                     ? "oci:" + tb::testbedValue("TESTBED_APPS") + ":" +
@@ -165,7 +169,11 @@ class AppsAccuracy : public ::testing::TestWithParam<std::string> {
       scans_[kind] = Scan{input, std::move(*sbom)};
     }
   }
-  static void TearDownTestSuite() { scans_.clear(); }
+  static void TearDownTestSuite() {
+    scans_.clear();
+    std::error_code ec;
+    if (!cache_.empty()) std::filesystem::remove_all(cache_, ec);
+  }
 
   void SetUp() override {
     BULKHEAD_REQUIRE_TESTBED();
@@ -195,6 +203,7 @@ class AppsAccuracy : public ::testing::TestWithParam<std::string> {
   const Scan* scan_ = nullptr;
   static inline std::map<std::string, Scan> scans_;
   static inline std::map<std::string, std::string> errors_;
+  static inline std::string cache_;
 };
 
 TEST_P(AppsAccuracy, GoModulesEqualGoVersionM) {
