@@ -25,6 +25,11 @@ PACKAGES=(
   rpm db5.3-util
   # sbom benchmark: hyperfine times bulkhead sbom against cdxgen (bench/sbom_vs_cdxgen.sh)
   hyperfine
+  # vulnerability matching: each version scheme is checked against the real implementation
+  # (libdpkg, librpm, python3-packaging, Ruby's Gem::Version, Maven's ComparableVersion,
+  # golang.org/x/mod/semver), and the scan test's oracle reads the feeds with PyYAML
+  libdpkg-dev librpm-dev python3-packaging python3-yaml ruby golang-go golang-golang-x-mod-dev
+  libmaven3-core-java openjdk-17-jdk-headless
 )
 # sbom tests and benchmark: node + npm run the pinned validator (tests/tools/sbom-validate)
 # and cdxgen. Debian's are installed only when there is no node: Debian's npm cannot sit

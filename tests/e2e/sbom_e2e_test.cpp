@@ -9,9 +9,7 @@
 // tree, once per lockfile. Without npm or the registry the tests skip with the reason, and
 // fail when BULKHEAD_REQUIRE_TESTBED=1 (scripts/test.sh).
 
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -21,12 +19,12 @@
 #include <sstream>
 #include <tuple>
 
-#include "core/sha256.h"
 #include "sbom/cyclonedx.h"
 #include "sbom/sbom_json.h"
 #include "sbom/sbom_reader.h"
 #include "sbom/spdx.h"
 #include "support/layout_builder.h"
+#include "support/node_tool.h"
 #include "support/testbed.h"
 
 namespace bulkhead::sbom {
@@ -37,10 +35,7 @@ using nlohmann::json;
 using testing::runCommand;
 using testing::testbedValue;
 
-bool testbedRequired() {
-  const char* must = std::getenv("BULKHEAD_REQUIRE_TESTBED");
-  return must != nullptr && std::string(must) == "1";
-}
+using testing::testbedRequired;
 
 std::string slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -59,48 +54,10 @@ struct Validator {
   std::string error;  // why it could not be installed
 };
 
-// Copies the validator next to its dependencies, installed with `npm ci` once per lockfile
-// (an flock keeps parallel test processes from installing twice).
 Validator installValidator() {
-  Validator v;
-  const std::string source = BULKHEAD_SBOM_VALIDATOR_SOURCE;
-  const std::string lock = slurp(source + "/package-lock.json");
-  if (lock.empty()) {
-    v.error = "missing " + source + "/package-lock.json";
-    return v;
-  }
-  const std::string root = BULKHEAD_SBOM_VALIDATOR_BUILD;
-  std::error_code ec;
-  stdfs::create_directories(root, ec);
-  v.dir = root + "/" + Sha256::hex(lock).substr(0, 16);
-  stdfs::create_directories(v.dir, ec);
-  const int lockFd = ::open((root + "/.install.lock").c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
-  if (lockFd < 0 || ::flock(lockFd, LOCK_EX) != 0) {
-    v.error = "cannot lock " + root + "/.install.lock";
-    return v;
-  }
-  for (const char* file : {"package.json", "package-lock.json", "validate.js", "spdx-2.3-document.schema.json"}) {
-    stdfs::copy_file(source + "/" + file, v.dir + "/" + file, stdfs::copy_options::overwrite_existing, ec);
-    if (ec) v.error = "cannot copy " + std::string(file) + ": " + ec.message();
-  }
-  if (v.error.empty() && !stdfs::exists(v.dir + "/.installed")) {
-    auto node = runCommand({"node", "--version"});
-    auto npm = runCommand({"npm", "--version"});
-    if (node.exitCode != 0 || npm.exitCode != 0) {
-      v.error = "node and npm are needed (scripts/setup.sh installs them): node exit " +
-                std::to_string(node.exitCode) + ", npm exit " + std::to_string(npm.exitCode);
-    } else {
-      auto ci = runCommand({"npm", "ci", "--prefix", v.dir, "--no-audit", "--no-fund", "--ignore-scripts",
-                            "--loglevel=error"});
-      if (ci.exitCode != 0) {
-        v.error = "npm ci of the pinned validator failed (is the npm registry reachable?):\n" + ci.err.substr(0, 4000);
-      } else {
-        spit(v.dir + "/.installed", lock);
-      }
-    }
-  }
-  ::close(lockFd);
-  return v;
+  auto tool = testing::installNodeTool(BULKHEAD_SBOM_VALIDATOR_SOURCE, BULKHEAD_SBOM_VALIDATOR_BUILD,
+                                       {"validate.js", "spdx-2.3-document.schema.json"});
+  return {tool.dir, tool.error};
 }
 
 const Validator& validator() {

@@ -22,7 +22,7 @@ WORK="${FUZZ_WORK:-$BUILD_DIR/fuzz-work}"
 # Targets with seeds written below; any other *_fuzz target the build defines runs too,
 # from an empty corpus.
 SEEDED_TARGETS=(auth_challenge_fuzz decompress_fuzz image_source_fuzz layer_cache_fuzz
-                layer_reader_fuzz manifest_fuzz os_release_fuzz reference_fuzz)
+                layer_reader_fuzz manifest_fuzz os_release_fuzz reference_fuzz vuln_version_fuzz)
 TARGETS=()
 
 log() { echo "fuzz: $*" >&2; }
@@ -206,6 +206,20 @@ write_seeds() {
     printf '\n@@ blob\n{"rootfs":{"diff_ids":["sha256:@D0"]}}'
     printf '\n@@ manifest.json\n[{"Config":"blobs/sha256/@D1","RepoTags":["app:latest"],"Layers":["blobs/sha256/@D0","../../etc/passwd"]}]'
   } >"$s/docker-archive-blobs"
+
+  # Version schemes (vuln_version_fuzz.cpp): the first byte picks the scheme (0 deb, 1 rpm,
+  # 2 apk, 3 semver, 4 pep440, 5 go, 6 maven, 7 gem, 8 cargo, 9 npm range, 10 PEP 440
+  # specifier), 0xff separates the two versions.
+  local v="$seeds/vuln_version_fuzz" n=0 pair
+  for pair in '\x00''1:2.3-4\xff''1:2.3-4~rc1' '\x01''1.0^git1\xff''1.0~rc1' '\x02''1.2.3_rc1-r2\xff''1.2.3-r10' \
+              '\x03''1.0.0-alpha.1+b\xff''1.0.0' '\x04''1!1.0rc1.post2.dev3+local.1\xff''v1.0' \
+              '\x05''v0.0.0-20191109021931-daa7c04131f5\xff''v1.2+incompatible' '\x06''1.0-alpha-1.RELEASE\xff''1a1' \
+              '\x07''1.0.0.pre-1\xff''1.0.a' '\x08''1.0.0-rc.1\xff''1.0.0' \
+              '\x09''^1.2.3 || 1.x - 2.3 || >=1.0.0-rc.1 <2\xff''1.5.0' '\x0a''~=1.4.5,!=1.4.7.*,===1.4.8\xff''1.4.6'; do
+    # shellcheck disable=SC2059
+    printf "$pair" >"$v/seed-$n"
+    n=$((n + 1))
+  done
 }
 
 write_dictionaries() {
