@@ -19,3 +19,7 @@ for threads in 1 2; do
 done
 # SBOM: `bulkhead sbom` against cdxgen on the same image, in the same run (bench/README.md).
 BUILD_DIR="$BUILD_DIR" "$ROOT/bench/sbom_vs_cdxgen.sh"
+# Vulnerability matching: the full scan of the apps image and matching throughput.
+vout="$BUILD_DIR/bench-vuln-match.json"
+"$BUILD_DIR/bench/vuln_match_bench" --benchmark_repetitions="${REPETITIONS:-5}" \
+  --benchmark_report_aggregates_only=true --benchmark_out="$vout" --benchmark_out_format=json

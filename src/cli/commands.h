@@ -9,5 +9,6 @@ namespace bulkhead::cli {
 void addImageCommand(CLI::App& app, int& exitCode);
 void addBenchCommand(CLI::App& app, int& exitCode);
 void addSbomCommand(CLI::App& app, int& exitCode);
+void addDbCommand(CLI::App& app, int& exitCode);
 
 }  // namespace bulkhead::cli

@@ -5,6 +5,7 @@
 #include "cli/commands.h"
 #include "cli/image_flags.h"
 #include "cli/inspect_output.h"
+#include "cli/scan_flags.h"
 #include "image/image_reader.h"
 
 namespace bulkhead::cli {
@@ -17,6 +18,17 @@ struct InspectFlags {
   std::string output;
   bool files = false;
 };
+
+struct ImageScanFlags {
+  ImageFlags image;
+  ScanFlags scan;
+};
+
+int runImageScan(ImageScanFlags& f) {
+  auto bom = imageSbom(f.image);
+  if (!bom) return 2;
+  return runScan(std::move(*bom), f.scan);
+}
 
 int runInspect(InspectFlags& f) {
   auto options = readOptions(f.image);
@@ -56,6 +68,11 @@ void addImageCommand(CLI::App& app, int& exitCode) {
   inspect->add_option("--output,-o", flags->output, "Write to this file instead of stdout");
   inspect->add_flag("--files", flags->files, "List every file of the merged file system");
   inspect->callback([flags, &exitCode] { exitCode = runInspect(*flags); });
+  auto scanFlags = std::make_shared<ImageScanFlags>();
+  auto* scan = image->add_subcommand("scan", "Scan an image for known vulnerabilities (CI gate: --fail-on)");
+  addImageFlags(*scan, scanFlags->image);
+  addScanFlags(*scan, scanFlags->scan);
+  scan->callback([scanFlags, &exitCode] { exitCode = runImageScan(*scanFlags); });
 }
 
 }  // namespace bulkhead::cli

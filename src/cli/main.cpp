@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   bulkhead::cli::addImageCommand(app, exitCode);
   bulkhead::cli::addBenchCommand(app, exitCode);
   bulkhead::cli::addSbomCommand(app, exitCode);
+  bulkhead::cli::addDbCommand(app, exitCode);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

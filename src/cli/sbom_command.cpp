@@ -7,10 +7,11 @@
 
 #include "cli/commands.h"
 #include "cli/image_flags.h"
-#include "image/image_reader.h"
+#include "cli/scan_flags.h"
 #include "sbom/cyclonedx.h"
 #include "sbom/sbom.h"
 #include "sbom/sbom_json.h"
+#include "sbom/sbom_reader.h"
 #include "sbom/spdx.h"
 
 namespace bulkhead::cli {
@@ -22,26 +23,24 @@ struct SbomFlags {
   std::string output;
 };
 
+struct SbomScanFlags {
+  std::string file;
+  ScanFlags scan;
+};
+
+int runSbomScan(const SbomScanFlags& f) {
+  auto read = sbom::readSbomFile(f.file);
+  if (!read) {
+    fmt::print(stderr, "bulkhead: error: {}\n", read.error().message);
+    return 2;
+  }
+  for (const auto& w : read->sbom.warnings) fmt::print(stderr, "bulkhead: warning: {}: {}\n", f.file, w);
+  return runScan(std::move(read->sbom), f.scan);
+}
+
 int runSbom(SbomFlags& f) {
-  auto options = readOptions(f.image);
-  if (!options) {
-    fmt::print(stderr, "bulkhead: error: {}\n", options.error().message);
-    return 2;
-  }
-  // The catalogers' files are captured in the same single pass over each layer.
-  options->capture = sbom::sbomCapture();
-  auto img = image::openImage(f.image.reference, *options);
-  if (!img) {
-    fmt::print(stderr, "bulkhead: error: {}\n", img.error().message);
-    return 2;
-  }
-  auto bom = sbom::buildSbom(*img);
-  if (!bom) {
-    fmt::print(stderr, "bulkhead: error: {}: {}\n", f.image.reference, bom.error().message);
-    return 2;
-  }
-  for (const auto& w : img->warnings) fmt::print(stderr, "bulkhead: warning: {}\n", w);
-  for (const auto& w : bom->warnings) fmt::print(stderr, "bulkhead: warning: {}\n", w);
+  auto bom = imageSbom(f.image);
+  if (!bom) return 2;
   std::string text;
   if (f.format == "json") {
     text = sbom::writeBulkheadJson(*bom);
@@ -68,7 +67,22 @@ void addSbomCommand(CLI::App& app, int& exitCode) {
       ->check(CLI::IsMember({"table", "json", "cyclonedx", "cyclonedx-json", "spdx", "spdx-json"}))
       ->capture_default_str();
   cmd->add_option("--output,-o", flags->output, "Write to this file instead of stdout");
-  cmd->callback([flags, &exitCode] { exitCode = runSbom(*flags); });
+  // `sbom scan FILE` takes an SBOM back in; `sbom REF` then needs no reference.
+  cmd->get_option("reference")->required(false);
+  auto scanFlags = std::make_shared<SbomScanFlags>();
+  auto* scan = cmd->add_subcommand("scan", "Scan an SBOM (CycloneDX, SPDX or Bulkhead JSON) for known vulnerabilities");
+  scan->add_option("file", scanFlags->file, "SBOM file")->required();
+  addScanFlags(*scan, scanFlags->scan);
+  scan->callback([scanFlags, &exitCode] { exitCode = runSbomScan(*scanFlags); });
+  cmd->callback([cmd, flags, &exitCode] {
+    if (cmd->got_subcommand("scan")) return;
+    if (flags->image.reference.empty()) {
+      fmt::print(stderr, "bulkhead: error: sbom needs an image reference (or `sbom scan FILE`)\n");
+      exitCode = 2;
+      return;
+    }
+    exitCode = runSbom(*flags);
+  });
 }
 
 }  // namespace bulkhead::cli
