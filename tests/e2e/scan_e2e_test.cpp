@@ -270,6 +270,23 @@ TEST_F(ScanE2e, AnSbomScansLikeTheImage) {
   EXPECT_EQ(foundTuples(b, all), foundTuples(a, all));
 }
 
+TEST_F(ScanE2e, AStaleDatabaseEarnsAWarning) {
+  const std::string old = work_ + "/old.db";
+  std::filesystem::copy_file(db_, old, std::filesystem::copy_options::overwrite_existing);
+  auto aged = runCommand({"/usr/bin/python3", "-c",
+                          "import sqlite3, sys\n"
+                          "c = sqlite3.connect(sys.argv[1])\n"
+                          "c.execute(\"UPDATE meta SET value = '2020-01-01T00:00:00Z' WHERE key = 'built_at'\")\n"
+                          "c.commit()\n",
+                          old});
+  ASSERT_EQ(aged.exitCode, 0) << aged.err;
+  auto r = runCommand({testing::bulkheadBinary(), "image", "scan", image_, "--db", old, "-f", "json"});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_NE(r.err.find("bulkhead db update"), std::string::npos) << r.err;
+  EXPECT_EQ(json::parse(r.out, nullptr, false)["database"]["stale"], true);
+  EXPECT_EQ(scanJson()["database"]["stale"], false);
+}
+
 TEST_F(ScanE2e, TableGroupsByPackageAndHonoursNoColor) {
   auto plain = runCommand({testing::bulkheadBinary(), "image", "scan", image_, "--db", db_, "--color", "always"},
                           {{"NO_COLOR", ""}});
