@@ -6,7 +6,9 @@
 
 #include "sbom/catalogers/npm.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -19,6 +21,7 @@
 #include "sbom/catalogers/catalogers.h"
 #include "sbom/sbom.h"
 #include "support/layout_builder.h"
+#include "support/node_tool.h"
 #include "support/tar_builder.h"
 #include "support/testbed.h"
 
@@ -442,11 +445,26 @@ std::string slurp(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
+std::string installOracle(const std::string& root, std::string& skipReason);
+
 // The installed app, cached beside the test binary under the manifest's hash so that
-// reruns need no network. Empty when npm or the registry is unavailable.
+// reruns need no network; an flock keeps parallel test processes from installing into the
+// same directory at once. Empty when npm or the registry is unavailable.
 std::string oracleRoot(std::string& skipReason) {
   const std::string root =
       selfDirectory() + "/npm-oracle-" + Sha256::hex(kOracleManifest).substr(0, 16);
+  const int lockFd = ::open((root + ".lock").c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+  if (lockFd < 0 || ::flock(lockFd, LOCK_EX) != 0) {
+    skipReason = "cannot lock " + root + ".lock";
+    if (lockFd >= 0) ::close(lockFd);
+    return {};
+  }
+  std::string out = installOracle(root, skipReason);
+  ::close(lockFd);
+  return out;
+}
+
+std::string installOracle(const std::string& root, std::string& skipReason) {
   const std::string app = root + "/rootfs/srv/app";
   if (fs::exists(root + "/complete")) return root;
   if (tb::runCommand({"npm", "--version"}).exitCode != 0) {
@@ -515,6 +533,7 @@ std::set<Entry> entriesOf(const std::vector<Package>& packages, std::string_view
 TEST(NpmOracle, InstalledTreeEqualsNpmLs) {
   std::string skip;
   const std::string root = oracleRoot(skip);
+  if (root.empty() && tb::testbedRequired()) FAIL() << skip;
   if (root.empty()) GTEST_SKIP() << skip;
   auto ls = parseJson(slurp(root + "/npm-ls.json"), "npm ls output", JsonLimits{64u << 20, 512});
   ASSERT_TRUE(ls) << ls.error().message;
@@ -542,6 +561,7 @@ TEST(NpmOracle, InstalledTreeEqualsNpmLs) {
 TEST(NpmOracle, LockfilesAloneEqualNpmLs) {
   std::string skip;
   const std::string root = oracleRoot(skip);
+  if (root.empty() && tb::testbedRequired()) FAIL() << skip;
   if (root.empty()) GTEST_SKIP() << skip;
   auto ls = parseJson(slurp(root + "/npm-ls.json"), "npm ls output", JsonLimits{64u << 20, 512});
   ASSERT_TRUE(ls) << ls.error().message;
@@ -628,6 +648,7 @@ class YarnOracle : public ::testing::TestWithParam<std::string> {};
 TEST_P(YarnOracle, LockfileEqualsWhatYarnInstalled) {
   std::string skip;
   const std::string root = yarnRoot(GetParam(), skip);
+  if (root.empty() && tb::testbedRequired()) FAIL() << skip;
   if (root.empty()) GTEST_SKIP() << skip;
   auto installed = catalogImage("rootfs:" + root + "/rootfs", "npm");
   for (const auto& w : installed.warnings) ADD_FAILURE() << "warning: " << w;
