@@ -12,7 +12,10 @@ struct Event {
 
 // The version an event carries, and its kind.
 Event eventOf(const RangeEvent& e) {
-  if (!e.introduced.empty()) return {Event::kIntroduced, e.introduced == "0" ? "" : e.introduced};
+  // Views into `e`, never into a temporary: `cond ? "" : e.introduced` would be a string.
+  if (!e.introduced.empty()) {
+    return {Event::kIntroduced, e.introduced == "0" ? std::string_view() : std::string_view(e.introduced)};
+  }
   if (!e.fixed.empty()) return {Event::kFixed, e.fixed};
   if (!e.lastAffected.empty()) return {Event::kLastAffected, e.lastAffected};
   return {Event::kLimit, e.limit};
