@@ -34,6 +34,10 @@ PACKAGES=(
   # golang.org/x/mod/semver), and the scan test's oracle reads the feeds with PyYAML
   libdpkg-dev librpm-dev python3-packaging python3-yaml ruby golang-go golang-golang-x-mod-dev
   libmaven3-core-java openjdk-17-jdk-headless
+  # runtime sensor: bpftool (vmlinux.h, skeleton) and libbpf build and load the eBPF programs
+  bpftool libbpf-dev libelf-dev
+  # runtime tests: containers run by crun as well as runc
+  crun
 )
 # sbom tests and benchmark: node + npm run the pinned validator (tests/tools/sbom-validate)
 # and cdxgen. Debian's are installed only when there is no node: Debian's npm cannot sit

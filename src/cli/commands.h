@@ -10,5 +10,6 @@ void addImageCommand(CLI::App& app, int& exitCode);
 void addBenchCommand(CLI::App& app, int& exitCode);
 void addSbomCommand(CLI::App& app, int& exitCode);
 void addDbCommand(CLI::App& app, int& exitCode);
+void addAgentCommand(CLI::App& app, int& exitCode);
 
 }  // namespace bulkhead::cli

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   bulkhead::cli::addBenchCommand(app, exitCode);
   bulkhead::cli::addSbomCommand(app, exitCode);
   bulkhead::cli::addDbCommand(app, exitCode);
+  bulkhead::cli::addAgentCommand(app, exitCode);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

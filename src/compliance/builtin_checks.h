@@ -1,17 +1,13 @@
 #pragma once
 // The check files of src/compliance/checks/, embedded into the binary at build time by
-// embed_checks.cmake (a generated builtin_checks.cpp holds each file as a raw string).
+// cmake/EmbedFiles.cmake (a generated builtin_checks.cpp holds each file as a raw string).
 
-#include <string_view>
-#include <vector>
+#include "core/embedded_file.h"
 
 namespace bulkhead::compliance {
 
-struct BuiltinCheckFile {
-  std::string_view name;  // "checks/host.yaml"
-  std::string_view text;
-};
+using BuiltinCheckFile = EmbeddedFile;
 
-const std::vector<BuiltinCheckFile>& builtinCheckFiles();
+const std::vector<EmbeddedFile>& builtinCheckFiles();
 
 }  // namespace bulkhead::compliance

@@ -11,7 +11,7 @@
 
 #include "compliance/builtin_checks.h"
 #include "compliance/fact_path.h"
-#include "compliance/yaml_json.h"
+#include "core/yaml.h"
 #include "core/stream.h"
 
 namespace bulkhead::compliance {

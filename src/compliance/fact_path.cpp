@@ -7,32 +7,7 @@ namespace {
 
 using nlohmann::json;
 
-bool plainWord(std::string_view key) {
-  if (key.empty()) return false;
-  for (const char c : key) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '_' || c == '-';
-    if (!ok) return false;
-  }
-  return true;
-}
-
 }  // namespace
-
-std::string appendKey(const std::string& base, std::string_view key) {
-  if (plainWord(key)) return base.empty() ? std::string(key) : base + "." + std::string(key);
-  std::string quoted = "[\"";
-  for (const char c : key) {
-    if (c == '"' || c == '\\') quoted += '\\';
-    quoted += c;
-  }
-  quoted += "\"]";
-  return base + quoted;
-}
-
-std::string appendIndex(const std::string& base, size_t index) {
-  return fmt::format("{}[{}]", base, index);
-}
 
 Result<FactPath> parseFactPath(std::string_view text) {
   FactPath path;

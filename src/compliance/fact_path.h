@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "core/yaml.h"  // appendKey, appendIndex: the same path syntax
 
 namespace bulkhead::compliance {
 
@@ -44,9 +45,5 @@ struct FactMatch {
 std::vector<FactMatch> resolveFactPath(const FactPath& path, const nlohmann::json& root,
                                        const nlohmann::json& current,
                                        const std::string& currentPath, size_t limit = 100000);
-
-// Appends a key or index to a path, quoting keys that are not plain words.
-std::string appendKey(const std::string& base, std::string_view key);
-std::string appendIndex(const std::string& base, size_t index);
 
 }  // namespace bulkhead::compliance

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "compliance/subject.h"
-#include "compliance/yaml_json.h"
+#include "core/yaml.h"
 #include "core/result.h"
 
 namespace bulkhead::compliance {

@@ -5,7 +5,7 @@
 
 #include "compliance/condition.h"
 #include "compliance/fact_path.h"
-#include "compliance/yaml_json.h"
+#include "core/yaml.h"
 
 namespace bulkhead::compliance {
 namespace {

@@ -22,7 +22,8 @@ WORK="${FUZZ_WORK:-$BUILD_DIR/fuzz-work}"
 # Targets with seeds written below; any other *_fuzz target the build defines runs too,
 # from an empty corpus.
 SEEDED_TARGETS=(auth_challenge_fuzz decompress_fuzz image_source_fuzz layer_cache_fuzz
-                layer_reader_fuzz manifest_fuzz os_release_fuzz reference_fuzz vuln_version_fuzz)
+                layer_reader_fuzz manifest_fuzz os_release_fuzz reference_fuzz vuln_version_fuzz
+                runtime_decode_fuzz)
 TARGETS=()
 
 log() { echo "fuzz: $*" >&2; }
@@ -80,6 +81,28 @@ u64() {  # little-endian 8 bytes
   done
 }
 str() { u64 "${#1}"; printf '%s' "$1"; }
+le() {  # VALUE BYTES: little-endian
+  local v="$1" n="$2" i
+  for ((i = 0; i < n; i++)); do
+    # shellcheck disable=SC2059
+    printf "\\x$(printf %02x $(((v >> (8 * i)) & 255)))"
+  done
+}
+# One eBPF sensor record (src/runtime/bpf/sensor_abi.h): KIND FAMILY PORT ADDR_FLAGS PATH
+# DETAIL ARGV_FILE (NUL-separated arguments), the address 127.0.0.1 (or ::1 for family 10).
+sensor_record() {
+  local kind="$1" family="$2" port="$3" flags="$4" path="$5" detail="$6" argv="$7" argv_len
+  argv_len="$(wc -c <"$argv")"
+  le "$kind" 2; le $((128 + ${#path} + ${#detail} + argv_len)) 2
+  le 4242 4; le 4243 4; le 1 4; le 1000 4; le 1000 4     # pid tid ppid uid gid
+  le 123456789 8; le 4026531835 8; le 577 8; le -1 8     # time cgroup flags target
+  le $((42 << 8)) 4; le "$family" 2; le "$port" 2; le 8080 2
+  le "${#path}" 2; le "${#detail}" 2; le "$argv_len" 2
+  if [ "$family" = 10 ]; then le 0 8; le 0 7; printf '\x01'; else printf '\x7f\x00\x00\x01'; le 0 12; fi
+  printf 'bash\0\0\0\0\0\0\0\0\0\0\0\0'; printf 'containerd-shim\0'
+  le "$flags" 4; le 0 4
+  printf '%s%s' "$path" "$detail"; cat "$argv"
+}
 
 write_seeds() {
   local seeds="$WORK/seeds" tree="$WORK/tree" t
@@ -206,6 +229,19 @@ write_seeds() {
     printf '\n@@ blob\n{"rootfs":{"diff_ids":["sha256:@D0"]}}'
     printf '\n@@ manifest.json\n[{"Config":"blobs/sha256/@D1","RepoTags":["app:latest"],"Layers":["blobs/sha256/@D0","../../etc/passwd"]}]'
   } >"$s/docker-archive-blobs"
+
+  # eBPF sensor records: exec with argv, open, connect over IPv4 and IPv6, an abstract
+  # unix listener, a mount, and a record cut short.
+  local d="$seeds/runtime_decode_fuzz" argv="$WORK/argv"
+  printf 'sh\0-c\0echo hi\0' >"$argv"
+  sensor_record 1 0 0 0 /bin/sh "" "$argv" >"$d/exec"
+  : >"$argv"
+  sensor_record 3 0 0 0 /etc/shadow "" "$argv" >"$d/open"
+  sensor_record 4 2 443 0 "" "" "$argv" >"$d/connect4"
+  sensor_record 5 10 5432 0 "" "" "$argv" >"$d/accept6"
+  sensor_record 6 1 0 1 "" bulkhead.sock "$argv" >"$d/listen-unix"
+  sensor_record 11 0 0 0 /mnt overlay "$argv" >"$d/mount"
+  head -c 100 "$d/exec" >"$d/truncated"
 
   # Version schemes (vuln_version_fuzz.cpp): the first byte picks the scheme (0 deb, 1 rpm,
   # 2 apk, 3 semver, 4 pep440, 5 go, 6 maven, 7 gem, 8 cargo, 9 npm range, 10 PEP 440

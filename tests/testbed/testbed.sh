@@ -171,6 +171,7 @@ init_build_vars() {
     } | sha256sum | cut -d' ' -f1
   )
   APPS_HASH=$(apps_hash)  # apps-image
+  RUNTIME_HASH=$(runtime_hash)  # runtime-rootfs
 }
 
 RERUN_REST=0
@@ -465,12 +466,16 @@ APPS_NPM_DEPS='"express": "4.16.0", "lodash": "4.17.4", "minimist": "0.0.8", "mo
 APPS_HASH=
 
 # This script as the main images' hash sees it: without the apps image's lines.
-main_script_text() { sed -e '/^# >>> apps image/,/^# <<< apps image/d' -e '/# apps-image$/d' "$1"; }
+main_script_text() {
+  sed -e '/^# >>> apps image/,/^# <<< apps image/d' -e '/# apps-image$/d' \
+    -e '/^# >>> runtime rootfs/,/^# <<< runtime rootfs/d' -e '/# runtime-rootfs$/d' "$1"
+}
 
 apps_hash() {
   {
     printf 'main=%s\n' "$BUILD_HASH"
-    cat "$SCRIPT_DIR/testbed.sh"
+    # the runtime root file system has a hash of its own: editing it never rebuilds this image
+    sed -e '/^# >>> runtime rootfs/,/^# <<< runtime rootfs/d' -e '/# runtime-rootfs$/d' "$SCRIPT_DIR/testbed.sh"
     dpkg-query -W -f='${Package}=${Version}\n' golang-go 2>/dev/null || true
     printf 'node=%s npm=%s\n' "$(node --version 2>/dev/null || true)" "$(npm --version 2>/dev/null || true)"
   } | sha256sum | cut -d' ' -f1
@@ -707,6 +712,74 @@ write_apps_env() {
   kv TESTBED_APPS_DPKG "$OUT/apps-dpkg.txt"
 }
 # <<< apps image (end)
+# >>> runtime rootfs (begin). Left out of the main and apps hashes like the apps image;
+# stamped with RUNTIME_HASH (the main hash, this section, the package list).
+#
+# The runtime root file system: the debootstrap root file system plus real services, for
+# runtime tests that run containers (runc/crun over an overlay of it) and watch what they
+# do. A plain directory, no image: containers use it as their lower layer.
+RUNTIME_DEBS=(nginx-light redis-server socat netcat-openbsd procps iproute2 python3-minimal curl)
+RUNTIME_HASH=
+
+runtime_hash() {
+  {
+    printf 'main=%s\n' "$BUILD_HASH"
+    printf '%s\n' "${RUNTIME_DEBS[@]}"
+    sed -n -e '/^# >>> runtime rootfs/,/^# <<< runtime rootfs/p' "$SCRIPT_DIR/testbed.sh"
+  } | sha256sum | cut -d' ' -f1
+}
+
+build_runtime() {
+  local BUILD_HASH=$RUNTIME_HASH # step() stamps with BUILD_HASH: here, the runtime hash
+  step runtime-rootfs step_runtime_rootfs "$OUT/runtime-rootfs/usr/sbin/nginx"
+}
+
+# apt-get install RUNTIME_DEBS in a chroot of a copy of the debootstrap root file system;
+# .debs are kept in cache/runtime-debs for the next build. policy-rc.d stops the packages'
+# scripts from starting their services in the chroot.
+step_runtime_rootfs() {
+  local tmp=$OUT/runtime-rootfs.tmp debs=$CACHE/runtime-debs alog=$LOGS/runtime-apt.log
+  local env=(/usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+    HOME=/root LC_ALL=C.UTF-8 DEBIAN_FRONTEND=noninteractive)
+  local apt=(apt-get -q -y -o APT::Sandbox::User=root -o Dpkg::Use-Pty=0)
+  safe_rm "$tmp"
+  mkdir -p "$tmp"
+  TMP_DIRS+=("$tmp")
+  cp -a "$OUT/rootfs/." "$tmp/"
+  rm -f "$tmp/etc/resolv.conf"
+  cp -L /etc/resolv.conf "$tmp/etc/resolv.conf"
+  printf '#!/bin/sh\nexit 101\n' >"$tmp/usr/sbin/policy-rc.d"
+  chmod 755 "$tmp/usr/sbin/policy-rc.d"
+  if compgen -G "$debs/*.deb" >/dev/null; then cp "$debs"/*.deb "$tmp/var/cache/apt/archives/"; fi
+  log "runtime rootfs: apt-get install ${RUNTIME_DEBS[*]} (chroot)"
+  : >"$alog"
+  if ! chroot "$tmp" "${env[@]}" "${apt[@]}" update >>"$alog" 2>&1 ||
+     ! chroot "$tmp" "${env[@]}" "${apt[@]}" install --no-install-recommends "${RUNTIME_DEBS[@]}" >>"$alog" 2>&1; then
+    tail -n 20 "$alog" >&2 || true
+    die "apt-get in the runtime chroot failed; see $alog"
+  fi
+  mkdir -p "$debs"
+  rm -f "$debs"/*.deb
+  if compgen -G "$tmp/var/cache/apt/archives/*.deb" >/dev/null; then
+    mv "$tmp"/var/cache/apt/archives/*.deb "$debs/"
+  fi
+  chroot "$tmp" "${env[@]}" apt-get clean >>"$alog" 2>&1
+  rm -f "$tmp"/var/cache/apt/*.bin "$tmp/usr/sbin/policy-rc.d" "$tmp/etc/resolv.conf"
+  find "$tmp/var/lib/apt/lists" -maxdepth 1 -type f ! -name lock -delete
+  local b
+  # no paths through absolute symlinks (/sbin/ip -> /bin/ip would resolve on the host)
+  for b in /usr/sbin/nginx /usr/bin/redis-server /usr/bin/socat /bin/nc.openbsd /bin/ps /bin/ip /usr/bin/python3 /usr/bin/curl; do
+    [[ -x $tmp$b ]] || die "runtime rootfs: apt-get left no $b"
+  done
+  safe_rm "$OUT/runtime-rootfs"
+  mv "$tmp" "$OUT/runtime-rootfs"
+}
+
+write_runtime_env() {
+  [[ -x $OUT/runtime-rootfs/usr/sbin/nginx ]] || return 0
+  kv TESTBED_RUNTIME_ROOTFS "$OUT/runtime-rootfs"
+}
+# <<< runtime rootfs (end)
 # ------------------------------------------------------------------ build
 do_build() {
   local t0=$SECONDS
@@ -722,6 +795,7 @@ do_build() {
   step expected step_expected "$OUT/expected.json"
   step verify step_verify
   build_apps  # apps-image
+  build_runtime  # runtime-rootfs
   CURRENT_STEP=write-env
   safe_rm "$OUT/work"
   write_env
@@ -761,6 +835,7 @@ write_env() {
       kv TESTBED_MULTI_DIGEST "$(jq -r .layouts.multi.digest "$OUT/expected.json")"
     fi
     write_apps_env  # apps-image
+    write_runtime_env  # runtime-rootfs
     if [[ -s $RUN/registry.env ]]; then
       cat "$RUN/registry.env"
     fi

@@ -3,9 +3,9 @@
 
 #include <gtest/gtest.h>
 
-#include "compliance/yaml_json.h"
+#include "core/yaml.h"
 
-namespace bulkhead::compliance {
+namespace bulkhead {
 namespace {
 
 using nlohmann::json;
@@ -129,4 +129,4 @@ TEST(YamlJson, AliasBombsAndDeepNestingStop) {
 }
 
 }  // namespace
-}  // namespace bulkhead::compliance
+}  // namespace bulkhead

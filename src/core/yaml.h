@@ -21,7 +21,7 @@
 
 #include "core/result.h"
 
-namespace bulkhead::compliance {
+namespace bulkhead {
 
 struct YamlLimits {
   size_t maxBytes = 8u << 20;
@@ -41,4 +41,9 @@ Result<std::vector<YamlDocument>> parseYamlDocuments(std::string_view text, std:
                                                      const YamlLimits& limits = {},
                                                      bool recordLines = false);
 
-}  // namespace bulkhead::compliance
+// Paths into a document, as YamlDocument::lines records them: `spec.containers[0].image`,
+// `metadata.annotations["odd/key"]`.
+std::string appendKey(const std::string& base, std::string_view key);
+std::string appendIndex(const std::string& base, size_t index);
+
+}  // namespace bulkhead

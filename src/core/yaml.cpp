@@ -1,4 +1,4 @@
-#include "compliance/yaml_json.h"
+#include "core/yaml.h"
 
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
@@ -8,10 +8,20 @@
 #include <charconv>
 #include <cmath>
 
-#include "compliance/fact_path.h"
 
-namespace bulkhead::compliance {
+namespace bulkhead {
 namespace {
+
+bool plainWord(std::string_view key) {
+  if (key.empty()) return false;
+  for (const char c : key) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
 
 using nlohmann::json;
 
@@ -288,4 +298,19 @@ Result<std::vector<YamlDocument>> parseYamlDocuments(std::string_view text, std:
   return out;
 }
 
-}  // namespace bulkhead::compliance
+std::string appendKey(const std::string& base, std::string_view key) {
+  if (plainWord(key)) return base.empty() ? std::string(key) : base + "." + std::string(key);
+  std::string quoted = "[\"";
+  for (const char c : key) {
+    if (c == '"' || c == '\\') quoted += '\\';
+    quoted += c;
+  }
+  quoted += "\"]";
+  return base + quoted;
+}
+
+std::string appendIndex(const std::string& base, size_t index) {
+  return fmt::format("{}[{}]", base, index);
+}
+
+}  // namespace bulkhead

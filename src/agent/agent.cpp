@@ -1,0 +1,294 @@
+#include "agent/agent.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <mutex>
+
+#include "agent/event_sink.h"
+#include "agent/profile_store.h"
+#include "core/log.h"
+#include "runtime/enforce/exec_guard.h"
+#include "runtime/event_json.h"
+#include "runtime/group.h"
+#include "runtime/learner.h"
+#include "runtime/process_facts.h"
+#include "runtime/root_path.h"
+#include "runtime/rules/rule.h"
+#include "runtime/sensor/sensor.h"
+
+namespace bulkhead::agent {
+namespace {
+
+using nlohmann::json;
+using namespace runtime;
+
+int64_t nowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+json containerJson(const Container& c) {
+  json j = {{"id", c.id}, {"runtime", c.runtime}, {"name", c.name}, {"image", c.image}};
+  if (!c.podName.empty()) j["pod"] = {{"name", c.podName}, {"namespace", c.podNamespace}};
+  return j;
+}
+
+struct Tracked {
+  Container container;
+  std::string group;
+  int rootFd = -1;  // O_PATH of the container's root, to resolve exec paths
+};
+
+class AgentImpl final : public Agent {
+ public:
+  AgentImpl(AgentOptions options, std::unique_ptr<EventSink> sink, std::vector<Rule> rules)
+      : options_(std::move(options)), sink_(std::move(sink)), rules_(std::move(rules)), store_(options_.profileDir) {}
+
+  ~AgentImpl() override {
+    discovery_.reset();  // no more callbacks
+    guard_.reset();
+    for (auto& [id, t] : tracked_) {
+      if (t.rootFd >= 0) ::close(t.rootFd);
+    }
+    if (record_ != nullptr) std::fclose(record_);
+  }
+
+  Status init() {
+    if (auto s = store_.init(); !s) return s;
+    if (!options_.recordPath.empty()) {
+      record_ = std::fopen(options_.recordPath.c_str(), "ae");
+      if (record_ == nullptr) return makeError("{}: cannot open for recording", options_.recordPath);
+    }
+    reloadProfiles();
+    SensorOptions sensorOptions;
+    sensorOptions.scope = SensorScope::kWatchedCgroups;
+    auto sensor = Sensor::open(sensorOptions);
+    if (!sensor) return withContext("eBPF sensor", std::move(sensor).error());
+    sensor_ = std::move(*sensor);
+    auto guard = makeFanotifyExecGuard([this](const ExecDenial& d) { onDenied(d); });
+    if (guard) {
+      guard_ = std::move(*guard);
+    } else {
+      log::warn("Protect cannot block execs here: {}", guard.error().message);
+    }
+    discovery_ = std::make_unique<Discovery>(options_.discovery);
+    discovery_->onStart([this](const Container& c) { onContainerStart(c); });
+    discovery_->onStop([this](const Container& c) { onContainerStop(c); });
+    return {};
+  }
+
+  Status run(const std::atomic<bool>& stop) override {
+    if (auto s = sensor_->start(); !s) return withContext("eBPF sensor", s.error());
+    for (const auto& hook : sensor_->hooks()) {
+      if (!hook.attached) log::warn("sensor: {} ({}) not attached: {}", hook.program, hook.tracepoint, hook.note);
+    }
+    if (auto s = discovery_->start(); !s) return withContext("container discovery", s.error());
+    sink_->write({{"type", "agent"}, {"action", "started"}, {"rules", rules_.size()},
+                  {"containers", discovery_->containers().size()}});
+    auto lastStats = std::chrono::steady_clock::now();
+    uint64_t lastDropped = 0;
+    while (!stop) {
+      auto polled = sensor_->poll(200, [this](const Event& e) { onEvent(e); });
+      if (!polled) log::warn("sensor: {}", polled.error().message);
+      if (std::chrono::steady_clock::now() - lastStats < std::chrono::milliseconds(options_.statsIntervalMs)) continue;
+      lastStats = std::chrono::steady_clock::now();
+      const SensorStats stats = sensor_->stats();
+      if (stats.dropped != lastDropped) {
+        json byKind = json::object();
+        for (const auto& [kind, n] : stats.droppedByKind) byKind[std::string(eventKindName(kind))] = n;
+        sink_->write({{"type", "agent"}, {"action", "events-dropped"}, {"dropped", stats.dropped - lastDropped},
+                      {"droppedTotal", stats.dropped}, {"received", stats.received}, {"byKind", byKind}});
+        lastDropped = stats.dropped;
+      }
+      housekeeping();
+    }
+    housekeeping();
+    const SensorStats stats = sensor_->stats();
+    sink_->write({{"type", "agent"}, {"action", "stopped"}, {"received", stats.received}, {"dropped", stats.dropped}});
+    return {};
+  }
+
+ private:
+  Profile& profileFor(const std::string& group, const GroupSelector& selector) {
+    auto [it, inserted] = profiles_.try_emplace(group);
+    if (inserted) {
+      it->second.group = group;
+      it->second.selector = selector;
+      it->second.mode = options_.defaultMode;
+      it->second.createdNs = nowNs();
+      dirty_.insert(group);
+    }
+    return it->second;
+  }
+
+  void arm(const Tracked& t, const Profile& profile) {
+    if (!guard_) return;
+    if (profile.mode != Mode::kProtect) {
+      guard_->release(t.container.id);
+      return;
+    }
+    const std::string root = !t.container.rootfs.empty() ? t.container.rootfs : fmt::format("/proc/{}/root", t.container.pid);
+    auto policy = execPolicyFor(profile, root);
+    Status s = policy ? guard_->protect(t.container.id, root, *policy) : Status(policy.error());
+    sink_->write({{"type", "container"}, {"action", s ? "protected" : "protect-failed"}, {"container", containerJson(t.container)},
+                  {"group", profile.group}, {"mode", "protect"}, {"error", s ? "" : s.error().message}});
+  }
+
+  void onContainerStart(const Container& c) {
+    std::lock_guard lock(mutex_);
+    Tracked t;
+    t.container = c;
+    const GroupSelector selector = selectorOf(c);
+    t.group = groupIdOf(selector);
+    const std::string root = !c.rootfs.empty() ? c.rootfs : fmt::format("/proc/{}/root", c.pid);
+    t.rootFd = ::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    Profile& profile = profileFor(t.group, selector);
+    if (c.cgroupId != 0) {
+      if (auto s = sensor_->watchCgroup(c.cgroupId); !s) log::warn("sensor: {}", s.error().message);
+      byCgroup_[c.cgroupId] = c.id;
+    }
+    sink_->write({{"type", "container"}, {"action", "started"}, {"container", containerJson(c)}, {"group", t.group},
+                  {"mode", modeName(profile.mode)}});
+    arm(t, profile);
+    if (auto old = tracked_.find(c.id); old != tracked_.end() && old->second.rootFd >= 0) ::close(old->second.rootFd);
+    tracked_[c.id] = std::move(t);
+  }
+
+  void onContainerStop(const Container& c) {
+    std::lock_guard lock(mutex_);
+    if (guard_) guard_->release(c.id);
+    if (c.cgroupId != 0) {
+      (void)sensor_->unwatchCgroup(c.cgroupId);
+      byCgroup_.erase(c.cgroupId);
+    }
+    auto it = tracked_.find(c.id);
+    std::string group;
+    if (it != tracked_.end()) {
+      group = it->second.group;
+      if (it->second.rootFd >= 0) ::close(it->second.rootFd);
+      tracked_.erase(it);
+    }
+    sink_->write({{"type", "container"}, {"action", "stopped"}, {"container", containerJson(c)}, {"group", group}});
+  }
+
+  void onDenied(const ExecDenial& d) {
+    json line = {{"type", "alert"}, {"profile", "exec"}, {"mode", "protect"}, {"action", "blocked"}, {"group", d.group},
+                 {"severity", "high"}, {"title", "Exec outside the profile blocked"},
+                 {"evidence", {{"kind", "exec"}, {"pid", d.pid}, {"path", d.path}}}, {"time", isoTimeNs(d.timeNs)}};
+    std::lock_guard lock(mutex_);
+    if (auto it = tracked_.find(d.container); it != tracked_.end()) line["container"] = containerJson(it->second.container);
+    sink_->write(std::move(line));
+  }
+
+  void onEvent(const Event& raw) {
+    std::lock_guard lock(mutex_);
+    const auto byCgroup = byCgroup_.find(raw.cgroupId);
+    if (byCgroup == byCgroup_.end()) return;  // not (or no longer) a known container
+    const auto tracked = tracked_.find(byCgroup->second);
+    if (tracked == tracked_.end()) return;
+    const Tracked& t = tracked->second;
+    Event e = raw;
+    e.container = t.container.id;
+    if (e.kind == EventKind::kExec && t.rootFd >= 0 && !e.path.empty() && e.path[0] == '/') {
+      if (auto resolved = resolveInRoot(t.rootFd, e.path)) e.path = std::move(*resolved);
+    }
+    if (record_ != nullptr) {
+      const std::string line = eventToJson(e).dump() + "\n";
+      std::fwrite(line.data(), 1, line.size(), record_);
+    }
+    auto pit = profiles_.find(t.group);
+    if (pit == profiles_.end()) return;
+    Profile& profile = pit->second;
+    const std::optional<Behavior> deviates = deviation(profile, e);
+    EventFacts facts;
+    facts.inContainer = true;
+    if (e.kind == EventKind::kExec) {
+      facts.stdioSocket = stdioIsSocket(static_cast<pid_t>(e.pid));
+      facts.parentListens = e.ppid != 0 && holdsListeningSocket(static_cast<pid_t>(e.ppid));
+      facts.setuidFile = runsSetuidFile(static_cast<pid_t>(e.pid));
+    }
+    facts.newListen = e.kind == EventKind::kListen && deviates.has_value();
+    facts.newPeer = e.kind == EventKind::kConnect && deviates.has_value();
+    for (const auto& rule : rules_) {
+      if (!ruleMatches(rule, e, facts)) continue;
+      sink_->write({{"type", "alert"}, {"rule", rule.id}, {"title", rule.title}, {"severity", rule.severity},
+                    {"mitre", rule.mitre}, {"mode", modeName(profile.mode)}, {"action", "alert"},
+                    {"container", containerJson(t.container)}, {"group", t.group}, {"evidence", eventToJson(e)},
+                    {"time", isoTimeNs(e.timeNs)}});
+    }
+    if (profile.mode == Mode::kDiscover) {
+      if (learn(profile, e)) dirty_.insert(profile.group);
+      return;
+    }
+    if (!deviates) return;
+    sink_->write({{"type", "alert"}, {"profile", deviates->kind}, {"title", "Behavior outside the profile"},
+                  {"severity", "medium"}, {"mode", modeName(profile.mode)}, {"action", "alert"},
+                  {"container", containerJson(t.container)}, {"group", t.group},
+                  {"deviation", deviates->value}, {"evidence", eventToJson(e)}, {"time", isoTimeNs(e.timeNs)}});
+  }
+
+  void reloadProfiles() {
+    std::vector<Error> errors;
+    for (auto& p : store_.changed(errors)) {
+      const std::string group = p.group;
+      sink_->write({{"type", "profile"}, {"action", "loaded"}, {"group", group}, {"mode", modeName(p.mode)},
+                    {"file", store_.pathOf(group)}});
+      profiles_[group] = std::move(p);
+      dirty_.erase(group);
+      // The policy may have changed even when the mode did not: re-arm every container.
+      for (const auto& [id, t] : tracked_) {
+        if (t.group == group) arm(t, profiles_[group]);
+      }
+    }
+    for (const auto& e : errors) sink_->write({{"type", "agent"}, {"action", "profile-rejected"}, {"error", e.message}});
+  }
+
+  void housekeeping() {
+    std::lock_guard lock(mutex_);
+    const int64_t now = nowNs();
+    for (auto& [group, p] : profiles_) {
+      if (p.mode == Mode::kDiscover && updateConvergence(p, now, options_.convergeQuietNs, options_.convergeMinEvents)) {
+        dirty_.insert(group);
+        sink_->write({{"type", "profile"}, {"action", "converged"}, {"group", group}, {"events", p.events},
+                      {"executables", p.executables.size()}, {"lastChange", isoTimeNs(p.lastChangeNs)}});
+      }
+    }
+    for (const auto& group : dirty_) {
+      if (auto s = store_.save(profiles_[group]); !s) log::warn("profile {}: {}", group, s.error().message);
+    }
+    dirty_.clear();
+    if (record_ != nullptr) std::fflush(record_);
+    reloadProfiles();
+  }
+
+  AgentOptions options_;
+  std::unique_ptr<EventSink> sink_;
+  std::vector<Rule> rules_;
+  ProfileStore store_;
+  std::unique_ptr<Sensor> sensor_;
+  std::unique_ptr<ExecGuard> guard_;
+  std::unique_ptr<Discovery> discovery_;
+  FILE* record_ = nullptr;
+  std::mutex mutex_;  // guards everything below (discovery, guard and sensor threads)
+  std::map<std::string, Tracked> tracked_;
+  std::map<uint64_t, std::string> byCgroup_;
+  std::map<std::string, Profile> profiles_;
+  std::set<std::string> dirty_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Agent>> Agent::create(const AgentOptions& options) {
+  auto rules = loadRules(options.ruleFiles);
+  if (!rules) return std::move(rules).error();
+  auto sink = EventSink::open(options.eventsPath);
+  if (!sink) return std::move(sink).error();
+  auto agent = std::make_unique<AgentImpl>(options, std::move(*sink), std::move(*rules));
+  if (auto s = agent->init(); !s) return s.error();
+  return std::unique_ptr<Agent>(std::move(agent));
+}
+
+}  // namespace bulkhead::agent

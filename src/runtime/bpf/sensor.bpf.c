@@ -1,0 +1,624 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Bulkhead's runtime sensor: tracepoint programs that write one bh_record per observation
+ * to a ring buffer. Only tracepoints (kprobes, fentry and BPF LSM are not available on
+ * every kernel we run on); CO-RE reads keep one object valid across kernel versions.
+ * Filtering happens here, before the ring buffer: the sensor itself, the cgroup scope and
+ * reads of non-sensitive files never leave the kernel. */
+#include "vmlinux.h"
+
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "sensor_abi.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* vmlinux.h has types, not macros. */
+#define O_WRONLY 01
+#define O_RDWR 02
+#define O_CREAT 0100
+#define O_TRUNC 01000
+#define AF_UNIX 1
+#define AF_INET 2
+#define AF_INET6 10
+#define NR_INIT_MODULE 175  /* x86_64 */
+#define NR_FINIT_MODULE 313
+
+/* Set by user space before load: rodata lets the verifier drop the dead branch. */
+const volatile __u32 self_tgid = 0;
+const volatile __u32 watch_only = 0;
+
+struct {
+  __uint(type, BPF_MAP_TYPE_RINGBUF);
+  __uint(max_entries, 1 << 20); /* resized by user space before load */
+} events SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 16384);
+  __type(key, __u64);
+  __type(value, __u8);
+} watched_cgroups SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, BH_KIND_COUNT);
+  __type(key, __u32);
+  __type(value, __u64);
+} drops SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_LPM_TRIE);
+  __uint(max_entries, 256);
+  __uint(map_flags, BPF_F_NO_PREALLOC);
+  __type(key, struct bh_prefix_key);
+  __type(value, __u8);
+} sensitive_prefixes SEC(".maps");
+
+/* Arguments saved at a syscall's enter for its exit: accept and listen need the result,
+ * and a user string that is not paged in cannot be read at enter (tracepoint programs
+ * must not fault), while at exit the kernel has just read it. LRU: an enter whose exit
+ * never ran cannot fill the map. */
+struct pending_call {
+  __u64 args[3];
+  __u32 kind;
+  __u32 pad;
+};
+struct {
+  __uint(type, BPF_MAP_TYPE_LRU_HASH);
+  __uint(max_entries, 16384);
+  __type(key, __u64);
+  __type(value, struct pending_call);
+} pending SEC(".maps");
+
+/* A record is built here (too big for the 512-byte stack), then copied out at its real
+ * size: ring buffer space is paid per byte used, not per maximum. */
+struct scratch {
+  struct bh_record rec;
+  char data[2 * BH_PATH_MAX + BH_ARGV_MAX];
+  struct bh_prefix_key key;
+};
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, struct scratch);
+} scratch_buf SEC(".maps");
+
+static __always_inline bool skip_task(void) {
+  if ((__u32)(bpf_get_current_pid_tgid() >> 32) == self_tgid) return true;
+  if (watch_only) {
+    __u64 id = bpf_get_current_cgroup_id();
+    if (!bpf_map_lookup_elem(&watched_cgroups, &id)) return true;
+  }
+  return false;
+}
+
+static __always_inline struct scratch *begin(__u16 kind) {
+  __u32 zero = 0;
+  struct scratch *s = bpf_map_lookup_elem(&scratch_buf, &zero);
+  if (!s) return 0;
+  struct bh_record *r = &s->rec;
+  __builtin_memset(r, 0, sizeof(*r));
+  __u64 pid_tgid = bpf_get_current_pid_tgid();
+  __u64 uid_gid = bpf_get_current_uid_gid();
+  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+  r->kind = kind;
+  r->pid = pid_tgid >> 32;
+  r->tid = (__u32)pid_tgid;
+  r->uid = (__u32)uid_gid;
+  r->gid = uid_gid >> 32;
+  r->ppid = BPF_CORE_READ(task, real_parent, tgid);
+  r->time_boot_ns = bpf_ktime_get_boot_ns();
+  r->cgroup_id = bpf_get_current_cgroup_id();
+  bpf_get_current_comm(r->comm, sizeof(r->comm));
+  return s;
+}
+
+static __always_inline void emit(void *ctx, struct scratch *s) {
+  struct bh_record *r = &s->rec;
+  __u64 size = sizeof(*r) + (__u64)r->path_len + r->detail_len + r->argv_len;
+  if (size > BH_RECORD_MAX) size = BH_RECORD_MAX;
+  r->size = size;
+  if (bpf_ringbuf_output(&events, s, size, 0) != 0) {
+    __u32 kind = r->kind < BH_KIND_COUNT ? r->kind : 0;
+    __u64 *count = bpf_map_lookup_elem(&drops, &kind);
+    if (count) *count += 1;  // per-CPU slot: no other writer
+  }
+}
+
+static __always_inline void save_args(__u32 kind, __u64 a, __u64 b, __u64 c) {
+  __u64 key = bpf_get_current_pid_tgid();
+  struct pending_call call = {.args = {a, b, c}, .kind = kind};
+  bpf_map_update_elem(&pending, &key, &call, BPF_ANY);
+}
+
+/* Takes the args this thread saved for a call of this kind; false if there are none. */
+static __always_inline bool take_args(__u32 kind, struct pending_call *out) {
+  __u64 key = bpf_get_current_pid_tgid();
+  struct pending_call *call = bpf_map_lookup_elem(&pending, &key);
+  if (!call) return false;
+  *out = *call;
+  bpf_map_delete_elem(&pending, &key);
+  return out->kind == kind;
+}
+
+/* Strings are packed: path at data[0], detail right after it, argv after both. The masks
+ * bound each offset so the verifier can prove every write stays inside data[]. */
+static __always_inline __u32 detail_offset(struct bh_record *r) {
+  return r->path_len & (BH_PATH_MAX - 1);
+}
+static __always_inline __u32 argv_offset(struct bh_record *r) {
+  return (detail_offset(r) + (r->detail_len & (BH_PATH_MAX - 1))) & (2 * BH_PATH_MAX - 1);
+}
+
+static __always_inline __u16 str_len(long copied) {
+  return copied > 1 ? (__u16)(copied - 1) : 0;  // without the NUL
+}
+
+static __always_inline void read_user_path(struct scratch *s, const char *user) {
+  s->rec.path_len = str_len(bpf_probe_read_user_str(s->data, BH_PATH_MAX, user));
+}
+static __always_inline void read_user_detail(struct scratch *s, const char *user) {
+  __u32 off = detail_offset(&s->rec);
+  s->rec.detail_len = str_len(bpf_probe_read_user_str(s->data + off, BH_PATH_MAX, user));
+}
+
+/* ---- exec and exit ------------------------------------------------------------------- */
+
+SEC("tracepoint/sched/sched_process_exec")
+int handle_exec(struct trace_event_raw_sched_process_exec *ctx) {
+  if (skip_task()) return 0;
+  struct scratch *s = begin(BH_EXEC);
+  if (!s) return 0;
+  struct bh_record *r = &s->rec;
+  __u32 loc = ctx->__data_loc_filename & 0xFFFF;
+  r->path_len = str_len(bpf_probe_read_kernel_str(s->data, BH_PATH_MAX, (void *)ctx + loc));
+
+  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+  struct task_struct *parent = BPF_CORE_READ(task, real_parent);
+  bpf_probe_read_kernel_str(r->parent_comm, sizeof(r->parent_comm), &parent->comm);
+
+  /* argv as the new image sees it: the NUL-separated block between arg_start and arg_end. */
+  unsigned long start = BPF_CORE_READ(task, mm, arg_start);
+  unsigned long end = BPF_CORE_READ(task, mm, arg_end);
+  __u64 len = end > start ? end - start : 0;
+  if (len > BH_ARGV_MAX - 1) len = BH_ARGV_MAX - 1;
+  barrier_var(len);
+  len &= BH_ARGV_MAX - 1;
+  __u32 off = argv_offset(r);
+  if (len > 0 && bpf_probe_read_user(s->data + off, len, (void *)start) == 0) r->argv_len = len;
+  emit(ctx, s);
+  return 0;
+}
+
+SEC("tracepoint/sched/sched_process_exit")
+int handle_exit(struct trace_event_raw_sched_process_exit *ctx) {
+  /* One event per process: when its last thread exits (older kernels lack group_dead:
+   * then when the thread-group leader exits). */
+  __u64 pid_tgid = bpf_get_current_pid_tgid();
+  if (bpf_core_field_exists(ctx->group_dead)) {
+    if (!ctx->group_dead) return 0;
+  } else if ((__u32)pid_tgid != (__u32)(pid_tgid >> 32)) {
+    return 0;
+  }
+  if (skip_task()) return 0;
+  struct scratch *s = begin(BH_EXIT);
+  if (!s) return 0;
+  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+  s->rec.exit_code = BPF_CORE_READ(task, exit_code);  // wait status: code << 8 | signal
+  emit(ctx, s);
+  return 0;
+}
+
+/* ---- open ---------------------------------------------------------------------------- */
+
+/* Reports an open with write intent, or a read under a sensitive prefix (longest-prefix
+ * match in the trie user space fills). False if the path could not be read yet. */
+static __always_inline bool report_open(void *ctx, const char *filename, __u64 flags) {
+  struct scratch *s = begin(BH_OPEN);
+  if (!s) return true;
+  long copied = bpf_probe_read_user_str(s->data, BH_PATH_MAX, filename);
+  if (copied < 0) return false;
+  s->rec.path_len = str_len(copied);
+  s->rec.flags = flags;
+  if (!(flags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC))) {
+    __u32 n = s->rec.path_len;
+    if (n > BH_PREFIX_MAX) n = BH_PREFIX_MAX;
+    s->key.prefixlen = n * 8;
+    bpf_probe_read_kernel(s->key.data, BH_PREFIX_MAX, s->data);
+    if (!bpf_map_lookup_elem(&sensitive_prefixes, &s->key)) return true;
+  }
+  emit(ctx, s);
+  return true;
+}
+
+/* how: the open_how of openat2, whose flags are read here too. */
+static __always_inline int open_enter(void *ctx, const char *filename, __u64 flags, const void *how) {
+  if (skip_task()) return 0;
+  if (how && bpf_probe_read_user(&flags, sizeof(flags), how) != 0) {
+    save_args(BH_OPEN, (__u64)filename, flags, (__u64)how);
+    return 0;
+  }
+  if (!report_open(ctx, filename, flags)) save_args(BH_OPEN, (__u64)filename, flags, 0);
+  return 0;
+}
+
+static __always_inline int open_exit(void *ctx) {
+  struct pending_call call;
+  if (!take_args(BH_OPEN, &call)) return 0;
+  __u64 flags = call.args[1];
+  if (call.args[2]) bpf_probe_read_user(&flags, sizeof(flags), (void *)call.args[2]);
+  report_open(ctx, (const char *)call.args[0], flags);
+  return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_open")
+int handle_open(struct trace_event_raw_sys_enter *ctx) {
+  return open_enter(ctx, (const char *)ctx->args[0], ctx->args[1], 0);
+}
+
+SEC("tracepoint/syscalls/sys_enter_openat")
+int handle_openat(struct trace_event_raw_sys_enter *ctx) {
+  return open_enter(ctx, (const char *)ctx->args[1], ctx->args[2], 0);
+}
+
+SEC("tracepoint/syscalls/sys_enter_openat2")
+int handle_openat2(struct trace_event_raw_sys_enter *ctx) {
+  return open_enter(ctx, (const char *)ctx->args[1], 0, (const void *)ctx->args[2]);
+}
+
+SEC("tracepoint/syscalls/sys_exit_open")
+int handle_open_exit(struct trace_event_raw_sys_exit *ctx) { return open_exit(ctx); }
+
+SEC("tracepoint/syscalls/sys_exit_openat")
+int handle_openat_exit(struct trace_event_raw_sys_exit *ctx) { return open_exit(ctx); }
+
+SEC("tracepoint/syscalls/sys_exit_openat2")
+int handle_openat2_exit(struct trace_event_raw_sys_exit *ctx) { return open_exit(ctx); }
+
+/* ---- network ------------------------------------------------------------------------- */
+
+#define SOCKADDR_OK 1
+#define SOCKADDR_IGNORED 0
+#define SOCKADDR_FAULT -1
+
+/* Fills family, address and port from a user sockaddr: SOCKADDR_IGNORED for families we
+ * do not report, SOCKADDR_FAULT if it is not paged in. */
+static __always_inline int read_user_sockaddr(struct scratch *s, const void *addr, __u32 addrlen) {
+  struct bh_record *r = &s->rec;
+  __u16 family = 0;
+  if (!addr) return SOCKADDR_IGNORED;
+  if (bpf_probe_read_user(&family, sizeof(family), addr) != 0) return SOCKADDR_FAULT;
+  r->family = family;
+  if (family == AF_INET) {
+    struct sockaddr_in in = {};
+    bpf_probe_read_user(&in, sizeof(in), addr);
+    r->port = bpf_ntohs(in.sin_port);
+    __builtin_memcpy(r->addr, &in.sin_addr.s_addr, 4);
+    return SOCKADDR_OK;
+  }
+  if (family == AF_INET6) {
+    struct sockaddr_in6 in6 = {};
+    bpf_probe_read_user(&in6, sizeof(in6), addr);
+    r->port = bpf_ntohs(in6.sin6_port);
+    __builtin_memcpy(r->addr, &in6.sin6_addr, 16);
+    return SOCKADDR_OK;
+  }
+  if (family == AF_UNIX) {
+    const char *path = (const char *)addr + 2;
+    char first = 0;
+    bpf_probe_read_user(&first, 1, path);
+    __u32 off = detail_offset(r);
+    if (first == 0 && addrlen > 3) {
+      /* Abstract name: not NUL-terminated, its length is what addrlen says. */
+      __u32 n = addrlen - 3;
+      if (n > 107) n = 107;
+      barrier_var(n);  // keeps clang from dropping the mask the verifier needs
+      n &= 127;
+      if (n > 0 && bpf_probe_read_user(s->data + off, n, path + 1) == 0) r->detail_len = n;
+      r->addr_flags = BH_ADDR_ABSTRACT;
+    } else {
+      r->detail_len = str_len(bpf_probe_read_user_str(s->data + off, 108, path));
+    }
+    return SOCKADDR_OK;
+  }
+  return SOCKADDR_IGNORED;
+}
+
+SEC("tracepoint/syscalls/sys_enter_connect")
+int handle_connect(struct trace_event_raw_sys_enter *ctx) {
+  if (skip_task()) return 0;
+  struct scratch *s = begin(BH_CONNECT);
+  if (!s) return 0;
+  s->rec.target = ctx->args[0];  // fd
+  int got = read_user_sockaddr(s, (const void *)ctx->args[1], ctx->args[2]);
+  if (got == SOCKADDR_OK) emit(ctx, s);
+  if (got == SOCKADDR_FAULT) save_args(BH_CONNECT, ctx->args[0], ctx->args[1], ctx->args[2]);
+  return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_connect")
+int handle_connect_exit(struct trace_event_raw_sys_exit *ctx) {
+  struct pending_call call;
+  if (!take_args(BH_CONNECT, &call)) return 0;
+  struct scratch *s = begin(BH_CONNECT);
+  if (!s) return 0;
+  s->rec.target = call.args[0];
+  if (read_user_sockaddr(s, (const void *)call.args[1], call.args[2]) == SOCKADDR_OK) emit(ctx, s);
+  return 0;
+}
+
+/* The socket behind fd in the current task's file table. */
+static __always_inline struct sock *sock_from_fd(long fd) {
+  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+  struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+  if (fd < 0 || (unsigned long)fd >= BPF_CORE_READ(fdt, max_fds)) return 0;
+  struct file **fds = BPF_CORE_READ(fdt, fd);
+  struct file *file = 0;
+  bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
+  if (!file) return 0;
+  struct socket *sock = BPF_CORE_READ(file, private_data);
+  return sock ? BPF_CORE_READ(sock, sk) : 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_accept")
+int handle_accept_enter(struct trace_event_raw_sys_enter *ctx) {
+  if (!skip_task()) save_args(BH_ACCEPT, ctx->args[1], ctx->args[2], 0);  // peer sockaddr, addrlen ptr
+  return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_accept4")
+int handle_accept4_enter(struct trace_event_raw_sys_enter *ctx) {
+  if (!skip_task()) save_args(BH_ACCEPT, ctx->args[1], ctx->args[2], 0);
+  return 0;
+}
+
+static __always_inline int on_accept_exit(struct trace_event_raw_sys_exit *ctx) {
+  struct pending_call call;
+  if (!take_args(BH_ACCEPT, &call) || ctx->ret < 0) return 0;
+  struct scratch *s = begin(BH_ACCEPT);
+  if (!s) return 0;
+  struct bh_record *r = &s->rec;
+  r->target = ctx->ret;  // the new fd
+  struct sock *sk = sock_from_fd(ctx->ret);
+  __u32 addrlen = 0;
+  if (call.args[1]) bpf_probe_read_user(&addrlen, sizeof(addrlen), (void *)call.args[1]);
+  if (read_user_sockaddr(s, (const void *)call.args[0], addrlen) != SOCKADDR_OK && sk) {
+    /* No buffer given: the peer from the socket itself. */
+    r->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+    r->port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+    if (r->family == AF_INET) {
+      __u32 daddr = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+      __builtin_memcpy(r->addr, &daddr, 4);
+    } else if (r->family == AF_INET6) {
+      BPF_CORE_READ_INTO(&r->addr, sk, __sk_common.skc_v6_daddr);
+    }
+  }
+  if (sk) r->local_port = BPF_CORE_READ(sk, __sk_common.skc_num);  // host order already
+  emit(ctx, s);
+  return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept")
+int handle_accept_exit(struct trace_event_raw_sys_exit *ctx) { return on_accept_exit(ctx); }
+
+SEC("tracepoint/syscalls/sys_exit_accept4")
+int handle_accept4_exit(struct trace_event_raw_sys_exit *ctx) { return on_accept_exit(ctx); }
+
+SEC("tracepoint/syscalls/sys_enter_listen")
+int handle_listen_enter(struct trace_event_raw_sys_enter *ctx) {
+  if (!skip_task()) save_args(BH_LISTEN, ctx->args[0], ctx->args[1], 0);  // fd, backlog
+  return 0;
+}
+
+/* At exit: listen() binds an unbound socket to a port, only then is the port known. */
+SEC("tracepoint/syscalls/sys_exit_listen")
+int handle_listen_exit(struct trace_event_raw_sys_exit *ctx) {
+  struct pending_call call;
+  if (!take_args(BH_LISTEN, &call) || ctx->ret != 0) return 0;
+  struct sock *sk = sock_from_fd(call.args[0]);
+  if (!sk) return 0;
+  struct scratch *s = begin(BH_LISTEN);
+  if (!s) return 0;
+  struct bh_record *r = &s->rec;
+  r->target = call.args[0];
+  r->flags = call.args[1];
+  r->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+  r->port = BPF_CORE_READ(sk, __sk_common.skc_num);
+  if (r->family == AF_INET) {
+    __u32 saddr = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+    __builtin_memcpy(r->addr, &saddr, 4);
+  } else if (r->family == AF_INET6) {
+    BPF_CORE_READ_INTO(&r->addr, sk, __sk_common.skc_v6_rcv_saddr);
+  } else if (r->family == AF_UNIX) {
+    struct unix_sock *unix = (struct unix_sock *)sk;
+    struct unix_address *ua = BPF_CORE_READ(unix, addr);
+    if (ua) {
+      char first = 0;
+      bpf_probe_read_kernel(&first, 1, &ua->name[0].sun_path[0]);
+      __u32 off = detail_offset(r);
+      if (first == 0) {
+        r->addr_flags = BH_ADDR_ABSTRACT;
+        int len = BPF_CORE_READ(ua, len) - 3;
+        if (len > 107) len = 107;
+        barrier_var(len);
+        len &= 127;
+        if (len > 0 && bpf_probe_read_kernel(s->data + off, len, &ua->name[0].sun_path[1]) == 0)
+          r->detail_len = len;
+      } else {
+        r->detail_len =
+            str_len(bpf_probe_read_kernel_str(s->data + off, 108, &ua->name[0].sun_path[0]));
+      }
+    }
+  }
+  emit(ctx, s);
+  return 0;
+}
+
+/* ---- credentials ----------------------------------------------------------------------- */
+
+#define UNCHANGED ((__u32)-1)
+
+static __always_inline int on_id_change(void *ctx, __u16 kind, __u32 variant, __u32 target) {
+  if (skip_task()) return 0;
+  struct scratch *s = begin(kind);
+  if (!s) return 0;
+  s->rec.flags = variant;
+  s->rec.target = target == UNCHANGED ? -1 : (__s64)target;
+  emit(ctx, s);
+  return 0;
+}
+
+/* The id the call moves to: the effective one where the call sets several. */
+static __always_inline __u32 pick(__u64 real, __u64 effective, __u64 saved) {
+  if ((__u32)effective != UNCHANGED) return effective;
+  if ((__u32)real != UNCHANGED) return real;
+  return saved;
+}
+
+#define ID_HOOKS(name, kind)                                                       \
+  SEC("tracepoint/syscalls/sys_enter_set" #name)                                   \
+  int handle_set##name(struct trace_event_raw_sys_enter *ctx) {                    \
+    return on_id_change(ctx, kind, 0, ctx->args[0]);                               \
+  }                                                                                \
+  SEC("tracepoint/syscalls/sys_enter_setre" #name)                                 \
+  int handle_setre##name(struct trace_event_raw_sys_enter *ctx) {                  \
+    return on_id_change(ctx, kind, 1, pick(ctx->args[0], ctx->args[1], UNCHANGED)); \
+  }                                                                                \
+  SEC("tracepoint/syscalls/sys_enter_setres" #name)                                \
+  int handle_setres##name(struct trace_event_raw_sys_enter *ctx) {                 \
+    return on_id_change(ctx, kind, 2, pick(ctx->args[0], ctx->args[1], ctx->args[2])); \
+  }                                                                                \
+  SEC("tracepoint/syscalls/sys_enter_setfs" #name)                                 \
+  int handle_setfs##name(struct trace_event_raw_sys_enter *ctx) {                  \
+    return on_id_change(ctx, kind, 3, ctx->args[0]);                               \
+  }
+
+ID_HOOKS(uid, BH_SETUID)
+ID_HOOKS(gid, BH_SETGID)
+
+SEC("tracepoint/syscalls/sys_enter_capset")
+int handle_capset(struct trace_event_raw_sys_enter *ctx) {
+  if (skip_task()) return 0;
+  struct scratch *s = begin(BH_CAPSET);
+  if (!s) return 0;
+  struct {
+    __u32 version;
+    __s32 pid;
+  } header = {};
+  __u32 effective = 0;  // first field of the first __user_cap_data_struct
+  bpf_probe_read_user(&header, sizeof(header), (void *)ctx->args[0]);
+  bpf_probe_read_user(&effective, sizeof(effective), (void *)ctx->args[1]);
+  s->rec.flags = effective;
+  s->rec.target = header.pid;
+  emit(ctx, s);
+  return 0;
+}
+
+/* ---- process control, mounts, namespaces, modules ------------------------------------- */
+
+SEC("tracepoint/syscalls/sys_enter_ptrace")
+int handle_ptrace(struct trace_event_raw_sys_enter *ctx) {
+  if (skip_task()) return 0;
+  struct scratch *s = begin(BH_PTRACE);
+  if (!s) return 0;
+  s->rec.flags = ctx->args[0];
+  s->rec.target = (__s32)ctx->args[1];
+  emit(ctx, s);
+  return 0;
+}
+
+/* Mounts are rare: their strings are always read at exit, when they are paged in. */
+SEC("tracepoint/syscalls/sys_enter_mount")
+int handle_mount_enter(struct trace_event_raw_sys_enter *ctx) {
+  if (!skip_task()) save_args(BH_MOUNT, ctx->args[0], ctx->args[1], ctx->args[3]);
+  return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_mount")
+int handle_mount_exit(struct trace_event_raw_sys_exit *ctx) {
+  struct pending_call call;
+  if (!take_args(BH_MOUNT, &call)) return 0;
+  struct scratch *s = begin(BH_MOUNT);
+  if (!s) return 0;
+  read_user_path(s, (const char *)call.args[1]);    // target
+  read_user_detail(s, (const char *)call.args[0]);  // source
+  s->rec.flags = call.args[2];
+  emit(ctx, s);
+  return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_setns")
+int handle_setns(struct trace_event_raw_sys_enter *ctx) {
+  if (skip_task()) return 0;
+  struct scratch *s = begin(BH_SETNS);
+  if (!s) return 0;
+  s->rec.target = (__s32)ctx->args[0];  // fd
+  s->rec.flags = ctx->args[1];          // nstype
+  emit(ctx, s);
+  return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_unshare")
+int handle_unshare(struct trace_event_raw_sys_enter *ctx) {
+  if (skip_task()) return 0;
+  struct scratch *s = begin(BH_UNSHARE);
+  if (!s) return 0;
+  s->rec.flags = ctx->args[0];
+  emit(ctx, s);
+  return 0;
+}
+
+/* init_module(image, len, params): path stays empty (the name is inside the image);
+ * finit_module(fd, params, flags): path is the file's name. detail = params. */
+static __always_inline int on_module(void *ctx, bool from_fd, __u64 a0, __u64 a1, __u64 a2) {
+  if (skip_task()) return 0;
+  struct scratch *s = begin(BH_MODULE);
+  if (!s) return 0;
+  struct bh_record *r = &s->rec;
+  if (from_fd) {
+    r->target = (__s32)a0;
+    r->flags = a2;
+    struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+    struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+    long fd = (__s32)a0;
+    if (fd >= 0 && (unsigned long)fd < BPF_CORE_READ(fdt, max_fds)) {
+      struct file **fds = BPF_CORE_READ(fdt, fd);
+      struct file *file = 0;
+      bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
+      if (file) {
+        const unsigned char *name = BPF_CORE_READ(file, f_path.dentry, d_name.name);
+        r->path_len = str_len(bpf_probe_read_kernel_str(s->data, BH_PATH_MAX, name));
+      }
+    }
+    read_user_detail(s, (const char *)a1);
+  } else {
+    r->flags = a1;  // image length
+    read_user_detail(s, (const char *)a2);
+  }
+  emit(ctx, s);
+  return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_init_module")
+int handle_init_module(struct trace_event_raw_sys_enter *ctx) {
+  return on_module(ctx, false, ctx->args[0], ctx->args[1], ctx->args[2]);
+}
+
+SEC("tracepoint/syscalls/sys_enter_finit_module")
+int handle_finit_module(struct trace_event_raw_sys_enter *ctx) {
+  return on_module(ctx, true, ctx->args[0], ctx->args[1], ctx->args[2]);
+}
+
+/* Kernels built without module support have no syscalls/sys_enter_*init_module
+ * tracepoints, yet a load attempt is still worth seeing: user space attaches this one
+ * only then. It runs on every syscall, so it returns at the first compare. */
+SEC("tracepoint/raw_syscalls/sys_enter")
+int handle_module_raw(struct trace_event_raw_sys_enter *ctx) {
+  long id = ctx->id;
+  if (id != NR_INIT_MODULE && id != NR_FINIT_MODULE) return 0;
+  return on_module(ctx, id == NR_FINIT_MODULE, ctx->args[0], ctx->args[1], ctx->args[2]);
+}

@@ -1,0 +1,75 @@
+/* The record the BPF programs write to the ring buffer, shared by the kernel side
+ * (sensor.bpf.c, which includes vmlinux.h first) and the user-space decoder. One layout
+ * for every kind keeps the decoder small: a fixed header, then up to three strings packed
+ * back to back (path, detail, argv), each length given in the header.
+ * Plain C, fixed-width fields, explicit padding: both compilers must agree byte for byte. */
+#ifndef BULKHEAD_SENSOR_ABI_H
+#define BULKHEAD_SENSOR_ABI_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define BH_COMM_LEN 16
+#define BH_PATH_MAX 256   /* path and detail slots, NUL included */
+#define BH_ARGV_MAX 1024  /* argv bytes (NUL-separated), at most BH_ARGV_COUNT args */
+#define BH_ARGV_COUNT 20
+#define BH_PREFIX_MAX 128 /* sensitive path prefixes compared on this many bytes */
+#define BH_KIND_COUNT 16
+
+/* Kinds as the kernel side knows them; the decoder maps them to runtime::EventKind. */
+enum bh_kind {
+  BH_EXEC = 1,
+  BH_EXIT = 2,
+  BH_OPEN = 3,
+  BH_CONNECT = 4,
+  BH_ACCEPT = 5,
+  BH_LISTEN = 6,
+  BH_SETUID = 7,
+  BH_SETGID = 8,
+  BH_CAPSET = 9,
+  BH_PTRACE = 10,
+  BH_MOUNT = 11,
+  BH_MODULE = 12,
+  BH_SETNS = 13,
+  BH_UNSHARE = 14,
+};
+
+/* bh_record.addr_flags */
+#define BH_ADDR_ABSTRACT 1 /* AF_UNIX abstract name: detail holds it without the leading NUL */
+
+struct bh_record {
+  __u16 kind;
+  __u16 size;         /* bytes of the whole record, header and strings */
+  __u32 pid;          /* tgid */
+  __u32 tid;
+  __u32 ppid;
+  __u32 uid;
+  __u32 gid;
+  __u64 time_boot_ns; /* bpf_ktime_get_boot_ns */
+  __u64 cgroup_id;
+  __u64 flags;
+  __s64 target;
+  __s32 exit_code;
+  __u16 family;
+  __u16 port;         /* network byte order converted: host order */
+  __u16 local_port;
+  __u16 path_len;     /* strings follow the header in this order, no NULs */
+  __u16 detail_len;
+  __u16 argv_len;     /* argv bytes, each argument NUL-terminated */
+  __u8 addr[16];      /* IPv4 in the first 4 bytes, or IPv6 */
+  char comm[BH_COMM_LEN];
+  char parent_comm[BH_COMM_LEN];
+  __u32 addr_flags;
+  __u32 pad;
+};
+
+#define BH_RECORD_MAX (sizeof(struct bh_record) + 2 * BH_PATH_MAX + BH_ARGV_MAX)
+
+/* Key of the sensitive-prefix LPM trie: prefixlen in bits, then the path bytes. */
+struct bh_prefix_key {
+  __u32 prefixlen;
+  char data[BH_PREFIX_MAX];
+};
+
+#endif

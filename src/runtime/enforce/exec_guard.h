@@ -1,0 +1,51 @@
+#pragma once
+// Protect's exec enforcement: blocks, before it runs, any exec in a protected container
+// that its policy does not allow (the exec fails with EPERM). One backend per kernel
+// facility behind ExecGuard; this machine's kernels refuse BPF LSM, so the backend here is
+// fanotify: FAN_OPEN_EXEC_PERM marks on the container's root file system (its own
+// superblock, as overlay root file systems from containerd, CRI-O and podman are), one
+// fanotify group per container so that an event names its container without a lookup.
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/result.h"
+#include "runtime/enforce/exec_policy.h"
+
+namespace bulkhead::runtime {
+
+struct ExecDenial {
+  std::string container;
+  std::string group;
+  pid_t pid = 0;
+  std::string path;  // as the container sees it
+  int64_t timeNs = 0;
+};
+
+struct ExecGuardStats {
+  uint64_t allowed = 0;
+  uint64_t denied = 0;
+  uint64_t errors = 0;  // events answered "allow" because the path could not be read
+};
+
+class ExecGuard {
+ public:
+  virtual ~ExecGuard() = default;
+  // Starts enforcing `policy` on the container's root file system (replaces an earlier
+  // policy of the same container atomically). Returns once the guard is in force.
+  virtual Status protect(const std::string& container, const std::string& rootfs,
+                         std::shared_ptr<const ExecPolicy> policy) = 0;
+  virtual void release(const std::string& container) = 0;
+  virtual bool protects(const std::string& container) const = 0;
+  virtual ExecGuardStats stats() const = 0;
+};
+
+// `onDenied` runs on the guard's thread after the denial was answered; keep it short.
+Result<std::unique_ptr<ExecGuard>> makeFanotifyExecGuard(std::function<void(const ExecDenial&)> onDenied);
+
+}  // namespace bulkhead::runtime

@@ -1,0 +1,38 @@
+#include "runtime/event.h"
+
+#include <array>
+#include <utility>
+
+namespace bulkhead::runtime {
+namespace {
+
+constexpr std::array<std::pair<EventKind, std::string_view>, 14> kNames{{
+    {EventKind::kExec, "exec"},       {EventKind::kExit, "exit"},
+    {EventKind::kOpen, "open"},       {EventKind::kConnect, "connect"},
+    {EventKind::kAccept, "accept"},   {EventKind::kListen, "listen"},
+    {EventKind::kSetuid, "setuid"},   {EventKind::kSetgid, "setgid"},
+    {EventKind::kCapset, "capset"},   {EventKind::kPtrace, "ptrace"},
+    {EventKind::kMount, "mount"},     {EventKind::kModule, "module"},
+    {EventKind::kSetns, "setns"},     {EventKind::kUnshare, "unshare"},
+}};
+
+}  // namespace
+
+std::string_view eventKindName(EventKind kind) {
+  for (const auto& [k, name] : kNames) {
+    if (k == kind) return name;
+  }
+  return "unknown";
+}
+
+bool parseEventKind(std::string_view name, EventKind& out) {
+  for (const auto& [k, n] : kNames) {
+    if (n == name) {
+      out = k;
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace bulkhead::runtime

@@ -1,0 +1,57 @@
+#pragma once
+// What the sensor reports: one flat, typed event per kernel observation. The sensor
+// (eBPF ring buffer) fills everything but `container`; the resolver sets that from the
+// cgroup ID. Rules and profiles judge Events, so they are testable without a kernel.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace bulkhead::runtime {
+
+enum class EventKind : uint8_t {
+  kExec,     // path, argv, parent (ppid, parentComm), uid
+  kExit,     // exitCode
+  kOpen,     // path, flags (open flags); only write intent or sensitive paths
+  kConnect,  // family, address, port (remote)
+  kAccept,   // family, address, port (remote peer), localPort
+  kListen,   // family, address, port (local)
+  kSetuid,   // targetId = new uid (setuid/setreuid/setresuid/setfsuid)
+  kSetgid,   // targetId = new gid
+  kCapset,   // flags = effective capability bits (low 32), targetId = pid
+  kPtrace,   // flags = request, targetId = target pid
+  kMount,    // path = target, detail = source, flags = mount flags
+  kModule,   // path = module name or file (init_module/finit_module)
+  kSetns,    // flags = nstype
+  kUnshare,  // flags = unshare flags
+};
+
+std::string_view eventKindName(EventKind kind);  // "exec", "open", ...
+bool parseEventKind(std::string_view name, EventKind& out);
+
+struct Event {
+  EventKind kind = EventKind::kExec;
+  int64_t timeNs = 0;      // ns since the epoch (CLOCK_REALTIME)
+  uint32_t pid = 0;        // thread group ID (host PID namespace)
+  uint32_t tid = 0;
+  uint32_t ppid = 0;
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  uint64_t cgroupId = 0;   // cgroup2 ID of the task
+  std::string comm;        // task name
+  std::string parentComm;  // parent's task name (exec)
+  std::string path;        // exec binary, opened file, mount target, module
+  std::string detail;      // mount source, socket path, ...
+  std::vector<std::string> argv;  // exec
+  uint64_t flags = 0;      // open flags, mount flags, ns type, ptrace request, caps
+  int64_t targetId = 0;    // new uid/gid, ptrace target pid
+  int32_t exitCode = 0;    // exit
+  uint16_t family = 0;     // AF_INET, AF_INET6, AF_UNIX
+  std::string address;     // textual IP (or unix socket path)
+  uint16_t port = 0;       // remote port (connect/accept) or local port (listen)
+  uint16_t localPort = 0;
+  std::string container;   // container ID, set by the resolver; empty on the host
+};
+
+}  // namespace bulkhead::runtime

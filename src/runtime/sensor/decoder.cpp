@@ -1,0 +1,158 @@
+#include "runtime/sensor/decoder.h"
+
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
+#include <cstring>
+#include <ctime>
+#include <string_view>
+
+#include "runtime/bpf/sensor_abi.h"
+
+namespace bulkhead::runtime {
+namespace {
+
+static_assert(sizeof(bh_record) == 128, "the record layout is shared with sensor.bpf.c");
+
+}  // namespace
+
+bool eventKindOfRecord(uint16_t raw, EventKind& kind) {
+  switch (raw) {
+    case BH_EXEC: kind = EventKind::kExec; return true;
+    case BH_EXIT: kind = EventKind::kExit; return true;
+    case BH_OPEN: kind = EventKind::kOpen; return true;
+    case BH_CONNECT: kind = EventKind::kConnect; return true;
+    case BH_ACCEPT: kind = EventKind::kAccept; return true;
+    case BH_LISTEN: kind = EventKind::kListen; return true;
+    case BH_SETUID: kind = EventKind::kSetuid; return true;
+    case BH_SETGID: kind = EventKind::kSetgid; return true;
+    case BH_CAPSET: kind = EventKind::kCapset; return true;
+    case BH_PTRACE: kind = EventKind::kPtrace; return true;
+    case BH_MOUNT: kind = EventKind::kMount; return true;
+    case BH_MODULE: kind = EventKind::kModule; return true;
+    case BH_SETNS: kind = EventKind::kSetns; return true;
+    case BH_UNSHARE: kind = EventKind::kUnshare; return true;
+    default: return false;
+  }
+}
+
+namespace {
+
+// A fixed char array that may or may not hold a NUL.
+std::string_view fixedString(const char* chars, size_t size) {
+  return {chars, strnlen(chars, size)};
+}
+
+// argv arrives NUL-separated; the last argument may be cut short without its NUL.
+void splitArgv(std::string_view block, std::vector<std::string>& argv) {
+  size_t count = 0;
+  while (!block.empty() && count < BH_ARGV_COUNT) {
+    size_t end = block.find('\0');
+    std::string_view arg = block.substr(0, end);
+    if (count < argv.size()) {
+      argv[count].assign(arg);
+    } else {
+      argv.emplace_back(arg);
+    }
+    ++count;
+    block = end == std::string_view::npos ? std::string_view{} : block.substr(end + 1);
+  }
+  argv.resize(count);
+}
+
+void setAddress(const bh_record& rec, std::string_view detail, Event& out) {
+  char text[INET6_ADDRSTRLEN] = {};
+  if (rec.family == AF_INET) {
+    if (inet_ntop(AF_INET, rec.addr, text, sizeof(text))) out.address.assign(text);
+  } else if (rec.family == AF_INET6) {
+    if (inet_ntop(AF_INET6, rec.addr, text, sizeof(text))) out.address.assign(text);
+  } else if (rec.family == AF_UNIX) {
+    // Abstract names are shown the way ss and netstat show them: '@' for the leading NUL.
+    if (rec.addr_flags & BH_ADDR_ABSTRACT) out.address.assign("@");
+    out.address.append(detail);
+  }
+}
+
+// The wait status the kernel keeps: exit status, or minus the signal that ended the task.
+int32_t exitStatus(int32_t waitStatus) {
+  int signal = waitStatus & 0x7f;
+  return signal != 0 ? -signal : (waitStatus >> 8) & 0xff;
+}
+
+}  // namespace
+
+int64_t bootToRealtimeOffsetNs() {
+  timespec real{}, boot{};
+  clock_gettime(CLOCK_REALTIME, &real);
+  clock_gettime(CLOCK_BOOTTIME, &boot);
+  return (int64_t{real.tv_sec} - boot.tv_sec) * 1'000'000'000 + (real.tv_nsec - boot.tv_nsec);
+}
+
+Status decodeRecord(std::span<const uint8_t> record, int64_t bootToRealtimeNs, Event& out) {
+  bh_record rec;
+  if (record.size() < sizeof(rec)) {
+    return makeError("sensor record: {} bytes, shorter than its {}-byte header", record.size(),
+                     sizeof(rec));
+  }
+  std::memcpy(&rec, record.data(), sizeof(rec));  // the ring buffer gives 8-byte alignment only
+  if (rec.size < sizeof(rec) || rec.size > record.size()) {
+    return makeError("sensor record: size field {} does not fit the {} bytes received", rec.size,
+                     record.size());
+  }
+  size_t strings = size_t{rec.path_len} + rec.detail_len + rec.argv_len;
+  if (strings > rec.size - sizeof(rec) || rec.path_len >= BH_PATH_MAX ||
+      rec.detail_len >= BH_PATH_MAX || rec.argv_len > BH_ARGV_MAX) {
+    return makeError("sensor record: string lengths {}+{}+{} overrun the {}-byte record",
+                     rec.path_len, rec.detail_len, rec.argv_len, rec.size);
+  }
+  EventKind kind;
+  if (!eventKindOfRecord(rec.kind, kind)) return makeError("sensor record: unknown kind {}", rec.kind);
+
+  const char* data = reinterpret_cast<const char*>(record.data()) + sizeof(rec);
+  std::string_view path(data, rec.path_len);
+  std::string_view detail(data + rec.path_len, rec.detail_len);
+  std::string_view argv(data + rec.path_len + rec.detail_len, rec.argv_len);
+
+  out.kind = kind;
+  out.timeNs = static_cast<int64_t>(rec.time_boot_ns) + bootToRealtimeNs;
+  out.pid = rec.pid;
+  out.tid = rec.tid;
+  out.ppid = rec.ppid;
+  out.uid = rec.uid;
+  out.gid = rec.gid;
+  out.cgroupId = rec.cgroup_id;
+  out.comm.assign(fixedString(rec.comm, sizeof(rec.comm)));
+  out.parentComm.assign(fixedString(rec.parent_comm, sizeof(rec.parent_comm)));
+  out.path.assign(path);
+  out.detail.clear();
+  out.address.clear();
+  out.flags = rec.flags;
+  out.targetId = rec.target;
+  out.exitCode = 0;
+  out.family = 0;
+  out.port = 0;
+  out.localPort = 0;
+  out.container.clear();
+  splitArgv(argv, out.argv);
+
+  switch (kind) {
+    case EventKind::kExit:
+      out.exitCode = exitStatus(rec.exit_code);
+      out.flags = static_cast<uint32_t>(rec.exit_code);  // the raw wait status
+      break;
+    case EventKind::kConnect:
+    case EventKind::kAccept:
+    case EventKind::kListen:
+      out.family = rec.family;
+      out.port = rec.port;
+      out.localPort = rec.local_port;
+      setAddress(rec, detail, out);
+      break;
+    default:
+      out.detail.assign(detail);
+      break;
+  }
+  return {};
+}
+
+}  // namespace bulkhead::runtime

@@ -1,0 +1,91 @@
+#pragma once
+// The eBPF sensor: loads the tracepoint programs of src/runtime/bpf/sensor.bpf.c, keeps
+// their filters (cgroup scope, sensitive paths) and turns the ring buffer into Events.
+//
+//   auto sensor = Sensor::open(options);   // load: needs root (CAP_BPF) and kernel BTF
+//   sensor->watchCgroup(id);               // when options.scope is kWatchedCgroups
+//   sensor->start();                       // attach
+//   while (running) sensor->poll(100, [](const Event& e) { ... });
+//
+// One thread polls; watchCgroup/unwatchCgroup and stats() may be called from any thread.
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/result.h"
+#include "runtime/event.h"
+
+namespace bulkhead::runtime {
+
+enum class SensorScope {
+  kAll,             // every task on the host (but the sensor's own process)
+  kWatchedCgroups,  // only tasks in a cgroup passed to watchCgroup()
+};
+
+// Reads of files under these prefixes are reported; other reads stay in the kernel.
+// Writes (O_WRONLY, O_RDWR, O_CREAT, O_TRUNC) are always reported, /proc/sys/ included.
+const std::vector<std::string>& defaultSensitivePrefixes();
+
+struct SensorOptions {
+  SensorScope scope = SensorScope::kAll;
+  uint32_t ringBufferBytes = 8u << 20;  // rounded up to a power of two, at least one page
+  std::vector<std::string> sensitivePrefixes = defaultSensitivePrefixes();  // <= 128 bytes each
+};
+
+struct SensorStats {
+  uint64_t received = 0;   // records decoded and handed to the callback
+  uint64_t malformed = 0;  // records the decoder rejected
+  uint64_t dropped = 0;    // records lost in the kernel: ring buffer full
+  std::vector<std::pair<EventKind, uint64_t>> droppedByKind;  // only kinds with drops
+};
+
+// One tracepoint program and whether it is attached (an agent logs this at start).
+struct SensorHook {
+  std::string program;     // handle_openat
+  std::string tracepoint;  // syscalls/sys_enter_openat
+  bool attached = false;
+  std::string note;        // why not, or why a fallback
+};
+
+class Sensor {
+ public:
+  static Result<std::unique_ptr<Sensor>> open(const SensorOptions& options);
+  ~Sensor();
+  Sensor(const Sensor&) = delete;
+  Sensor& operator=(const Sensor&) = delete;
+
+  // Attaches every program whose tracepoint the kernel has. Fails if exec could not attach.
+  Status start();
+  // Waits up to timeoutMs for records and calls onEvent for each (the Event is reused:
+  // copy what you keep). Returns the number of events delivered.
+  Result<int> poll(int timeoutMs, const std::function<void(const Event&)>& onEvent);
+
+  Status watchCgroup(uint64_t cgroupId);
+  Status unwatchCgroup(uint64_t cgroupId);
+
+  SensorStats stats() const;
+  const std::vector<SensorHook>& hooks() const { return hooks_; }
+  int epollFd() const;  // readable when records are waiting, for an agent's own event loop
+
+ private:
+  struct Bpf;
+  Sensor() = default;
+  static int onRecord(void* self, void* data, size_t size);
+
+  std::unique_ptr<Bpf> bpf_;
+  std::vector<SensorHook> hooks_;
+  Event event_;  // reused for every record
+  const std::function<void(const Event&)>* onEvent_ = nullptr;
+  int64_t bootToRealtimeNs_ = 0;
+  int delivered_ = 0;
+  std::atomic<uint64_t> received_{0};
+  std::atomic<uint64_t> malformed_{0};
+};
+
+}  // namespace bulkhead::runtime

@@ -1,0 +1,145 @@
+// Protect's exec guard on a real kernel: an exec outside the policy fails with EPERM before
+// it runs, every time, and is reported; allowed execs run; releasing lifts the block.
+// The "container" is a tmpfs with its own superblock holding /usr/bin/true and /usr/bin/false
+// with the loader and libc they need, made the root of a private mount namespace with
+// pivot_root, as a runtime does.
+
+#include <sys/mount.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <mutex>
+
+#include "runtime/enforce/exec_guard.h"
+
+namespace bulkhead::runtime {
+namespace {
+
+namespace fs = std::filesystem;
+
+class ExecGuardTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root (fanotify permission events, mounts)";
+    root_ = fs::temp_directory_path() / ("bh-guard-" + std::to_string(::getpid()));
+    fs::create_directories(root_);
+    ASSERT_EQ(::mount("tmpfs", root_.c_str(), "tmpfs", 0, "size=64m"), 0) << std::strerror(errno);
+    mounted_ = true;
+    fs::copy_file("/usr/bin/true", root_ / "allowed");
+    fs::copy_file("/usr/bin/false", root_ / "denied");
+    for (const char* lib : {"/lib64/ld-linux-x86-64.so.2", "/lib/x86_64-linux-gnu/libc.so.6"}) {
+      fs::create_directories(root_ / fs::path(lib).relative_path().parent_path());
+      fs::copy_file(fs::canonical(lib), root_ / fs::path(lib).relative_path());
+    }
+    auto guard = makeFanotifyExecGuard([this](const ExecDenial& d) {
+      std::lock_guard lock(mutex_);
+      denials_.push_back(d);
+    });
+    ASSERT_TRUE(guard.ok()) << guard.error().message;
+    guard_ = std::move(*guard);
+  }
+  void TearDown() override {
+    guard_.reset();
+    if (mounted_) ::umount2(root_.c_str(), MNT_DETACH);
+    if (!root_.empty()) fs::remove_all(root_);
+  }
+
+  // Runs `file` (a name inside the container) `times` times in a child that sees the
+  // container through its own mount; returns how many execs failed with EPERM, or -1.
+  int execInContainer(const std::string& file, int times) {
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      if (::unshare(CLONE_NEWNS) != 0 || ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
+          ::mount(root_.c_str(), root_.c_str(), nullptr, MS_BIND, nullptr) != 0 || ::chdir(root_.c_str()) != 0 ||
+          ::syscall(SYS_pivot_root, ".", ".") != 0 || ::umount2(".", MNT_DETACH) != 0 || ::chdir("/") != 0) {
+        ::_exit(255);
+      }
+      const std::string path = "/" + file;
+      int eperm = 0;
+      for (int i = 0; i < times; ++i) {
+        const pid_t c = ::fork();
+        if (c == 0) {
+          char* const argv[] = {const_cast<char*>(path.c_str()), nullptr};
+          ::execv(path.c_str(), argv);
+          ::_exit(errno == EPERM ? 200 : 201);
+        }
+        int status = 0;
+        ::waitpid(c, &status, 0);
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 200) ++eperm;
+      }
+      ::_exit(eperm == times ? 0 : (eperm == 0 ? 1 : 2));
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    if (!WIFEXITED(status)) return -1;
+    return WEXITSTATUS(status) == 0 ? times : WEXITSTATUS(status) == 1 ? 0 : -1;
+  }
+
+  std::shared_ptr<const ExecPolicy> policy(std::initializer_list<const char*> paths) {
+    Profile profile;
+    profile.group = "test-group";
+    for (const char* p : paths) profile.executables[p];
+    auto built = execPolicyFor(profile, root_.string());
+    EXPECT_TRUE(built.ok()) << built.error().message;
+    return built.ok() ? *built : nullptr;
+  }
+
+  fs::path root_;
+  bool mounted_ = false;
+  std::unique_ptr<ExecGuard> guard_;
+  std::mutex mutex_;
+  std::vector<ExecDenial> denials_;
+};
+
+TEST_F(ExecGuardTest, DeniesExecsOutsideThePolicyBeforeTheyRun) {
+  ASSERT_EQ(execInContainer("denied", 1), 0) << "without a guard the exec runs";
+  ASSERT_TRUE(guard_->protect("c1", root_.string(), policy({"/allowed"})).ok());
+  EXPECT_TRUE(guard_->protects("c1"));
+  EXPECT_EQ(execInContainer("allowed", 5), 0);
+  EXPECT_EQ(execInContainer("denied", 1), 1);
+  std::lock_guard lock(mutex_);
+  ASSERT_EQ(denials_.size(), 1u);
+  EXPECT_EQ(denials_[0].container, "c1");
+  EXPECT_EQ(denials_[0].group, "test-group");
+  EXPECT_EQ(denials_[0].path, "/denied");  // as the container sees it
+  EXPECT_GT(denials_[0].pid, 0);
+}
+
+TEST_F(ExecGuardTest, TenThousandForbiddenExecsAllFail) {
+  ASSERT_TRUE(guard_->protect("c1", root_.string(), policy({"/allowed"})).ok());
+  EXPECT_EQ(execInContainer("denied", 10000), 10000);
+  EXPECT_EQ(guard_->stats().denied, 10000u);
+}
+
+TEST_F(ExecGuardTest, PolicyUpdatesAndReleaseTakeEffect) {
+  ASSERT_TRUE(guard_->protect("c1", root_.string(), policy({"/allowed"})).ok());
+  EXPECT_EQ(execInContainer("denied", 1), 1);
+  ASSERT_TRUE(guard_->protect("c1", root_.string(), policy({"/allowed", "/denied"})).ok());
+  EXPECT_EQ(execInContainer("denied", 1), 0);
+  ASSERT_TRUE(guard_->protect("c1", root_.string(), policy({"/allowed"})).ok());
+  guard_->release("c1");
+  EXPECT_FALSE(guard_->protects("c1"));
+  EXPECT_EQ(execInContainer("denied", 1), 0);
+}
+
+TEST_F(ExecGuardTest, RefusesARootFileSystemSharedWithTheHost) {
+  const fs::path onHost = fs::temp_directory_path() / ("bh-guard-host-" + std::to_string(::getpid()));
+  fs::create_directories(onHost);
+  auto s = guard_->protect("c2", onHost.string(), policy({"/allowed"}));
+  fs::remove_all(onHost);
+  if (fs::temp_directory_path() == "/tmp" && s.ok()) GTEST_SKIP() << "/tmp is its own file system here";
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message.find("host's root file system"), std::string::npos) << s.error().message;
+  ASSERT_TRUE(guard_->protect("c1", root_.string(), policy({"/allowed"})).ok());
+  auto twice = guard_->protect("c3", root_.string(), policy({"/allowed"}));
+  ASSERT_FALSE(twice.ok());
+  EXPECT_NE(twice.error().message.find("shared with container c1"), std::string::npos) << twice.error().message;
+}
+
+}  // namespace
+}  // namespace bulkhead::runtime

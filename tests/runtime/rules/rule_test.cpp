@@ -1,0 +1,180 @@
+// Detection rules: every built-in rule fires on the event it describes and stays quiet on
+// its nearest innocent neighbour; rule files are validated with messages naming the file
+// and rule.
+
+#include <fcntl.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "runtime/rules/rule.h"
+
+namespace bulkhead::runtime {
+namespace {
+
+struct Case {
+  std::string rule;
+  Event event;
+  EventFacts facts;
+  bool fires;
+};
+
+Event ev(EventKind kind, std::string path = {}) {
+  Event e;
+  e.kind = kind;
+  e.path = std::move(path);
+  e.uid = 0;
+  return e;
+}
+
+Event inet(EventKind kind, std::string address, uint16_t port, std::string comm = "curl") {
+  Event e = ev(kind);
+  e.family = AF_INET;
+  e.address = std::move(address);
+  e.port = port;
+  e.comm = std::move(comm);
+  return e;
+}
+
+Event openFlags(std::string path, int flags) {
+  Event e = ev(EventKind::kOpen, std::move(path));
+  e.flags = static_cast<uint64_t>(flags);
+  return e;
+}
+
+EventFacts facts(bool EventFacts::*field, bool inContainer = true) {
+  EventFacts f;
+  f.inContainer = inContainer;
+  if (field != nullptr) f.*field = true;
+  return f;
+}
+
+const EventFacts kPlain = facts(nullptr);
+
+std::vector<Case> cases() {
+  Event setuidTo0 = ev(EventKind::kSetuid);
+  setuidTo0.uid = 33;
+  setuidTo0.targetId = 0;
+  Event setuidByRoot = setuidTo0;
+  setuidByRoot.uid = 0;
+  Event attach = ev(EventKind::kPtrace);
+  attach.flags = PTRACE_ATTACH;
+  Event peek = ev(EventKind::kPtrace);
+  peek.flags = PTRACE_PEEKDATA;
+  Event unixDocker = ev(EventKind::kConnect);
+  unixDocker.family = AF_UNIX;
+  unixDocker.address = "/var/run/docker.sock";
+  Event unixOther = unixDocker;
+  unixOther.address = "/run/app.sock";
+  Event minerArgs = ev(EventKind::kExec, "/tmp/.x/kworker");
+  minerArgs.argv = {"kworker", "-o", "stratum+tcp://pool.example:3333", "-u", "wallet"};
+  Event plainArgs = minerArgs;
+  plainArgs.argv = {"kworker", "-o", "out.txt"};
+  return {
+      {"BH-RT-0001", ev(EventKind::kExec, "/usr/bin/bash"), facts(&EventFacts::stdioSocket), true},
+      {"BH-RT-0001", ev(EventKind::kExec, "/usr/bin/bash"), kPlain, false},
+      {"BH-RT-0002", inet(EventKind::kConnect, "203.0.113.7", 4242, "bash"), kPlain, true},
+      {"BH-RT-0002", inet(EventKind::kConnect, "127.0.0.1", 4242, "bash"), kPlain, false},
+      {"BH-RT-0003", ev(EventKind::kExec, "/bin/sh"), facts(&EventFacts::parentListens), true},
+      {"BH-RT-0003", ev(EventKind::kExec, "/usr/bin/ls"), facts(&EventFacts::parentListens), false},
+      {"BH-RT-0004", ev(EventKind::kExec, "/usr/bin/apt-get"), kPlain, true},
+      {"BH-RT-0004", ev(EventKind::kExec, "/usr/bin/apt-get"), facts(nullptr, false), false},
+      {"BH-RT-0005", openFlags("/usr/bin/ls", O_WRONLY | O_TRUNC), kPlain, true},
+      {"BH-RT-0005", openFlags("/usr/bin/ls", O_RDONLY), kPlain, false},
+      {"BH-RT-0006", openFlags("/etc/ld.so.preload", O_WRONLY | O_CREAT), kPlain, true},
+      {"BH-RT-0006", openFlags("/usr/lib/x86_64-linux-gnu/libc.so.6", O_RDONLY), kPlain, false},
+      {"BH-RT-0007", openFlags("/etc/shadow", O_RDONLY), kPlain, true},
+      {"BH-RT-0007", openFlags("/etc/passwd", O_RDONLY), kPlain, false},
+      {"BH-RT-0008", ev(EventKind::kExec, "/usr/bin/su"), facts(&EventFacts::setuidFile), true},
+      {"BH-RT-0008", ev(EventKind::kExec, "/usr/bin/id"), kPlain, false},
+      {"BH-RT-0009", inet(EventKind::kListen, "0.0.0.0", 4444), facts(&EventFacts::newListen), true},
+      {"BH-RT-0009", inet(EventKind::kListen, "0.0.0.0", 80), kPlain, false},
+      {"BH-RT-0010", inet(EventKind::kConnect, "198.51.100.4", 443), facts(&EventFacts::newPeer), true},
+      {"BH-RT-0010", inet(EventKind::kConnect, "127.0.0.1", 443), facts(&EventFacts::newPeer), false},
+      {"BH-RT-0011", ev(EventKind::kMount, "/mnt"), kPlain, true},
+      {"BH-RT-0011", ev(EventKind::kMount, "/mnt"), facts(nullptr, false), false},
+      {"BH-RT-0012", ev(EventKind::kSetns), kPlain, true},
+      {"BH-RT-0012", ev(EventKind::kExec, "/usr/bin/nsenter"), kPlain, true},
+      {"BH-RT-0012", ev(EventKind::kExec, "/usr/bin/env"), kPlain, false},
+      {"BH-RT-0013", openFlags("/proc/sys/kernel/core_pattern", O_WRONLY), kPlain, true},
+      {"BH-RT-0013", openFlags("/proc/sys/kernel/core_pattern", O_RDONLY), kPlain, false},
+      {"BH-RT-0014", unixDocker, kPlain, true},
+      {"BH-RT-0014", unixOther, kPlain, false},
+      {"BH-RT-0015", ev(EventKind::kModule, "nf_tables"), kPlain, true},
+      {"BH-RT-0016", attach, kPlain, true},
+      {"BH-RT-0016", peek, kPlain, false},
+      {"BH-RT-0017", ev(EventKind::kExec, "/opt/xmrig"), kPlain, true},
+      {"BH-RT-0017", minerArgs, kPlain, true},
+      {"BH-RT-0017", plainArgs, kPlain, false},
+      {"BH-RT-0018", inet(EventKind::kConnect, "203.0.113.50", 3333), kPlain, true},
+      {"BH-RT-0018", inet(EventKind::kConnect, "203.0.113.50", 443), kPlain, false},
+      {"BH-RT-0019", setuidTo0, kPlain, true},
+      {"BH-RT-0019", setuidByRoot, kPlain, false},
+  };
+}
+
+TEST(Rules, BuiltinRulesLoadWithStableIdsAndTechniques) {
+  auto rules = loadRules();
+  ASSERT_TRUE(rules.ok()) << rules.error().message;
+  ASSERT_GE(rules->size(), 19u);
+  std::set<std::string> ids;
+  for (const auto& r : *rules) {
+    EXPECT_TRUE(ids.insert(r.id).second) << r.id;
+    EXPECT_FALSE(r.mitre.empty()) << r.id;
+    EXPECT_FALSE(r.title.empty()) << r.id;
+  }
+}
+
+TEST(Rules, EachRuleFiresOnItsEventAndNotOnItsNeighbour) {
+  auto rules = loadRules();
+  ASSERT_TRUE(rules.ok()) << rules.error().message;
+  std::set<std::string> covered;
+  for (const auto& c : cases()) {
+    const Rule* rule = nullptr;
+    for (const auto& r : *rules) {
+      if (r.id == c.rule) rule = &r;
+    }
+    ASSERT_NE(rule, nullptr) << c.rule;
+    EXPECT_EQ(ruleMatches(*rule, c.event, c.facts), c.fires)
+        << c.rule << " on " << eventKindName(c.event.kind) << " " << c.event.path << c.event.address;
+    if (c.fires) covered.insert(c.rule);
+  }
+  for (const auto& r : *rules) EXPECT_TRUE(covered.contains(r.id)) << r.id << " has no firing case";
+}
+
+TEST(Rules, ARuleAppliesOnlyToItsEventKinds) {
+  auto rules = parseRules("- {id: T-1, title: t, severity: low, mitre: [T1], on: [open], when: {path: /x}}\n", "t.yaml");
+  ASSERT_TRUE(rules.ok()) << rules.error().message;
+  EXPECT_TRUE(ruleMatches(rules->front(), ev(EventKind::kOpen, "/x"), kPlain));
+  EXPECT_FALSE(ruleMatches(rules->front(), ev(EventKind::kExec, "/x"), kPlain));
+}
+
+TEST(Rules, BadRuleFilesAreRejectedWithTheFileAndRule) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"- {id: X-1, title: t, severity: low, on: [exec], when: {colour: red}}\n", "unknown field or operator 'colour'"},
+      {"- {id: X-1, title: t, severity: low, on: [exec], when: {port: {in: [http]}}}\n", "takes integers"},
+      {"- {id: X-1, title: t, severity: low, on: [exec], when: {path: {bits_any: [1]}}}\n", "does not apply"},
+      {"- {id: X-1, title: t, severity: urgent, on: [exec], when: {}}\n", "severity 'urgent'"},
+      {"- {id: X-1, title: t, severity: low, on: [fork], when: {}}\n", "not an event kind"},
+      {"- {id: X-1, title: t, severity: low, on: [exec]}\n", "'when' is missing"},
+      {"- {id: 'x y', title: t, severity: low, on: [exec], when: {}}\n", "rule ID"},
+      {"- {id: X-1, title: t, severity: low, mitre: [execution], on: [exec], when: {}}\n", "MITRE"},
+  };
+  std::string deep = "- {id: X-1, title: t, severity: low, on: [exec], when: ";
+  for (int i = 0; i < 20; ++i) deep += "{not: ";
+  deep += "{uid: 0}" + std::string(20, '}') + "}\n";
+  std::vector<std::pair<std::string, std::string>> all(std::begin(cases), std::end(cases));
+  all.emplace_back(deep, "deeper");
+  for (const auto& [text, expected] : all) {
+    auto r = parseRules(text, "custom.yaml");
+    ASSERT_FALSE(r.ok()) << text;
+    EXPECT_NE(r.error().message.find("custom.yaml"), std::string::npos) << r.error().message;
+    EXPECT_NE(r.error().message.find(expected), std::string::npos) << r.error().message;
+  }
+}
+
+}  // namespace
+}  // namespace bulkhead::runtime
