@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <optional>
+#include <string_view>
 
 namespace bulkhead::testing {
 
@@ -54,17 +55,33 @@ CommandResult runCommand(const std::vector<std::string>& argv,
   char errName[] = "/tmp/bulkhead-test-err-XXXXXX";
   const int outFd = ::mkstemp(outName);
   const int errFd = ::mkstemp(errName);
+  // Everything the child needs is made before fork: the test process has threads, and a
+  // child that allocates can hang on a lock another thread held (seen under ASan).
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  std::vector<std::string> envStrings;
+  std::vector<char*> envp;
+  if (!env.empty()) {
+    for (char** e = environ; *e != nullptr; ++e) {
+      const std::string_view entry(*e);
+      if (!env.contains(std::string(entry.substr(0, entry.find('='))))) envp.push_back(*e);
+    }
+    for (const auto& [k, v] : env) envStrings.push_back(k + "=" + v);
+    for (auto& s : envStrings) envp.push_back(s.data());
+    envp.push_back(nullptr);
+  }
   const pid_t pid = ::fork();
   if (pid == 0) {
     ::dup2(outFd, 1);
     ::dup2(errFd, 2);
     const int devnull = ::open("/dev/null", O_RDONLY);
     ::dup2(devnull, 0);
-    for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execvp(args[0], args.data());
+    if (env.empty()) {
+      ::execvp(args[0], args.data());
+    } else {
+      ::execvpe(args[0], args.data(), envp.data());
+    }
     ::_exit(127);
   }
   int status = 0;
