@@ -10,6 +10,7 @@
 #include "compliance/k8s_collector.h"
 #include "compliance/report.h"
 
+using namespace bulkhead;
 using namespace bulkhead::compliance;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
