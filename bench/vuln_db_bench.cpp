@@ -1,6 +1,6 @@
 // The advisory database: `db build` over the whole shared advisory snapshot (time and
 // records per second) and lookups by (ecosystem, name[, release]) per second on the result.
-// Data: $BULKHEAD_ADVISORY_DATA, else /work/shared/data/advisories. Run with
+// Data: $BULKHEAD_ADVISORY_DATA, else ../shared/data/advisories beside the checkout. Run with
 // --benchmark_repetitions=5 --benchmark_report_aggregates_only=true for medians.
 
 #include <benchmark/benchmark.h>
@@ -22,7 +22,7 @@ namespace fs = std::filesystem;
 
 std::string dataDir() {
   if (const char* env = std::getenv("BULKHEAD_ADVISORY_DATA"); env && *env) return env;
-  return "/work/shared/data/advisories";
+  return BULKHEAD_DEFAULT_ADVISORY_DATA;
 }
 
 std::string scratchDb(const char* name) {

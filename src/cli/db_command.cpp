@@ -31,7 +31,7 @@ bool isDir(const fs::path& p) {
 
 // The shared advisory snapshot: $BULKHEAD_ADVISORY_DATA, else a shared/data/advisories
 // directory beside an ancestor of the binary (a build tree inside the repository finds
-// ../shared/data/advisories), else /work/shared/data/advisories.
+// ../shared/data/advisories) or an installed share/bulkhead/advisories; empty if none.
 std::string defaultDataDir() {
   if (const char* env = std::getenv("BULKHEAD_ADVISORY_DATA"); env && *env) return env;
   char self[PATH_MAX];
@@ -45,7 +45,7 @@ std::string defaultDataDir() {
       if (dir == dir.root_path()) break;
     }
   }
-  return "/work/shared/data/advisories";
+  return {};
 }
 
 std::string databasePath(const DbFlags& f) {
@@ -86,6 +86,11 @@ int runBuild(const DbFlags& f) {
     return 2;
   }
   const std::string data = f.data.empty() ? defaultDataDir() : f.data;
+  if (data.empty()) {
+    fmt::print(stderr, "bulkhead: error: no advisory data found: pass --data DIR or set "
+               "BULKHEAD_ADVISORY_DATA\n");
+    return 2;
+  }
   if (!isDir(data)) {
     fmt::print(stderr, "bulkhead: error: advisory data directory {} does not exist (--data DIR)\n",
                data);
@@ -206,8 +211,8 @@ void addDbCommand(CLI::App& app, int& exitCode) {
   auto* build = cmd->add_subcommand("build", "Build the database from local feed directories");
   build->add_option("--data", flags->data,
                     "Directory holding the feeds (default: $BULKHEAD_ADVISORY_DATA, else "
-                    "shared/data/advisories beside the binary's ancestors, else "
-                    "/work/shared/data/advisories)");
+                    "shared/data/advisories or share/bulkhead/advisories beside the "
+                    "binary's ancestors)");
   build->add_option("--db", flags->db, "Database file (default: <cache>/db/advisories.db)");
   build->add_option("--config", flags->config,
                     "Feed config (JSON or YAML) to change the feed list");

@@ -1,5 +1,7 @@
 #include "runtime/event.h"
 
+#include <fcntl.h>
+
 #include <array>
 #include <utility>
 
@@ -23,6 +25,10 @@ std::string_view eventKindName(EventKind kind) {
     if (k == kind) return name;
   }
   return "unknown";
+}
+
+bool opensForWrite(uint64_t openFlags) {
+  return (openFlags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND)) != 0;
 }
 
 bool parseEventKind(std::string_view name, EventKind& out) {

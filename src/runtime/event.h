@@ -27,7 +27,9 @@ enum class EventKind : uint8_t {
   kUnshare,  // flags = unshare flags
 };
 
-std::string_view eventKindName(EventKind kind);  // "exec", "open", ...
+std::string_view eventKindName(EventKind kind);
+// An open's flags ask to change the file (what learning and the write rules look at).
+bool opensForWrite(uint64_t openFlags);  // "exec", "open", ...
 bool parseEventKind(std::string_view name, EventKind& out);
 
 struct Event {

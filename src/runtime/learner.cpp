@@ -21,8 +21,6 @@ std::string writeDirOf(std::string_view path) {
   return std::string(path.substr(0, slash + 1));
 }
 
-bool writeIntent(uint64_t flags) { return (flags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND)) != 0; }
-
 }  // namespace
 
 Behavior behaviorOf(const Event& e) {
@@ -30,7 +28,7 @@ Behavior behaviorOf(const Event& e) {
     case EventKind::kExec:
       return {"exec", e.path, e.parentComm};
     case EventKind::kOpen:
-      if (!writeIntent(e.flags) || e.path.empty() || e.path[0] != '/') return {};
+      if (!opensForWrite(e.flags) || e.path.empty() || e.path[0] != '/') return {};
       return {"write", writeDirOf(e.path), {}};
     case EventKind::kListen:
       return {"listen", fmt::format("tcp/{}", e.port), {}};  // listen() is for stream sockets

@@ -28,7 +28,7 @@ Package pkg(const std::string& ecosystem, const std::string& name, const std::st
 
 Sbom sample() {
   Sbom s;
-  s.subject = "/work/layout:bookworm";
+  s.subject = "/srv/layout:bookworm";
   s.sourceKind = "oci-layout";
   s.manifestDigest = "sha256:" + std::string(64, 'd');
   s.architecture = "amd64";
@@ -69,7 +69,7 @@ TEST(Spdx, HasTheRequiredDocumentFields) {
   EXPECT_EQ(doc["spdxVersion"], "SPDX-2.3");
   EXPECT_EQ(doc["dataLicense"], "CC0-1.0");
   EXPECT_EQ(doc["SPDXID"], "SPDXRef-DOCUMENT");
-  EXPECT_EQ(doc["name"], "/work/layout:bookworm");
+  EXPECT_EQ(doc["name"], "/srv/layout:bookworm");
   EXPECT_EQ(doc["documentNamespace"],
             "https://bulkhead.invalid/spdx/work-layout-bookworm-0f8fad5b-d9cb-469f-a165-70867728950e");
   EXPECT_EQ(doc["creationInfo"]["created"], "2024-05-01T12:00:00Z");

@@ -1,6 +1,6 @@
 #pragma once
 // The shared advisory snapshots (../shared/data/advisories) for importer and store tests:
-// $BULKHEAD_ADVISORY_DATA, else the path CMake baked in, else /work/shared/data/advisories.
+// $BULKHEAD_ADVISORY_DATA, else the path CMake baked in (../shared/data/advisories).
 // Without any: a failure under BULKHEAD_REQUIRE_TESTBED=1, a skip with the reason otherwise.
 // Expected values come from reading the files here (nlohmann::json, or python3 with PyYAML's
 // BaseLoader for YAML), never from the importers under test.
@@ -30,7 +30,6 @@ inline std::string advisoryDataDir() {
 #ifdef BULKHEAD_ADVISORY_DATA
   if (isDirectory(BULKHEAD_ADVISORY_DATA)) return BULKHEAD_ADVISORY_DATA;
 #endif
-  if (isDirectory("/work/shared/data/advisories")) return "/work/shared/data/advisories";
   return {};
 }
 

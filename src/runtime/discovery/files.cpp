@@ -10,36 +10,12 @@
 #include <ctime>
 
 #include "core/json.h"
+#include "core/stream.h"
 
 namespace bulkhead::runtime::discovery {
 
 Result<std::string> readBoundedFile(const std::string& path, size_t maxBytes) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-  if (fd < 0) return makeError("{}: cannot open: {}", path, std::strerror(errno));
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    return makeError("{}: not a regular file", path);
-  }
-  std::string out;
-  char buffer[16384];
-  for (;;) {
-    const ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int err = errno;
-      ::close(fd);
-      return makeError("{}: read failed: {}", path, std::strerror(err));
-    }
-    if (n == 0) break;
-    if (out.size() + static_cast<size_t>(n) > maxBytes) {
-      ::close(fd);
-      return makeError("{}: larger than {} bytes", path, maxBytes);
-    }
-    out.append(buffer, static_cast<size_t>(n));
-  }
-  ::close(fd);
-  return out;
+  return readFileBounded(path, maxBytes);
 }
 
 Result<nlohmann::json> readJsonObject(const std::string& path) {

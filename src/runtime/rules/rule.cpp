@@ -276,7 +276,7 @@ bool boolOf(const Subject& s, RuleField field) {
   const Event& e = s.event;
   switch (field) {
     case RuleField::kWrite:
-      return e.kind == EventKind::kOpen && (e.flags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND)) != 0;
+      return e.kind == EventKind::kOpen && opensForWrite(e.flags);
     case RuleField::kStdioSocket: return s.facts.stdioSocket;
     case RuleField::kParentListens: return s.facts.parentListens;
     case RuleField::kSetuidFile: return s.facts.setuidFile;
