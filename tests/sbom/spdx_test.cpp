@@ -71,7 +71,7 @@ TEST(Spdx, HasTheRequiredDocumentFields) {
   EXPECT_EQ(doc["SPDXID"], "SPDXRef-DOCUMENT");
   EXPECT_EQ(doc["name"], "/srv/layout:bookworm");
   EXPECT_EQ(doc["documentNamespace"],
-            "https://bulkhead.invalid/spdx/work-layout-bookworm-0f8fad5b-d9cb-469f-a165-70867728950e");
+            "https://bulkhead.invalid/spdx/srv-layout-bookworm-0f8fad5b-d9cb-469f-a165-70867728950e");
   EXPECT_EQ(doc["creationInfo"]["created"], "2024-05-01T12:00:00Z");
   EXPECT_EQ(doc["creationInfo"]["creators"], json::array({std::string("Tool: bulkhead-") + BULKHEAD_VERSION}));
 }
