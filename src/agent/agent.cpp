@@ -10,6 +10,7 @@
 
 #include "agent/event_sink.h"
 #include "agent/profile_store.h"
+#include "core/json.h"
 #include "core/log.h"
 #include "runtime/enforce/exec_guard.h"
 #include "runtime/event_json.h"
@@ -34,6 +35,12 @@ json containerJson(const Container& c) {
   json j = {{"id", c.id}, {"runtime", c.runtime}, {"name", c.name}, {"image", c.image}};
   if (!c.podName.empty()) j["pod"] = {{"name", c.podName}, {"namespace", c.podNamespace}};
   return j;
+}
+
+json droppedByKind(const SensorStats& stats) {
+  json byKind = json::object();
+  for (const auto& [kind, n] : stats.droppedByKind) byKind[std::string(eventKindName(kind))] = n;
+  return byKind;
 }
 
 struct Tracked {
@@ -65,6 +72,7 @@ class AgentImpl final : public Agent {
     reloadProfiles();
     SensorOptions sensorOptions;
     sensorOptions.scope = SensorScope::kWatchedCgroups;
+    if (options_.ringBufferBytes != 0) sensorOptions.ringBufferBytes = options_.ringBufferBytes;
     auto sensor = Sensor::open(sensorOptions);
     if (!sensor) return withContext("eBPF sensor", std::move(sensor).error());
     sensor_ = std::move(*sensor);
@@ -83,7 +91,7 @@ class AgentImpl final : public Agent {
   Status run(const std::atomic<bool>& stop) override {
     if (auto s = sensor_->start(); !s) return withContext("eBPF sensor", s.error());
     for (const auto& hook : sensor_->hooks()) {
-      if (!hook.attached) log::warn("sensor: {} ({}) not attached: {}", hook.program, hook.tracepoint, hook.note);
+      if (!hook.attached && !hook.covered) log::warn("sensor: {} ({}) not attached: {}", hook.program, hook.tracepoint, hook.note);
     }
     if (auto s = discovery_->start(); !s) return withContext("container discovery", s.error());
     sink_->write({{"type", "agent"}, {"action", "started"}, {"rules", rules_.size()},
@@ -97,17 +105,16 @@ class AgentImpl final : public Agent {
       lastStats = std::chrono::steady_clock::now();
       const SensorStats stats = sensor_->stats();
       if (stats.dropped != lastDropped) {
-        json byKind = json::object();
-        for (const auto& [kind, n] : stats.droppedByKind) byKind[std::string(eventKindName(kind))] = n;
         sink_->write({{"type", "agent"}, {"action", "events-dropped"}, {"dropped", stats.dropped - lastDropped},
-                      {"droppedTotal", stats.dropped}, {"received", stats.received}, {"byKind", byKind}});
+                      {"droppedTotal", stats.dropped}, {"received", stats.received}, {"byKind", droppedByKind(stats)}});
         lastDropped = stats.dropped;
       }
       housekeeping();
     }
     housekeeping();
     const SensorStats stats = sensor_->stats();
-    sink_->write({{"type", "agent"}, {"action", "stopped"}, {"received", stats.received}, {"dropped", stats.dropped}});
+    sink_->write({{"type", "agent"}, {"action", "stopped"}, {"received", stats.received}, {"dropped", stats.dropped},
+                  {"byKind", droppedByKind(stats)}});
     return {};
   }
 
@@ -196,7 +203,7 @@ class AgentImpl final : public Agent {
       if (auto resolved = resolveInRoot(t.rootFd, e.path)) e.path = std::move(*resolved);
     }
     if (record_ != nullptr) {
-      const std::string line = eventToJson(e).dump() + "\n";
+      const std::string line = jsonText(eventToJson(e)) + "\n";
       std::fwrite(line.data(), 1, line.size(), record_);
     }
     auto pit = profiles_.find(t.group);
@@ -210,8 +217,10 @@ class AgentImpl final : public Agent {
       facts.parentListens = e.ppid != 0 && holdsListeningSocket(static_cast<pid_t>(e.ppid));
       facts.setuidFile = runsSetuidFile(static_cast<pid_t>(e.pid));
     }
-    facts.newListen = e.kind == EventKind::kListen && deviates.has_value();
-    facts.newPeer = e.kind == EventKind::kConnect && deviates.has_value();
+    // "New" means new to a profile in force: while a group is learned, everything is new.
+    const bool enforced = profile.mode != Mode::kDiscover;
+    facts.newListen = enforced && e.kind == EventKind::kListen && deviates.has_value();
+    facts.newPeer = enforced && e.kind == EventKind::kConnect && deviates.has_value();
     for (const auto& rule : rules_) {
       if (!ruleMatches(rule, e, facts)) continue;
       sink_->write({{"type", "alert"}, {"rule", rule.id}, {"title", rule.title}, {"severity", rule.severity},

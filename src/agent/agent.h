@@ -25,6 +25,7 @@ struct AgentOptions {
   std::vector<std::string> ruleFiles;            // besides the built-in rules
   runtime::DiscoveryOptions discovery = runtime::DiscoveryOptions::defaults();
   int statsIntervalMs = 5000;  // sensor drop counters and profile saves
+  uint32_t ringBufferBytes = 0;  // the sensor's ring buffer; 0: the sensor's default
 };
 
 class Agent {

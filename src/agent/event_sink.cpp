@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "core/json.h"
 #include "runtime/event_json.h"
 
 namespace bulkhead::agent {
@@ -29,7 +30,7 @@ void EventSink::write(nlohmann::json line) {
     line["time"] = runtime::isoTimeNs(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count());
   }
   line["host"] = host_;
-  const std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  const std::string text = jsonText(line) + "\n";
   std::lock_guard lock(mutex_);
   std::fwrite(text.data(), 1, text.size(), file_);
   std::fflush(file_);

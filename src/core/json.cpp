@@ -84,4 +84,8 @@ const nlohmann::json* jsonArray(const nlohmann::json& object, std::string_view k
   return &*it;
 }
 
+std::string jsonText(const nlohmann::json& value, int indent) {
+  return value.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 }  // namespace bulkhead

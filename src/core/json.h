@@ -20,6 +20,10 @@ Result<nlohmann::json> parseJson(std::string_view text, std::string_view what,
                                  const JsonLimits& limits = {});
 
 // Typed accessors that never throw: a missing or mistyped field gives the fallback.
+// JSON text that never throws: strings from hostile input may hold invalid UTF-8, which
+// is written as U+FFFD. indent < 0: one line.
+std::string jsonText(const nlohmann::json& value, int indent = -1);
+
 std::string jsonString(const nlohmann::json& object, std::string_view key,
                        std::string fallback = {});
 bool jsonBool(const nlohmann::json& object, std::string_view key, bool fallback = false);

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "core/json.h"
+
 namespace bulkhead::runtime {
 
 using nlohmann::json;
@@ -57,7 +59,7 @@ Result<Event> eventFromJson(const json& j) {
   };
   std::string kind;
   if (auto s = str("kind", kind); !s) return s.error();
-  if (!parseEventKind(kind, e.kind)) return makeError("'kind' {} is not an event kind", json(kind).dump());
+  if (!parseEventKind(kind, e.kind)) return makeError("'kind' {} is not an event kind", jsonText(json(kind)));
   for (const auto& s : {num("timeNs", e.timeNs), num("pid", e.pid), num("tid", e.tid), num("ppid", e.ppid),
                         num("uid", e.uid), num("gid", e.gid), num("cgroupId", e.cgroupId), num("flags", e.flags),
                         num("targetId", e.targetId), num("exitCode", e.exitCode), num("family", e.family),
@@ -69,7 +71,7 @@ Result<Event> eventFromJson(const json& j) {
   if (const auto it = j.find("argv"); it != j.end()) {
     if (!it->is_array() || it->size() > 4096) return makeError("'argv' is not a list of strings");
     for (const auto& a : *it) {
-      if (!a.is_string()) return makeError("'argv' holds {}", a.dump());
+      if (!a.is_string()) return makeError("'argv' holds {}", jsonText(a));
       e.argv.push_back(a.get<std::string>());
     }
   }

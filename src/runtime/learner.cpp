@@ -21,6 +21,17 @@ std::string writeDirOf(std::string_view path) {
   return std::string(path.substr(0, slash + 1));
 }
 
+// Writes every program makes that say nothing about a workload: the null and terminal
+// devices and a process's own descriptors.
+bool ordinaryDeviceWrite(std::string_view path) {
+  constexpr std::array<std::string_view, 7> kDevices{"/dev/null", "/dev/zero", "/dev/full", "/dev/tty",
+                                                     "/dev/stdout", "/dev/stderr", "/dev/console"};
+  for (const auto d : kDevices) {
+    if (path == d) return true;
+  }
+  return path.starts_with("/dev/pts/") || path.starts_with("/dev/fd/") || path.starts_with("/proc/self/fd/");
+}
+
 }  // namespace
 
 Behavior behaviorOf(const Event& e) {
@@ -28,7 +39,7 @@ Behavior behaviorOf(const Event& e) {
     case EventKind::kExec:
       return {"exec", e.path, e.parentComm};
     case EventKind::kOpen:
-      if (!opensForWrite(e.flags) || e.path.empty() || e.path[0] != '/') return {};
+      if (!opensForWrite(e.flags) || e.path.empty() || e.path[0] != '/' || ordinaryDeviceWrite(e.path)) return {};
       return {"write", writeDirOf(e.path), {}};
     case EventKind::kListen:
       return {"listen", fmt::format("tcp/{}", e.port), {}};  // listen() is for stream sockets

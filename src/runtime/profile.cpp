@@ -7,6 +7,7 @@
 #include <ctime>
 #include <utility>
 
+#include "core/json.h"
 #include "core/yaml.h"
 
 namespace bulkhead::runtime {
@@ -49,7 +50,7 @@ Result<std::set<std::string>> stringSet(const json& doc, const char* key, const 
   if (!it->is_array()) return makeError("'{}' must be a list of strings", key);
   if (it->size() > limits.maxEntries) return makeError("'{}' has {} entries, more than the limit of {}", key, it->size(), limits.maxEntries);
   for (const auto& item : *it) {
-    if (!item.is_string()) return makeError("'{}' holds {}, not a string", key, item.dump());
+    if (!item.is_string()) return makeError("'{}' holds {}, not a string", key, jsonText(item));
     out.insert(item.get<std::string>());
   }
   return out;
@@ -134,14 +135,14 @@ Result<Profile> profileFromYaml(std::string_view text, std::string_view what, co
   if (!doc.is_object()) return makeError("{}: a profile is a mapping with kind: Profile", what);
   if (doc.value("kind", json()) != "Profile") return makeError("{}: kind is not Profile", what);
   const json apiVersion = doc.value("apiVersion", json());
-  if (apiVersion != "bulkhead.dev/v1") return makeError("{}: apiVersion {} is not bulkhead.dev/v1", what, apiVersion.dump());
+  if (apiVersion != "bulkhead.dev/v1") return makeError("{}: apiVersion {} is not bulkhead.dev/v1", what, jsonText(apiVersion));
   Profile p;
   const json group = doc.value("group", json());
   if (!group.is_string() || group.get<std::string>().empty()) return makeError("{}: 'group' must be a non-empty string", what);
   p.group = group.get<std::string>();
   const json mode = doc.value("mode", json("discover"));
   if (!mode.is_string() || !parseMode(mode.get<std::string>(), p.mode)) {
-    return makeError("{}: mode {} is not one of discover, monitor, protect", what, mode.dump());
+    return makeError("{}: mode {} is not one of discover, monitor, protect", what, jsonText(mode));
   }
   if (const auto sel = doc.find("selector"); sel != doc.end() && !sel->is_null()) {
     if (!sel->is_object()) return makeError("{}: 'selector' must be a mapping", what);
@@ -173,7 +174,7 @@ Result<Profile> profileFromYaml(std::string_view text, std::string_view what, co
     for (const auto& e : *execs) {
       const json path = e.is_object() ? e.value("path", json()) : e;
       if (!path.is_string() || path.get<std::string>().empty() || path.get<std::string>()[0] != '/') {
-        return makeError("{}: executable {} needs an absolute 'path'", what, e.dump());
+        return makeError("{}: executable {} needs an absolute 'path'", what, jsonText(e));
       }
       auto& parents = p.executables[path.get<std::string>()];
       if (!e.is_object()) continue;

@@ -71,6 +71,19 @@ TEST(Learner, LearnsThenAcceptsExactlyWhatWasSeen) {
   EXPECT_FALSE(deviation(p, open("/etc/passwd", O_RDONLY)));  // not a learned kind
 }
 
+// Every shell redirect to /dev/null or a terminal is a write open; none of them tells a
+// workload apart, and none is a deviation. A real device file elsewhere in /dev is.
+TEST(Learner, NullAndTerminalWritesAreNotBehavior) {
+  Profile p;
+  for (const char* path : {"/dev/null", "/dev/tty", "/dev/pts/3", "/dev/stderr", "/proc/self/fd/1"}) {
+    EXPECT_FALSE(learn(p, open(path, O_WRONLY | O_TRUNC | O_CREAT))) << path;
+    EXPECT_FALSE(deviation(p, open(path, O_WRONLY))) << path;
+  }
+  EXPECT_TRUE(p.writeDirs.empty());
+  EXPECT_TRUE(deviation(p, open("/dev/sda", O_WRONLY)));
+  EXPECT_TRUE(deviation(p, open("/dev/nullx", O_WRONLY)));
+}
+
 TEST(Learner, ConvergesAfterAQuietPeriodAndReopensOnNewBehavior) {
   Profile p;
   learn(p, exec("/a", "x", 100));

@@ -5,6 +5,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -84,6 +85,12 @@ Result<std::unique_ptr<RuncContainer>> RuncContainer::prepare(ContainerSpec spec
   process.erase("rlimits");  // Debian's runc here refuses the spec's RLIMIT_NOFILE
   process["args"] = spec.args;
   for (const auto& e : spec.env) process["env"].push_back(e);
+  for (const auto& cap : spec.capabilities) {
+    for (const char* set : {"bounding", "effective", "permitted"}) {
+      auto& list = process["capabilities"][set];
+      if (std::find(list.begin(), list.end(), cap) == list.end()) list.push_back(cap);
+    }
+  }
   if (!spec.annotations.empty()) config["annotations"] = spec.annotations;
   if (!spec.hooks.is_null()) config["hooks"] = spec.hooks;
   if (!spec.cgroupsPath.empty()) config["linux"]["cgroupsPath"] = spec.cgroupsPath;
@@ -100,6 +107,12 @@ Result<std::unique_ptr<RuncContainer>> RuncContainer::prepare(ContainerSpec spec
   c->config_ = config;
   std::ofstream(c->bundle_ + "/config.json") << config.dump(2);
   return c;
+}
+
+std::vector<std::string> dockerDefaultCapabilities() {
+  return {"CAP_CHOWN",  "CAP_DAC_OVERRIDE", "CAP_FSETID",  "CAP_FOWNER",           "CAP_MKNOD",
+          "CAP_NET_RAW", "CAP_SETGID",      "CAP_SETUID",  "CAP_SETFCAP",          "CAP_SETPCAP",
+          "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE"};
 }
 
 RuncContainer::~RuncContainer() {

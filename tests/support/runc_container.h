@@ -26,6 +26,9 @@ struct ContainerSpec {
   std::map<std::string, std::string> annotations;
   nlohmann::json hooks;          // the OCI "hooks" object; null for none
   bool newNetwork = true;        // a network namespace of its own (loopback only, up)
+  // Capabilities besides runc's default (AUDIT_WRITE, KILL, NET_BIND_SERVICE), e.g.
+  // dockerDefaultCapabilities() for services that drop privileges (nginx, redis).
+  std::vector<std::string> capabilities;
   std::string cgroupsPath;       // linux.cgroupsPath; empty: the runtime's default (/<id>)
   std::string id;                // empty: bh-<pid>-<n>
   std::string stateRoot;         // the runtime's --root; empty: a temp dir of its own
@@ -65,6 +68,9 @@ class RuncContainer {
   nlohmann::json config_;
   bool mounted_ = false;
 };
+
+// The capabilities Docker and containerd give a container by default.
+std::vector<std::string> dockerDefaultCapabilities();
 
 // The runtime's path, or "" when it is not installed.
 std::string findRuntimeBinary(const std::string& name);

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <utility>
 
+#include "core/json.h"
 #include "core/yaml.h"
 
 namespace bulkhead::runtime {
@@ -84,10 +85,10 @@ Result<Condition> parseFieldTest(const FieldInfo& info, const json& value) {
   const auto addValue = [&](const json& v) -> Status {
     if (c.strings.size() + c.numbers.size() >= kMaxValues) return makeError("too many values for '{}'", info.name);
     if (info.type == FieldType::kText) {
-      if (!v.is_string()) return makeError("'{}' takes strings, not {}", info.name, v.dump());
+      if (!v.is_string()) return makeError("'{}' takes strings, not {}", info.name, jsonText(v));
       c.strings.push_back(v.get<std::string>());
     } else if (info.type == FieldType::kNumber) {
-      if (!v.is_number_integer()) return makeError("'{}' takes integers, not {}", info.name, v.dump());
+      if (!v.is_number_integer()) return makeError("'{}' takes integers, not {}", info.name, jsonText(v));
       c.numbers.push_back(v.get<int64_t>());
     } else {
       return makeError("'{}' is true or false", info.name);
@@ -97,7 +98,7 @@ Result<Condition> parseFieldTest(const FieldInfo& info, const json& value) {
   if (!value.is_object()) {
     c.op = Condition::Op::kEquals;
     if (info.type == FieldType::kBool) {
-      if (!value.is_boolean()) return makeError("'{}' is true or false, not {}", info.name, value.dump());
+      if (!value.is_boolean()) return makeError("'{}' is true or false, not {}", info.name, jsonText(value));
       c.boolean = value.get<bool>();
       return c;
     }
@@ -135,7 +136,7 @@ Result<Condition> parseFieldTest(const FieldInfo& info, const json& value) {
 
 Result<Condition> parseCondition(const json& node, int depth) {
   if (depth > kMaxDepth) return makeError("conditions nest deeper than {}", kMaxDepth);
-  if (!node.is_object()) return makeError("a condition is a mapping, not {}", node.dump());
+  if (!node.is_object()) return makeError("a condition is a mapping, not {}", jsonText(node));
   Condition all;
   all.op = Condition::Op::kAll;
   for (const auto& [key, value] : node.items()) {
@@ -201,7 +202,7 @@ Result<Rule> parseRule(const json& node) {
   if (const auto m = node.find("mitre"); m != node.end()) {
     if (!m->is_array()) return ctx(makeError("'mitre' is a list of technique IDs"));
     for (const auto& t : *m) {
-      if (!t.is_string() || !t.get<std::string>().starts_with("T")) return ctx(makeError("MITRE technique {} is not like T1059.004", t.dump()));
+      if (!t.is_string() || !t.get<std::string>().starts_with("T")) return ctx(makeError("MITRE technique {} is not like T1059.004", jsonText(t)));
       rule.mitre.push_back(t.get<std::string>());
     }
   }
@@ -209,7 +210,7 @@ Result<Rule> parseRule(const json& node) {
   if (on == node.end() || !on->is_array() || on->empty()) return ctx(makeError("'on' needs a list of event kinds"));
   for (const auto& k : *on) {
     EventKind kind;
-    if (!k.is_string() || !parseEventKind(k.get<std::string>(), kind)) return ctx(makeError("{} is not an event kind", k.dump()));
+    if (!k.is_string() || !parseEventKind(k.get<std::string>(), kind)) return ctx(makeError("{} is not an event kind", jsonText(k)));
     rule.on.push_back(kind);
   }
   const auto when = node.find("when");

@@ -124,7 +124,7 @@ Result<std::unique_ptr<Sensor>> Sensor::open(const SensorOptions& options) {
   bpf_program* prog = nullptr;
   bpf_object__for_each_program(prog, bpf.skel->obj) {
     std::string tracepoint(tracepointOf(prog));
-    SensorHook hook{bpf_program__name(prog), tracepoint, false, {}};
+    SensorHook hook{bpf_program__name(prog), tracepoint, false, {}, false};
     bool exists = access((*tracefs + "/events/" + tracepoint).c_str(), F_OK) == 0;
     if (!exists) {
       hook.note = "tracepoint not in this kernel";
@@ -134,12 +134,17 @@ Result<std::unique_ptr<Sensor>> Sensor::open(const SensorOptions& options) {
     sensor->hooks_.push_back(std::move(hook));
   }
   for (SensorHook& hook : sensor->hooks_) {
-    if (hook.program != "handle_module_raw") continue;
-    if (moduleTracepoints) {
-      bpf_program__set_autoload(bpf.skel->progs.handle_module_raw, false);
-      hook.note = "not needed: the kernel has the *init_module tracepoints";
-    } else {
-      hook.note = "stands in for the missing syscalls/sys_enter_*init_module tracepoints";
+    if (hook.program == "handle_module_raw") {
+      if (moduleTracepoints) {
+        bpf_program__set_autoload(bpf.skel->progs.handle_module_raw, false);
+        hook.note = "not needed: the kernel has the *init_module tracepoints";
+        hook.covered = true;
+      } else {
+        hook.note = "stands in for the missing syscalls/sys_enter_*init_module tracepoints";
+      }
+    } else if (!moduleTracepoints && hook.tracepoint.ends_with("init_module")) {
+      hook.note = "tracepoint not in this kernel; raw_syscalls/sys_enter stands in";
+      hook.covered = true;
     }
   }
 

@@ -51,6 +51,7 @@ struct SensorHook {
   std::string tracepoint;  // syscalls/sys_enter_openat
   bool attached = false;
   std::string note;        // why not, or why a fallback
+  bool covered = false;    // not attached by design: another hook sees the same calls
 };
 
 class Sensor {

