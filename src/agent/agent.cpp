@@ -5,10 +5,12 @@
 
 #include <chrono>
 #include <cstdio>
+#include <deque>
 #include <map>
 #include <mutex>
 
 #include "agent/event_sink.h"
+#include "agent/hook.h"
 #include "agent/profile_store.h"
 #include "core/json.h"
 #include "core/log.h"
@@ -43,10 +45,19 @@ json droppedByKind(const SensorStats& stats) {
   return byKind;
 }
 
+constexpr const char* kRuntimeParent = "(runtime)";
+
+// Set while a hook's announcement is handled (on the hook server's thread).
+thread_local bool tAnnounced = false;
+
 struct Tracked {
   Container container;
   std::string group;
+  // Announced by a hook: the runtime's init is still setting the container up (mounts,
+  // namespaces). Its own calls are not the workload's until it execs the entry point.
+  bool runtimeSetup = false;
   int rootFd = -1;  // O_PATH of the container's root, to resolve exec paths
+  Status armed;     // the last arming of the group's policy
 };
 
 class AgentImpl final : public Agent {
@@ -55,6 +66,7 @@ class AgentImpl final : public Agent {
       : options_(std::move(options)), sink_(std::move(sink)), rules_(std::move(rules)), store_(options_.profileDir) {}
 
   ~AgentImpl() override {
+    hook_.reset();       // no more announcements
     discovery_.reset();  // no more callbacks
     guard_.reset();
     for (auto& [id, t] : tracked_) {
@@ -94,6 +106,15 @@ class AgentImpl final : public Agent {
       if (!hook.attached && !hook.covered) log::warn("sensor: {} ({}) not attached: {}", hook.program, hook.tracepoint, hook.note);
     }
     if (auto s = discovery_->start(); !s) return withContext("container discovery", s.error());
+    if (!options_.hookSocket.empty()) {
+      auto hook = HookServer::listen(options_.hookSocket, [this](const json& state) { return onHook(state); });
+      if (hook) {
+        hook_ = std::move(*hook);
+      } else {
+        log::warn("OCI hook announcements are off ({}): Protect arms at create, as discovery sees containers",
+                  hook.error().message);
+      }
+    }
     sink_->write({{"type", "agent"}, {"action", "started"}, {"rules", rules_.size()},
                   {"containers", discovery_->containers().size()}});
     auto lastStats = std::chrono::steady_clock::now();
@@ -111,6 +132,7 @@ class AgentImpl final : public Agent {
       }
       housekeeping();
     }
+    hook_.reset();
     housekeeping();
     const SensorStats stats = sensor_->stats();
     sink_->write({{"type", "agent"}, {"action", "stopped"}, {"received", stats.received}, {"dropped", stats.dropped},
@@ -131,23 +153,40 @@ class AgentImpl final : public Agent {
     return it->second;
   }
 
-  void arm(const Tracked& t, const Profile& profile) {
-    if (!guard_) return;
+  // Puts the profile in force for the container: the exec guard in Protect, none else.
+  Status arm(const Tracked& t, const Profile& profile) {
     if (profile.mode != Mode::kProtect) {
-      guard_->release(t.container.id);
-      return;
+      if (guard_) guard_->release(t.container.id);
+      return {};
     }
+    if (!guard_) return makeError("Protect cannot block execs on this host (fanotify)");
     const std::string root = !t.container.rootfs.empty() ? t.container.rootfs : fmt::format("/proc/{}/root", t.container.pid);
     auto policy = execPolicyFor(profile, root);
     Status s = policy ? guard_->protect(t.container.id, root, *policy) : Status(policy.error());
     sink_->write({{"type", "container"}, {"action", s ? "protected" : "protect-failed"}, {"container", containerJson(t.container)},
                   {"group", profile.group}, {"mode", "protect"}, {"error", s ? "" : s.error().message}});
+    return s;
+  }
+
+  // A createRuntime hook announced a container: known and armed before the answer.
+  Result<std::string> onHook(const json& state) {
+    tAnnounced = true;
+    auto c = discovery_->adopt(state);
+    tAnnounced = false;
+    if (!c) return std::move(c).error();
+    std::lock_guard lock(mutex_);
+    const auto t = tracked_.find(c->id);
+    if (t == tracked_.end()) return makeError("container {} was announced but is not tracked", c->id);
+    if (!t->second.armed) return t->second.armed.error();
+    const auto p = profiles_.find(t->second.group);
+    return std::string(modeName(p != profiles_.end() ? p->second.mode : options_.defaultMode));
   }
 
   void onContainerStart(const Container& c) {
     std::lock_guard lock(mutex_);
     Tracked t;
     t.container = c;
+    t.runtimeSetup = tAnnounced;
     const GroupSelector selector = selectorOf(c);
     t.group = groupIdOf(selector);
     const std::string root = !c.rootfs.empty() ? c.rootfs : fmt::format("/proc/{}/root", c.pid);
@@ -159,7 +198,7 @@ class AgentImpl final : public Agent {
     }
     sink_->write({{"type", "container"}, {"action", "started"}, {"container", containerJson(c)}, {"group", t.group},
                   {"mode", modeName(profile.mode)}});
-    arm(t, profile);
+    t.armed = arm(t, profile);
     if (auto old = tracked_.find(c.id); old != tracked_.end() && old->second.rootFd >= 0) ::close(old->second.rootFd);
     tracked_[c.id] = std::move(t);
   }
@@ -178,6 +217,12 @@ class AgentImpl final : public Agent {
       if (it->second.rootFd >= 0) ::close(it->second.rootFd);
       tracked_.erase(it);
     }
+    recentlyStopped_[c.id] = containerJson(c);
+    stoppedOrder_.push_back(c.id);
+    if (stoppedOrder_.size() > 256) {
+      recentlyStopped_.erase(stoppedOrder_.front());
+      stoppedOrder_.pop_front();
+    }
     sink_->write({{"type", "container"}, {"action", "stopped"}, {"container", containerJson(c)}, {"group", group}});
   }
 
@@ -186,7 +231,14 @@ class AgentImpl final : public Agent {
                  {"severity", "high"}, {"title", "Exec outside the profile blocked"},
                  {"evidence", {{"kind", "exec"}, {"pid", d.pid}, {"path", d.path}}}, {"time", isoTimeNs(d.timeNs)}};
     std::lock_guard lock(mutex_);
-    if (auto it = tracked_.find(d.container); it != tracked_.end()) line["container"] = containerJson(it->second.container);
+    // The container may be gone by now (its entry point was the denied exec).
+    if (auto it = tracked_.find(d.container); it != tracked_.end()) {
+      line["container"] = containerJson(it->second.container);
+    } else if (auto gone = recentlyStopped_.find(d.container); gone != recentlyStopped_.end()) {
+      line["container"] = gone->second;
+    } else {
+      line["container"] = {{"id", d.container}};
+    }
     sink_->write(std::move(line));
   }
 
@@ -196,12 +248,19 @@ class AgentImpl final : public Agent {
     if (byCgroup == byCgroup_.end()) return;  // not (or no longer) a known container
     const auto tracked = tracked_.find(byCgroup->second);
     if (tracked == tracked_.end()) return;
-    const Tracked& t = tracked->second;
+    Tracked& t = tracked->second;
+    if (t.runtimeSetup && static_cast<int>(raw.pid) == t.container.pid) {
+      if (raw.kind != EventKind::kExec) return;
+      t.runtimeSetup = false;  // the entry point: from here on it is the workload
+    }
     Event e = raw;
     e.container = t.container.id;
     if (e.kind == EventKind::kExec && t.rootFd >= 0 && !e.path.empty() && e.path[0] == '/') {
       if (auto resolved = resolveInRoot(t.rootFd, e.path)) e.path = std::move(*resolved);
     }
+    // The entry point's parent is the runtime, or whatever inherited the init once the
+    // runtime exited: one name for it, so that replicas match what was learned.
+    if (e.kind == EventKind::kExec && static_cast<int>(e.pid) == t.container.pid) e.parentComm = kRuntimeParent;
     if (record_ != nullptr) {
       const std::string line = jsonText(eventToJson(e)) + "\n";
       std::fwrite(line.data(), 1, line.size(), record_);
@@ -248,8 +307,8 @@ class AgentImpl final : public Agent {
       profiles_[group] = std::move(p);
       dirty_.erase(group);
       // The policy may have changed even when the mode did not: re-arm every container.
-      for (const auto& [id, t] : tracked_) {
-        if (t.group == group) arm(t, profiles_[group]);
+      for (auto& [id, t] : tracked_) {
+        if (t.group == group) t.armed = arm(t, profiles_[group]);
       }
     }
     for (const auto& e : errors) sink_->write({{"type", "agent"}, {"action", "profile-rejected"}, {"error", e.message}});
@@ -280,9 +339,12 @@ class AgentImpl final : public Agent {
   std::unique_ptr<Sensor> sensor_;
   std::unique_ptr<ExecGuard> guard_;
   std::unique_ptr<Discovery> discovery_;
+  std::unique_ptr<HookServer> hook_;
   FILE* record_ = nullptr;
   std::mutex mutex_;  // guards everything below (discovery, guard and sensor threads)
   std::map<std::string, Tracked> tracked_;
+  std::map<std::string, json> recentlyStopped_;  // for denials reported after the stop
+  std::deque<std::string> stoppedOrder_;
   std::map<uint64_t, std::string> byCgroup_;
   std::map<std::string, Profile> profiles_;
   std::set<std::string> dirty_;

@@ -4,10 +4,13 @@
 
 #include <atomic>
 #include <csignal>
+#include <cstdio>
+#include <iostream>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "agent/agent.h"
+#include "agent/hook.h"
 #include "cli/commands.h"
 #include "core/json.h"
 #include "runtime/event_json.h"
@@ -97,6 +100,33 @@ int replay(const std::string& profilePath, const std::string& eventsPath, const 
   return 0;
 }
 
+// An OCI createRuntime hook: hands the runtime's state (stdin) to the agent and returns
+// once the container's policy is in force. Fail-closed refuses the container when no agent
+// answers; otherwise the container starts and discovery still finds it at create.
+struct HookFlags {
+  std::string socket = agent::kDefaultHookSocket;
+  bool failClosed = false;
+  double timeout = 10;
+};
+
+int hook(const HookFlags& f) {
+  std::string state;
+  char buffer[16384];
+  size_t n = 0;
+  while ((n = std::fread(buffer, 1, sizeof buffer, stdin)) > 0) {
+    state.append(buffer, n);
+    if (state.size() > agent::kMaxHookStateBytes) {
+      fmt::print(stderr, "bulkhead agent hook: the OCI state on stdin is over {} bytes\n", agent::kMaxHookStateBytes);
+      return 1;
+    }
+  }
+  auto answer = agent::announceToAgent(f.socket, state, std::chrono::milliseconds(static_cast<int64_t>(f.timeout * 1000)));
+  if (answer) return 0;
+  fmt::print(stderr, "bulkhead agent hook: {}{}\n", answer.error().message,
+             f.failClosed ? "; refusing the container (--fail-closed)" : "; the container starts unguarded until discovery sees it");
+  return f.failClosed ? 1 : 0;
+}
+
 int listRules(const std::vector<std::string>& files) {
   auto rules = runtime::loadRules(files);
   if (!rules) {
@@ -127,6 +157,8 @@ void addAgentCommand(CLI::App& app, int& exitCode) {
       ->capture_default_str();
   run->add_option("--rules", flags->options.ruleFiles, "Extra rule files (YAML), besides the built-in rules");
   run->add_option("--runc-root", flags->runcRoots, "Extra runc/crun state roots to watch");
+  run->add_option("--hook-socket", flags->options.hookSocket, "Socket for `agent hook` announcements (empty: none)")
+      ->capture_default_str();
   run->callback([flags, &exitCode] { exitCode = runAgent(*flags); });
 
   auto replayFlags = std::make_shared<std::array<std::string, 3>>();
@@ -135,6 +167,14 @@ void addAgentCommand(CLI::App& app, int& exitCode) {
   rp->add_option("--events", (*replayFlags)[1], "Recorded events (agent run --record)")->required();
   rp->add_option("--container", (*replayFlags)[2], "Only events of this container ID");
   rp->callback([replayFlags, &exitCode] { exitCode = replay((*replayFlags)[0], (*replayFlags)[1], (*replayFlags)[2]); });
+
+  auto hookFlags = std::make_shared<HookFlags>();
+  auto* hk = agentCmd->add_subcommand(
+      "hook", "OCI createRuntime hook: announce the container (state on stdin) and wait until its policy is in force");
+  hk->add_option("--socket", hookFlags->socket, "The agent's hook socket")->capture_default_str();
+  hk->add_flag("--fail-closed", hookFlags->failClosed, "Refuse the container when the agent does not answer");
+  hk->add_option("--timeout", hookFlags->timeout, "Seconds to wait for the agent")->capture_default_str();
+  hk->callback([hookFlags, &exitCode] { exitCode = hook(*hookFlags); });
 
   auto ruleFiles = std::make_shared<std::vector<std::string>>();
   auto* rules = agentCmd->add_subcommand("rules", "List the detection rules (ID, severity, MITRE ATT&CK, events, title)");

@@ -133,6 +133,7 @@ AgentOptions AgentE2e::options(runtime::Mode mode) const {
   o.profileDir = profiles_;
   o.eventsPath = events_;
   o.recordPath = record_;
+  o.hookSocket = dir_ + "/agent.sock";
   o.defaultMode = mode;
   o.statsIntervalMs = 200;
   o.convergeQuietNs = 2LL * 1000000000;
@@ -199,6 +200,16 @@ std::string groupOf(const std::string& image) {
   c.image = image;
   c.labels["org.opencontainers.image.ref.name"] = image;
   return runtime::groupIdOf(runtime::selectorOf(c));
+}
+
+runtime::Profile protectProfile(const std::string& image, const std::vector<std::string>& executables) {
+  runtime::Profile p;
+  p.group = groupOf(image);
+  p.selector.image = image;
+  p.selector.labels["org.opencontainers.image.ref.name"] = image;
+  p.mode = runtime::Mode::kProtect;
+  for (const auto& exe : executables) p.executables[exe] = {};
+  return p;
 }
 
 void AgentE2e::writeProfile(const runtime::Profile& profile) const {

@@ -52,6 +52,9 @@ Predicate blockedExec(const std::string& id);
 // The workload group the agent gives containers of `image`.
 std::string groupOf(const std::string& image);
 
+// A Protect profile for the group of `image` that allows exactly `executables`.
+runtime::Profile protectProfile(const std::string& image, const std::vector<std::string>& executables);
+
 // sh -c script inside the container (runc exec).
 bulkhead::testing::CommandResult sh(bulkhead::testing::RuncContainer& c, const std::string& script);
 

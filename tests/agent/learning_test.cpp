@@ -33,6 +33,8 @@ TEST_F(AgentE2e, LearnsNginxThenMonitorsAReplica) {
   EXPECT_EQ(learned->mode, runtime::Mode::kDiscover);
   EXPECT_EQ(learned->selector.image, image);
   ASSERT_TRUE(learned->executables.contains("/usr/sbin/nginx"));
+  EXPECT_EQ(learned->executables["/usr/sbin/nginx"], (std::set<std::string>{"(runtime)"}))
+      << "the entry point's parent is the runtime, whatever process that was";
   EXPECT_TRUE(learned->executables.contains("/usr/bin/curl"));
   EXPECT_TRUE(learned->listenPorts.contains("tcp/80")) << runtime::profileToYaml(*learned);
   EXPECT_TRUE(learned->writeDirs.contains("/var/log/nginx/")) << runtime::profileToYaml(*learned);

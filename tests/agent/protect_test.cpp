@@ -7,19 +7,9 @@
 namespace bulkhead::agent::testing {
 namespace {
 
-runtime::Profile lockedProfile(const std::string& image) {
-  runtime::Profile p;
-  p.group = groupOf(image);
-  p.selector.image = image;
-  p.selector.labels["org.opencontainers.image.ref.name"] = image;
-  p.mode = runtime::Mode::kProtect;
-  for (const char* exe : {"/usr/bin/sleep", "/usr/bin/dash", "/usr/bin/cat"}) p.executables[exe] = {};
-  return p;
-}
-
 TEST_F(AgentE2e, ProtectBlocksExecsOutsideTheProfile) {
   const std::string image = "bulkhead-test/locked:1";
-  writeProfile(lockedProfile(image));
+  writeProfile(protectProfile(image, {"/usr/bin/sleep", "/usr/bin/dash", "/usr/bin/cat"}));
   startAgent();
   const size_t from = log_->size();
   json started;
@@ -61,7 +51,7 @@ TEST_F(AgentE2e, ProtectBlocksExecsOutsideTheProfile) {
 
 TEST_F(AgentE2e, EditingTheProfileChangesWhatIsAllowed) {
   const std::string image = "bulkhead-test/editable:1";
-  auto profile = lockedProfile(image);
+  auto profile = protectProfile(image, {"/usr/bin/sleep", "/usr/bin/dash", "/usr/bin/cat"});
   writeProfile(profile);
   startAgent();
   auto c = run(image);

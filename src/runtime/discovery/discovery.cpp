@@ -10,7 +10,9 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/json.h"
 #include "core/log.h"
+#include "runtime/discovery/annotations.h"
 #include "runtime/discovery/files.h"
 
 namespace bulkhead::runtime {
@@ -106,6 +108,16 @@ void Discovery::rescan() {
     std::unique_lock lock(mutex_);
     std::map<std::string, Container> next;
     for (auto& c : result.containers) next.emplace(c.id, std::move(c));
+    for (const auto& key : std::set<std::string>(adopted_)) {
+      // A hook's container is kept until the runtime's state names it, or its init is gone.
+      const std::string id = key.substr(0, key.rfind(':'));
+      auto known = byId_.find(id);
+      if (next.count(id) != 0 || known == byId_.end() || !discovery::processAlive(known->second.pid, 0, options_.proc)) {
+        adopted_.erase(key);
+      } else {
+        next.emplace(id, known->second);
+      }
+    }
     for (const auto& [id, old] : byId_) {
       auto it = next.find(id);
       if (it == next.end() || keyOf(it->second) != keyOf(old)) stopped.push_back(old);
@@ -130,6 +142,53 @@ void Discovery::rescan() {
   for (const auto& c : started) {
     if (onStart_) onStart_(c);
   }
+}
+
+Result<Container> Discovery::adopt(const nlohmann::json& state) {
+  if (!state.is_object()) return makeError("OCI state: not a JSON object");
+  Container c;
+  c.id = jsonString(state, "id");
+  c.pid = static_cast<int>(jsonInt(state, "pid"));
+  c.bundle = jsonString(state, "bundle");
+  if (c.id.empty() || c.id.size() > 1024 || c.id.find('/') != std::string::npos) {
+    return makeError("OCI state: 'id' is missing or not a container ID");
+  }
+  if (c.pid <= 0) return makeError("OCI state of {}: 'pid' is missing (hooks before createRuntime have none)", c.id);
+  if (c.bundle.empty() || c.bundle[0] != '/') return makeError("OCI state of {}: 'bundle' is not an absolute path", c.id);
+  auto config = discovery::readJsonObject(c.bundle + "/config.json");
+  if (!config) return std::move(config).error();
+  if (const auto* root = jsonObject(*config, "root")) {
+    const std::string path = jsonString(*root, "path");
+    c.rootfs = path.empty() || path[0] == '/' ? path : c.bundle + "/" + path;
+  }
+  if (const auto* annotations = jsonObject(*config, "annotations")) discovery::applyAnnotations(c, *annotations);
+  if (const auto* annotations = jsonObject(state, "annotations")) discovery::applyAnnotations(c, *annotations);
+  if (c.name.empty()) c.name = c.id;
+  auto match = ::bulkhead::runtime::resolvePid(c.pid, options_.proc);
+  c.runtime = match && *match ? (*match)->runtime : "oci";
+  auto path = cgroupPathOfPid(c.pid, options_.proc);
+  if (!path) return makeError("OCI state of {}: pid {}: {}", c.id, c.pid, path.error().message);
+  c.cgroupPath = *path;
+  if (!cgroup2Mount_.empty()) {
+    if (auto cgroupId = cgroupIdOfPath(cgroup2Mount_, c.cgroupPath)) c.cgroupId = *cgroupId;
+  }
+  std::lock_guard serial(rescanMutex_);  // callbacks one at a time, as from rescans
+  std::optional<Container> replaced;      // an earlier instance under the same ID
+  {
+    std::unique_lock lock(mutex_);
+    auto known = byId_.find(c.id);
+    if (known != byId_.end()) {
+      if (keyOf(known->second) == keyOf(c)) return known->second;
+      replaced = known->second;
+      byCgroupId_.erase(known->second.cgroupId);
+    }
+    byId_[c.id] = c;
+    if (c.cgroupId != 0) byCgroupId_[c.cgroupId] = c.id;
+    adopted_.insert(keyOf(c));
+  }
+  if (replaced && onStop_) onStop_(*replaced);
+  if (onStart_) onStart_(c);
+  return c;
 }
 
 Status Discovery::start() {

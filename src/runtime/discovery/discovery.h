@@ -20,6 +20,8 @@
 #include <thread>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "core/result.h"
 #include "runtime/container.h"
 #include "runtime/discovery/cgroup_path.h"
@@ -55,6 +57,13 @@ class Discovery {
   // Scans now and reports the differences; what the watcher does on every change.
   void rescan();
 
+  // A container an OCI runtime hook (createRuntime) announces before its first process
+  // runs: `state` is the OCI state the runtime passes (id, pid, bundle, annotations), and
+  // the bundle's config.json gives the root file system and annotations. Reported to
+  // onStart at once (unless already known) and kept while its init lives, until the
+  // runtime's own state file appears. Hostile input: every field is checked.
+  Result<Container> adopt(const nlohmann::json& state);
+
   std::vector<Container> containers() const;
   std::optional<Container> byId(const std::string& id) const;
   std::optional<Container> byCgroupId(uint64_t cgroupId) const;
@@ -81,6 +90,7 @@ class Discovery {
   std::map<uint64_t, std::string> byCgroupId_;
   std::vector<Error> errors_;
   std::set<std::string> warned_;  // errors already logged: a broken file is logged once
+  std::set<std::string> adopted_;  // keys announced by a hook, not yet in a runtime's state
 
   std::mutex rescanMutex_;  // one rescan (and its callbacks) at a time
   std::thread thread_;
