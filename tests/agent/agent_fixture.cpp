@@ -182,13 +182,19 @@ std::unique_ptr<RuncContainer> AgentE2e::run(const std::string& image, json* sta
   auto c = prepare(image, std::move(args));
   if (!c) return nullptr;
   const size_t from = log_->size();
-  if (auto s = c->runDetached(); !s) {
+  // create, then start once the agent knows the container, as containerd and CRI-O do:
+  // `runc run` races discovery for the entry point's exec (the hook test covers that).
+  if (auto s = c->create(); !s) {
     ADD_FAILURE() << s.error().message;
     return nullptr;
   }
   auto line = log_->waitFor(containerAction("started", c->id()), from);
   if (!line) {
     ADD_FAILURE() << "the agent did not report container " << c->id();
+    return nullptr;
+  }
+  if (auto s = c->start(); !s) {
+    ADD_FAILURE() << s.error().message;
     return nullptr;
   }
   if (started != nullptr) *started = *line;

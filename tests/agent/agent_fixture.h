@@ -89,7 +89,7 @@ class AgentE2e : public ::testing::Test {
   std::unique_ptr<bulkhead::testing::RuncContainer> prepare(const std::string& image,
                                                             std::vector<std::string> args = {"sleep", "infinity"},
                                                             nlohmann::json hooks = nullptr);
-  // Prepared, run detached and seen by the agent ("started"); the line is returned.
+  // Prepared, created, seen by the agent ("started", the line is returned), then started.
   std::unique_ptr<bulkhead::testing::RuncContainer> run(const std::string& image, json* started = nullptr,
                                                         std::vector<std::string> args = {"sleep", "infinity"});
   // A profile file in the agent's directory (policy as code).
