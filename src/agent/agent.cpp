@@ -85,6 +85,7 @@ class AgentImpl final : public Agent {
     SensorOptions sensorOptions;
     sensorOptions.scope = SensorScope::kWatchedCgroups;
     if (options_.ringBufferBytes != 0) sensorOptions.ringBufferBytes = options_.ringBufferBytes;
+    sensorOptions.moduleAttemptsWithoutModuleSupport = options_.moduleAttempts;
     auto sensor = Sensor::open(sensorOptions);
     if (!sensor) return withContext("eBPF sensor", std::move(sensor).error());
     sensor_ = std::move(*sensor);

@@ -26,6 +26,7 @@ struct AgentOptions {
   runtime::DiscoveryOptions discovery = runtime::DiscoveryOptions::defaults();
   int statsIntervalMs = 5000;  // sensor drop counters and profile saves
   uint32_t ringBufferBytes = 0;  // the sensor's ring buffer; 0: the sensor's default
+  bool moduleAttempts = false;   // SensorOptions::moduleAttemptsWithoutModuleSupport
   // Where `bulkhead agent hook` (an OCI createRuntime hook) announces containers before
   // their first process runs; empty: no hook socket.
   std::string hookSocket = "/run/bulkhead/agent.sock";

@@ -1,12 +1,16 @@
 #include "runtime/process_facts.h"
 
 #include <dirent.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <array>
+#include <cerrno>
 #include <charconv>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <string_view>
 
@@ -60,7 +64,58 @@ bool stdioIsSocket(pid_t pid, const std::string& proc) {
   return socketInode(fmt::format("{}/{}/fd/0", proc, pid)) != 0 || socketInode(fmt::format("{}/{}/fd/1", proc, pid)) != 0;
 }
 
+namespace {
+
+// Through the descriptors themselves: a copy of each socket (pidfd_getfd) asked whether it
+// accepts connections. Reading /proc/PID/net/tcp instead walks the kernel's whole TCP hash
+// table, milliseconds per exec on a large host. nullopt when the kernel or the
+// permissions do not allow it.
+std::optional<bool> listensByDescriptors(pid_t pid, const std::string& proc) {
+  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  if (pidfd < 0) return errno == ESRCH ? std::optional<bool>(false) : std::nullopt;
+  const std::string dir = fmt::format("{}/{}/fd", proc, pid);
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) {
+    ::close(pidfd);
+    return false;
+  }
+  std::optional<bool> found = false;
+  int seen = 0;
+  while (dirent* entry = ::readdir(d)) {
+    if (entry->d_name[0] == '.' || ++seen > 65536) continue;
+    if (socketInode(dir + "/" + entry->d_name) == 0) continue;
+    int target = 0;
+    const auto name = std::string_view(entry->d_name);
+    if (std::from_chars(name.data(), name.data() + name.size(), target).ec != std::errc()) continue;
+    const int fd = static_cast<int>(::syscall(SYS_pidfd_getfd, pidfd, target, 0));
+    if (fd < 0) {
+      if (errno != ENOSYS && errno != EPERM) continue;
+      found = std::nullopt;  // not allowed here: the table lookup decides
+      break;
+    }
+    int accepting = 0, domain = 0;
+    socklen_t length = sizeof accepting;
+    const bool listens = ::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &length) == 0 && accepting != 0;
+    length = sizeof domain;
+    const bool network = ::getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &length) == 0 &&
+                         (domain == AF_INET || domain == AF_INET6);
+    ::close(fd);
+    if (listens && network) {
+      found = true;
+      break;
+    }
+  }
+  ::closedir(d);
+  ::close(pidfd);
+  return found;
+}
+
+}  // namespace
+
 bool holdsListeningSocket(pid_t pid, const std::string& proc) {
+  if (proc == "/proc") {
+    if (auto listens = listensByDescriptors(pid, proc)) return *listens;
+  }
   std::set<uint64_t> listening;
   // The process's own network namespace: its view of the tables.
   listeningInodes(fmt::format("{}/{}/net/tcp", proc, pid), listening);

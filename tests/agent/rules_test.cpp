@@ -69,7 +69,9 @@ class AgentRules : public AgentE2e {
     if (IsSkipped() || HasFatalFailure()) return;
     // Monitor with an empty profile: rules apply in every mode, and "new" listening ports
     // and peers are new to a profile in force.
-    startAgent(runtime::Mode::kMonitor);
+    AgentOptions o = options(runtime::Mode::kMonitor);
+    o.moduleAttempts = true;  // BH-RT-0015 on kernels that cannot load modules
+    startAgent(o);
     container_ = run("bulkhead-test/rules:1");
     ASSERT_TRUE(container_);
     const std::string pid = std::to_string(container_->pid());
@@ -105,14 +107,15 @@ TEST_F(AgentRules, EachRuleFiresOnARealAction) {
 }
 
 // Ordinary work (reading, writing scratch files, a loopback request to a local server)
-// raises profile deviations in Monitor, never a detection rule.
+// raises profile deviations in Monitor, never a detection rule. (A server that hands its
+// connection to `sh -c`, socat's SYSTEM, is a shell wired to the network: BH-RT-0001.)
 TEST_F(AgentRules, OrdinaryWorkRaisesNoRuleAlert) {
   const size_t from = log_->size();
   const auto r = sh(*container_,
                     "cat /etc/hostname /etc/passwd >/dev/null; ls -l /usr/bin >/dev/null; echo x >/tmp/scratch; "
                     "mkdir -p /var/cache/app && echo y >/var/cache/app/data; "
-                    "socat TCP-LISTEN:8089,bind=127.0.0.1,reuseaddr SYSTEM:'echo hi' & sleep 0.5; "
-                    "socat - TCP:127.0.0.1:8089 </dev/null; wait; id -u");
+                    "socat -u OPEN:/etc/hostname TCP-LISTEN:8089,bind=127.0.0.1,reuseaddr & sleep 0.5; "
+                    "socat -u TCP:127.0.0.1:8089 - >/dev/null; wait; id -u");
   ASSERT_EQ(r.exitCode, 0) << r.err;
   // Something was seen (the deviations of an empty profile), so silence means something.
   ASSERT_TRUE(log_->waitFor(profileAlert("exec", container_->id()), from));

@@ -134,16 +134,19 @@ Result<std::unique_ptr<Sensor>> Sensor::open(const SensorOptions& options) {
     sensor->hooks_.push_back(std::move(hook));
   }
   for (SensorHook& hook : sensor->hooks_) {
+    const bool rawFallback = !moduleTracepoints && options.moduleAttemptsWithoutModuleSupport;
     if (hook.program == "handle_module_raw") {
-      if (moduleTracepoints) {
-        bpf_program__set_autoload(bpf.skel->progs.handle_module_raw, false);
-        hook.note = "not needed: the kernel has the *init_module tracepoints";
-        hook.covered = true;
-      } else {
+      if (rawFallback) {
         hook.note = "stands in for the missing syscalls/sys_enter_*init_module tracepoints";
+      } else {
+        bpf_program__set_autoload(bpf.skel->progs.handle_module_raw, false);
+        hook.note = moduleTracepoints ? "not needed: the kernel has the *init_module tracepoints"
+                                      : "off: this kernel cannot load modules; attempts would cost a hook on every syscall";
+        hook.covered = true;
       }
     } else if (!moduleTracepoints && hook.tracepoint.ends_with("init_module")) {
-      hook.note = "tracepoint not in this kernel; raw_syscalls/sys_enter stands in";
+      hook.note = rawFallback ? "tracepoint not in this kernel; raw_syscalls/sys_enter stands in"
+                              : "tracepoint not in this kernel: it cannot load modules";
       hook.covered = true;
     }
   }
