@@ -23,3 +23,6 @@ BUILD_DIR="$BUILD_DIR" "$ROOT/bench/sbom_vs_cdxgen.sh"
 vout="$BUILD_DIR/bench-vuln-match.json"
 "$BUILD_DIR/bench/vuln_match_bench" --benchmark_repetitions="${REPETITIONS:-5}" \
   --benchmark_report_aggregates_only=true --benchmark_out="$vout" --benchmark_out_format=json
+# Runtime agent: workloads in a runc container with and without `bulkhead agent run`, and
+# Protect's exec check against a bare fanotify responder and fapolicyd (bench/README.md).
+BUILD_DIR="$BUILD_DIR" "$ROOT/bench/runtime_overhead.sh"
