@@ -65,7 +65,7 @@ fi
 TMP="$(mktemp -d /tmp/bulkhead-rtbench.XXXXXX)"
 STATE="$TMP/state"          # runc --root, watched by the agent
 PROFILES="$TMP/profiles"
-CTR="$TMP/ctr"              # overlay upper/work and the bundle
+CTR="$TMP/ctr"              # overlay upper and work dirs, the bundle
 RF="$CTR/bundle/rootfs"
 SAMPLES="$TMP/samples.tsv"  # round  metric  side  value
 STATS="$TMP/agent-runs.tsv" # label  dropped  received  events-dropped-lines  blocked  alerts
@@ -160,10 +160,10 @@ rexec() { runc --root "$STATE" exec "$CTR_ID" "$@" </dev/null; }
 # and `runc start`: the agent arms on create, and `runc run` could exec the container's first
 # process before the agent has seen the container (docs/runtime.md, "Not yet").
 ctr_create() {
-  mkdir -p "$CTR/upper" "$CTR/work" "$RF"
+  mkdir -p "$CTR/upper" "$CTR/overlay-work" "$RF"
   # Its own overlay superblock: the agent's exec guard refuses a root file system it
   # shares with the host.
-  mount -t overlay overlay -o "lowerdir=$LOWER,upperdir=$CTR/upper,workdir=$CTR/work" "$RF"
+  mount -t overlay overlay -o "lowerdir=$LOWER,upperdir=$CTR/upper,workdir=$CTR/overlay-work" "$RF"
   MOUNTED=1
   (cd "$CTR/bundle" && rm -f config.json && runc spec)
   # rlimits dropped: raising RLIMIT_NOFILE needs CAP_SYS_RESOURCE, which root may lack in VMs.

@@ -60,10 +60,11 @@ bool writeAll(int fd, std::string_view data) {
 Result<std::unique_ptr<HookServer>> HookServer::listen(const std::string& path, HookHandler handler) {
   auto addr = addressOf(path);
   if (!addr) return std::move(addr).error();
+  // A directory made here is root's alone; an existing one (say /tmp) is left as it is:
+  // the socket's own mode (0600, below) and the peer check guard it.
   std::error_code ec;
   const auto dir = std::filesystem::path(path).parent_path();
-  std::filesystem::create_directories(dir, ec);
-  ::chmod(dir.c_str(), 0700);
+  if (std::filesystem::create_directories(dir, ec)) ::chmod(dir.c_str(), 0700);
   std::unique_ptr<HookServer> server(new HookServer());
   server->path_ = path;
   server->handler_ = std::move(handler);

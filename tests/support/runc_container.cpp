@@ -67,10 +67,10 @@ Result<std::unique_ptr<RuncContainer>> RuncContainer::prepare(ContainerSpec spec
   c->dir_ = makeTempDir("ctr-" + spec.id);
   c->bundle_ = c->dir_ + "/bundle";
   c->root_ = spec.stateRoot.empty() ? c->dir_ + "/state" : spec.stateRoot;
-  for (const char* d : {"/bundle/rootfs", "/upper", "/work"}) fs::create_directories(c->dir_ + d);
+  for (const char* d : {"/bundle/rootfs", "/upper", "/overlay-work"}) fs::create_directories(c->dir_ + d);
   fs::create_directories(c->root_);
   const std::string options =
-      fmt::format("lowerdir={},upperdir={}/upper,workdir={}/work", spec.lowerdir, c->dir_, c->dir_);
+      fmt::format("lowerdir={},upperdir={}/upper,workdir={}/overlay-work", spec.lowerdir, c->dir_, c->dir_);
   if (::mount("overlay", c->rootfs().c_str(), "overlay", 0, options.c_str()) != 0) {
     return makeError("mount overlay on {} ({}): {}", c->rootfs(), options, std::strerror(errno));
   }

@@ -212,10 +212,10 @@ debootstrap_cached() { # debootstrap_cached ARCH FOREIGN(0|1)
     log "using cached $name ($DEBOOTSTRAP_TARBALL)"
     return 0
   fi
-  work=$OUT/work/$name
+  work=$OUT/scratch/$name
   dlog=$LOGS/$name.log
   safe_rm "$work"
-  mkdir -p "$OUT/work"
+  mkdir -p "$OUT/scratch"
   TMP_DIRS+=("$work")
   log "debootstrap ${args[*]} $SUITE $MIRROR (log: $dlog)"
   if ! debootstrap "${args[@]}" "$SUITE" "$work" "$MIRROR" >"$dlog" 2>&1; then
@@ -253,10 +253,10 @@ step_rootfs() {
 }
 
 step_oci() {
-  local lay=$OUT/oci.tmp bundle=$OUT/work/bundle rec=$STATE/changes.json src=$OUT/work/opaque-src
+  local lay=$OUT/oci.tmp bundle=$OUT/scratch/bundle rec=$STATE/changes.json src=$OUT/scratch/opaque-src
   safe_rm "$lay" "$bundle" "$src"
   rm -f "$rec"
-  mkdir -p "$OUT/work"
+  mkdir -p "$OUT/scratch"
   TMP_DIRS+=("$bundle" "$src")
   umoci init --layout "$lay"
   umoci new --image "$lay:$TAG"
@@ -312,7 +312,7 @@ layer_types() { # layer_types LAYOUT TAG -> media types of the layers, one per l
 }
 
 step_variants() {
-  local z=$OUT/oci-zstd.tmp p=$OUT/oci-plain.tmp d=$OUT/work/plain-dir
+  local z=$OUT/oci-zstd.tmp p=$OUT/oci-plain.tmp d=$OUT/scratch/plain-dir
   safe_rm "$z" "$p" "$d"
   TMP_DIRS+=("$d")
   log "oci-zstd: skopeo copy --dest-compress-format zstd"
@@ -347,7 +347,7 @@ triplet() {
 
 step_foreign() {
   debootstrap_cached "$FOREIGN_ARCH" 1
-  local lay=$OUT/oci-$FOREIGN_ARCH.tmp bundle=$OUT/work/bundle-$FOREIGN_ARCH mk markers=()
+  local lay=$OUT/oci-$FOREIGN_ARCH.tmp bundle=$OUT/scratch/bundle-$FOREIGN_ARCH mk markers=()
   safe_rm "$lay" "$bundle"
   TMP_DIRS+=("$bundle")
   umoci init --layout "$lay"
@@ -492,7 +492,7 @@ build_apps() {
 # .debs are kept in the cache for the next build, then apt's caches and lists are removed
 # as Debian's own images do. No /proc: nothing these packages run needs it.
 apps_apt_install() { # apps_apt_install ROOT
-  local root=$1 debs=$CACHE/apps-debs alog=$LOGS/apps-apt.log saved=$OUT/work/apps-resolv.conf
+  local root=$1 debs=$CACHE/apps-debs alog=$LOGS/apps-apt.log saved=$OUT/scratch/apps-resolv.conf
   local env=(/usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
     HOME=/root LC_ALL=C.UTF-8 DEBIAN_FRONTEND=noninteractive)
   local apt=(apt-get -q -y -o APT::Sandbox::User=root -o Dpkg::Use-Pty=0)
@@ -526,7 +526,7 @@ apps_apt_install() { # apps_apt_install ROOT
 # DIR: an npm app (package.json at pinned versions, package-lock.json, node_modules) made
 # by `npm install` on the host. npm's cache lives in the test bed cache.
 apps_npm_app() { # apps_npm_app DIR
-  local app=$1 work=$OUT/work/npm-app nlog=$LOGS/apps-npm.log
+  local app=$1 work=$OUT/scratch/npm-app nlog=$LOGS/apps-npm.log
   safe_rm "$work"
   mkdir -p "$work"
   cat >"$work/package.json" <<EOF
@@ -552,7 +552,7 @@ EOF
 # OUT: a static Go binary with two local modules (replace directives: no module proxy),
 # built with Debian's Go, -trimpath, GOFLAGS=-mod=mod, GOPROXY=off.
 apps_go_build() { # apps_go_build OUT
-  local out=$1 src=$OUT/work/go-demo glog=$LOGS/apps-go.log
+  local out=$1 src=$OUT/scratch/go-demo glog=$LOGS/apps-go.log
   safe_rm "$src"
   mkdir -p "$src/helper" "$src/greeting" "$(dirname "$out")"
   cat >"$src/go.mod" <<'EOF'
@@ -587,19 +587,19 @@ EOF
   printf 'module example.com/bulkhead/greeting\n\ngo 1.19\n' >"$src/greeting/go.mod"
   printf 'package greeting\n\nfunc Hello() string { return "hello" }\n' >"$src/greeting/greeting.go"
   if ! (cd "$src" && env GOFLAGS=-mod=mod GOPROXY=off GOSUMDB=off GO111MODULE=on GOTOOLCHAIN=local \
-      CGO_ENABLED=0 GOCACHE="$CACHE/go-build" GOPATH="$OUT/work/gopath" \
+      CGO_ENABLED=0 GOCACHE="$CACHE/go-build" GOPATH="$OUT/scratch/gopath" \
       "$APPS_GO" build -trimpath -buildvcs=false -o "$out" .) >"$glog" 2>&1; then
     tail -n 20 "$glog" >&2 || true
     die "go build failed; see $glog"
   fi
-  safe_rm "$src" "$OUT/work/gopath"
+  safe_rm "$src" "$OUT/scratch/gopath"
 }
 
 step_apps() {
-  local lay=$OUT/apps.tmp bundle=$OUT/work/apps-bundle root
+  local lay=$OUT/apps.tmp bundle=$OUT/scratch/apps-bundle root
   root=$bundle/rootfs
   safe_rm "$lay" "$bundle"
-  mkdir -p "$OUT/work"
+  mkdir -p "$OUT/scratch"
   TMP_DIRS+=("$bundle")
   umoci init --layout "$lay"
   umoci new --image "$lay:$APPS_TAG"
@@ -797,7 +797,7 @@ do_build() {
   build_apps  # apps-image
   build_runtime  # runtime-rootfs
   CURRENT_STEP=write-env
-  safe_rm "$OUT/work"
+  safe_rm "$OUT/scratch"
   write_env
   log "build complete ($((SECONDS - t0))s); environment: $OUT/testbed.env"
 }
