@@ -10,6 +10,10 @@
 # and events received/dropped (its "stopped" and "events-dropped" lines). The agent runs in
 # Discover mode for these (it learns the profile used below). The same dd also runs on the
 # host, outside any container, to show what the agent costs processes it does not watch.
+# A third side, "syscall tracepoint", runs the same workloads with no agent but one syscall
+# tracepoint enabled through tracefs with nothing attached (sys_enter_ptrace, which none of
+# them calls): the kernel then sends every system call of every task through its slow path,
+# which is the floor for any sensor that hooks a syscall tracepoint (the agent hooks several).
 #  4. Protect exec latency: python3 in the container spawning /bin/true SPAWN_COUNT times
 #     (posix_spawn + waitpid, each timed; median and mean per spawn) (a) with nothing, (b) with
 #     bench/fanotify_floor.c (a FAN_OPEN_EXEC_PERM responder that allows everything: the
@@ -72,10 +76,13 @@ STATS="$TMP/agent-runs.tsv" # label  dropped  received  events-dropped-lines  bl
 mkdir -p "$STATE" "$PROFILES"
 : >"$SAMPLES"
 : >"$STATS"
-AGENT_PID="" AGENT_EV="" AGENT_LOG="" FLOOR_PID="" FAPO_PID="" MOUNTED=0
+AGENT_PID="" AGENT_EV="" AGENT_LOG="" FLOOR_PID="" FAPO_PID="" MOUNTED=0 TP_ON=0
+TRACEFS=/sys/kernel/tracing
+TP_ENABLE="$TRACEFS/events/syscalls/sys_enter_ptrace/enable"
 
 cleanup() {
   set +e
+  tp_floor off
   for pid in "$FAPO_PID" "$FLOOR_PID" "$AGENT_PID"; do
     [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
   done
@@ -92,6 +99,19 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # --- helpers -----------------------------------------------------------------------------
+# tp_floor on|off: the bare syscall tracepoint of the third side.
+tp_floor() {
+  if [ "$1" = on ]; then
+    [ -e "$TP_ENABLE" ] || mountpoint -q "$TRACEFS" || mount -t tracefs tracefs "$TRACEFS" ||
+      die "cannot mount tracefs at $TRACEFS"
+    [ -w "$TP_ENABLE" ] || die "no syscall tracepoints in $TRACEFS (CONFIG_FTRACE_SYSCALLS)"
+    echo 1 >"$TP_ENABLE"
+    TP_ON=1
+  elif [ "$TP_ON" = 1 ]; then
+    echo 0 >"$TP_ENABLE"
+    TP_ON=0
+  fi
+}
 now_ns() { date +%s%N; }
 median() {
   sort -g | awk '{ v[NR] = $1 }
@@ -401,8 +421,9 @@ AGENT_CPU_TICKS=0 AGENT_WALL_NS=0 AGENT_HWM_KB=0
 PHASE=1
 for r in $(seq 1 "$ROUNDS"); do
   wait_quiet
-  if ((r % 2)); then sides="none agent"; else sides="agent none"; fi
-  for side in $sides; do
+  sides=(none tp agent)
+  for side in "${sides[@]:$(((r - 1) % 3))}" "${sides[@]:0:$(((r - 1) % 3))}"; do
+    [ "$side" != tp ] || tp_floor on
     if [ "$side" = agent ]; then
       agent_start "discover-$r"
       wait_container
@@ -419,8 +440,9 @@ for r in $(seq 1 "$ROUNDS"); do
       ((hwm > AGENT_HWM_KB)) && AGENT_HWM_KB=$hwm
       agent_stop
     fi
+    tp_floor off
   done
-  note "round $r/$ROUNDS (no agent / agent in Discover) done"
+  note "round $r/$ROUNDS (no agent / syscall tracepoint / agent in Discover) done"
 done
 ctr_destroy
 
@@ -500,17 +522,18 @@ ctr_destroy
 # --- report --------------------------------------------------------------------------------
 stat_sum() { awk -v p="$1" -v c="$2" 'index($1, p) == 1 && $c != "nan" { s += $c } END { print s + 0 }' "$STATS"; }
 fmt() { awk -v v="$1" -v f="$2" 'BEGIN { if (v == "nan" || v == "") print "n/a"; else printf f, v }'; }
-slowdown() { # metric: + means slower (more time per unit of work) with the agent
+slowdown() { # metric [from to]: + means slower (more time per unit of work) on the to side
   local q
-  q="$(paired "$1" none agent ratio | median)"
+  q="$(paired "$1" "${2:-none}" "${3:-agent}" ratio | median)"
   case "$1" in
     dd | hostdd) awk -v q="$q" 'BEGIN { printf "%+.1f %%", (1 / q - 1) * 100 }' ;;
     *) awk -v q="$q" 'BEGIN { printf "%+.1f %%", (q - 1) * 100 }' ;;
   esac
 }
 row3() { # label metric format
-  printf '%-52s %10s %16s %10s\n' "$1" "$(fmt "$(values "$2" none | median)" "$3")" \
-    "$(fmt "$(values "$2" agent | median)" "$3")" "$(slowdown "$2")"
+  printf '%-52s %9s %9s %9s %9s %9s %9s\n' "$1" "$(fmt "$(values "$2" none | median)" "$3")" \
+    "$(fmt "$(values "$2" tp | median)" "$3")" "$(fmt "$(values "$2" agent | median)" "$3")" \
+    "$(slowdown "$2" none tp)" "$(slowdown "$2")" "$(slowdown "$2" tp agent)"
 }
 contaminated() { awk -v p="$1" '$1 == p { print $2 }' "$CONTAM" | sort -un | tr '\n' ' '; }
 BAD1="$(contaminated 1)" BAD2="$(contaminated 2)"
@@ -526,7 +549,8 @@ foreign_note() { # phase's bad rounds, excluded rounds
   echo "Bulkhead runtime agent overhead: bulkhead $("$BULKHEAD" --version | awk '{ print $NF }'), $(runc --version | head -1),"
   echo "kernel $(uname -r), $(nproc) CPUs, load average at the end $(cut -d' ' -f1-3 /proc/loadavg); $ROUNDS paired rounds, medians."
   echo
-  printf '%-52s %10s %16s %10s\n' "workload (in the container)" "no agent" "agent, Discover" "slowdown"
+  echo "sides: no agent (a); one syscall tracepoint enabled, nothing attached (t); the agent in Discover (g)"
+  printf '%-52s %9s %9s %9s %9s %9s %9s\n' "workload (in the container)" "(a)" "(t)" "(g)" "t vs a" "g vs a" "g vs t"
   row3 "dd bs=500 count=$DD_COUNT, MB/s" dd %.0f
   row3 "exec loop, /bin/true x$EXEC_COUNT, us per exec" exec %.1f
   row3 "open loop, 2x$OPEN_COUNT opens (half O_WRONLY), us/open" open %.2f
