@@ -26,3 +26,6 @@ vout="$BUILD_DIR/bench-vuln-match.json"
 # Runtime agent: workloads in a runc container with and without `bulkhead agent run`, and
 # Protect's exec check against a bare fanotify responder and fapolicyd (bench/README.md).
 BUILD_DIR="$BUILD_DIR" "$ROOT/bench/runtime_overhead.sh"
+# Network: iperf3 and wrk between two containers without the agent, with its sensor and with
+# L7 flow capture; protocol identification per core (bench/README.md).
+BUILD_DIR="$BUILD_DIR" "$ROOT/bench/net_overhead.sh"

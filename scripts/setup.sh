@@ -20,6 +20,9 @@ PACKAGES=(
   nlohmann-json3-dev libcli11-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
   libyaml-cpp-dev
   libsqlite3-dev
+  # net quarantine: nftables rules written in a container's network namespace (nft, the
+  # command line, is the tests' independent witness of those rules)
+  libnftables-dev nftables
   # test bed: real images and registries
   debootstrap skopeo umoci docker-registry apache2-utils openssl ca-certificates
   python3 python3-jwt python3-cryptography jq gzip zstd curl

@@ -10,10 +10,15 @@
 #include <mutex>
 
 #include "agent/event_sink.h"
+#include "agent/graph_feed.h"
 #include "agent/hook.h"
 #include "agent/profile_store.h"
 #include "core/json.h"
 #include "core/log.h"
+#include "net/flow_capture.h"
+#include "net/link_policy.h"
+#include "net/nft.h"
+#include "runtime/discovery/cgroup_path.h"
 #include "runtime/enforce/exec_guard.h"
 #include "runtime/event_json.h"
 #include "runtime/group.h"
@@ -58,6 +63,7 @@ struct Tracked {
   bool runtimeSetup = false;
   int rootFd = -1;  // O_PATH of the container's root, to resolve exec paths
   Status armed;     // the last arming of the group's policy
+  bool linksEnforced = false;  // the links table is in its network namespace
 };
 
 class AgentImpl final : public Agent {
@@ -81,6 +87,10 @@ class AgentImpl final : public Agent {
       record_ = std::fopen(options_.recordPath.c_str(), "ae");
       if (record_ == nullptr) return makeError("{}: cannot open for recording", options_.recordPath);
     }
+    // The service graph is always kept (profiles learn links from it); it is saved, and
+    // flows are captured for their protocols, with --graph.
+    graph_ = std::make_unique<GraphFeed>(options_.graphPath);
+    if (!options_.graphPath.empty()) openFlowCapture();
     reloadProfiles();
     SensorOptions sensorOptions;
     sensorOptions.scope = SensorScope::kWatchedCgroups;
@@ -123,6 +133,9 @@ class AgentImpl final : public Agent {
     while (!stop) {
       auto polled = sensor_->poll(200, [this](const Event& e) { onEvent(e); });
       if (!polled) log::warn("sensor: {}", polled.error().message);
+      if (flows_) {
+        if (auto s = flows_->poll(0); !s) log::warn("{}", s.error().message);
+      }
       if (std::chrono::steady_clock::now() - lastStats < std::chrono::milliseconds(options_.statsIntervalMs)) continue;
       lastStats = std::chrono::steady_clock::now();
       const SensorStats stats = sensor_->stats();
@@ -154,6 +167,27 @@ class AgentImpl final : public Agent {
     return it->second;
   }
 
+  // Application protocols for the service graph: cgroup_skb programs on each container's
+  // cgroup. Without them the graph still has every connection, with no protocol.
+  void openFlowCapture() {
+    auto mount = runtime::findCgroup2Mount();
+    auto capture = net::FlowCapture::open([this](const net::IdentifiedFlow& f) { onFlow(f); });
+    if (!mount || !capture) {
+      log::warn("service graph without application protocols: {}",
+                !mount ? mount.error().message : capture.error().message);
+      return;
+    }
+    cgroup2Mount_ = *mount;
+    flows_ = std::move(*capture);
+    graph_->setFlowCapture(true);
+  }
+
+  void onFlow(const net::IdentifiedFlow& f) {  // on the poll thread, from flows_->poll
+    std::lock_guard lock(mutex_);
+    const auto byCgroup = byCgroup_.find(f.cgroupId);
+    if (byCgroup != byCgroup_.end()) graph_->onFlow(byCgroup->second, f);
+  }
+
   // Puts the profile in force for the container: the exec guard in Protect, none else.
   Status arm(const Tracked& t, const Profile& profile) {
     if (profile.mode != Mode::kProtect) {
@@ -167,6 +201,57 @@ class AgentImpl final : public Agent {
     sink_->write({{"type", "container"}, {"action", s ? "protected" : "protect-failed"}, {"container", containerJson(t.container)},
                   {"group", profile.group}, {"mode", "protect"}, {"error", s ? "" : s.error().message}});
     return s;
+  }
+
+  // Protect for links: the group's learned links as an nftables allow-list in the
+  // container's network namespace, destinations resolved from the groups they name.
+  void enforceLinks(Tracked& t, const Profile& profile) {
+    const int pid = t.container.pid;
+    if (pid <= 0) return;
+    if (profile.mode != Mode::kProtect) {
+      if (t.linksEnforced) {
+        if (auto s = net::removeLinkPolicy(pid); !s) log::warn("{}", s.error().message);
+        t.linksEnforced = false;
+      }
+      return;
+    }
+    const std::string ns = fmt::format("/proc/{}/ns/net", pid);
+    if (net::sameNetworkNamespace(ns, "/proc/1/ns/net") || net::sameNetworkNamespace(ns, "/proc/self/ns/net")) {
+      return;  // the host's network: its rules would be the host's
+    }
+    std::vector<net::LinkRule> rules;
+    for (const auto& text : profile.links) {
+      auto link = net::parseLink(text);
+      if (!link) {
+        log::warn("profile {}: {}", profile.group, link.error().message);
+        continue;
+      }
+      std::vector<std::string> to{link->name};
+      if (link->kind == net::ParsedLink::Kind::Group) to = graph_->graph().groupAddresses(link->name);
+      if (link->kind == net::ParsedLink::Kind::Name) to = graph_->graph().nameAddresses(link->name);  // as DNS answered
+      net::LinkRule rule{std::move(to), link->transport, link->port};
+      rules.push_back(std::move(rule));
+    }
+    Status s = net::applyLinkPolicy(pid, rules);
+    if (!s || !t.linksEnforced) {
+      sink_->write({{"type", "container"}, {"action", s ? "links-enforced" : "links-failed"},
+                    {"container", containerJson(t.container)}, {"group", profile.group}, {"links", profile.links.size()},
+                    {"error", s ? "" : s.error().message}});
+    }
+    t.linksEnforced = s.ok();
+  }
+
+  // Re-resolves every Protect container's links when addresses changed.
+  void enforceAllLinks() {
+    graph_->refreshRecent();
+    const std::uint64_t version = graph_->graph().addressesVersion();
+    if (version == linksVersion_) return;
+    linksVersion_ = version;
+    for (auto& [id, t] : tracked_) {
+      if (const auto p = profiles_.find(t.group); p != profiles_.end() && p->second.mode == Mode::kProtect) {
+        enforceLinks(t, p->second);
+      }
+    }
   }
 
   // A createRuntime hook announced a container: known and armed before the answer.
@@ -197,15 +282,21 @@ class AgentImpl final : public Agent {
       if (auto s = sensor_->watchCgroup(c.cgroupId); !s) log::warn("sensor: {}", s.error().message);
       byCgroup_[c.cgroupId] = c.id;
     }
+    if (flows_ && !c.cgroupPath.empty()) {
+      if (auto s = flows_->attach(cgroup2Mount_ + c.cgroupPath); !s) log::warn("{}", s.error().message);
+    }
     sink_->write({{"type", "container"}, {"action", "started"}, {"container", containerJson(c)}, {"group", t.group},
                   {"mode", modeName(profile.mode)}});
+    graph_->containerStarted(c, t.group);
     t.armed = arm(t, profile);
+    enforceLinks(t, profile);
     if (auto old = tracked_.find(c.id); old != tracked_.end() && old->second.rootFd >= 0) ::close(old->second.rootFd);
     tracked_[c.id] = std::move(t);
   }
 
   void onContainerStop(const Container& c) {
     std::lock_guard lock(mutex_);
+    if (flows_ && !c.cgroupPath.empty()) flows_->detach(cgroup2Mount_ + c.cgroupPath);
     if (guard_) guard_->release(c.id);
     if (c.cgroupId != 0) {
       (void)sensor_->unwatchCgroup(c.cgroupId);
@@ -218,6 +309,7 @@ class AgentImpl final : public Agent {
       if (it->second.rootFd >= 0) ::close(it->second.rootFd);
       tracked_.erase(it);
     }
+    graph_->containerStopped(c.id);
     recentlyStopped_[c.id] = containerJson(c);
     stoppedOrder_.push_back(c.id);
     if (stoppedOrder_.size() > 256) {
@@ -266,6 +358,7 @@ class AgentImpl final : public Agent {
       const std::string line = jsonText(eventToJson(e)) + "\n";
       std::fwrite(line.data(), 1, line.size(), record_);
     }
+    const std::optional<net::EdgeKey> edge = graph_->onEvent(e);
     auto pit = profiles_.find(t.group);
     if (pit == profiles_.end()) return;
     Profile& profile = pit->second;
@@ -288,9 +381,25 @@ class AgentImpl final : public Agent {
                     {"container", containerJson(t.container)}, {"group", t.group}, {"evidence", eventToJson(e)},
                     {"time", isoTimeNs(e.timeNs)}});
     }
+    // A link this group opened (to a group or an outside address), by the graph's edge.
+    std::string link;
+    if (edge && edge->from.kind == net::Endpoint::Kind::Group && edge->from.name == t.group) link = net::linkText(*edge);
     if (profile.mode == Mode::kDiscover) {
       if (learn(profile, e)) dirty_.insert(profile.group);
+      if (!link.empty() && profile.links.insert(link).second) {
+        profile.lastChangeNs = e.timeNs;
+        profile.converged = false;
+        dirty_.insert(profile.group);
+      }
       return;
+    }
+    if (!link.empty() && !profile.links.contains(link)) {
+      // In Protect the links table in the container's namespace rejected it.
+      sink_->write({{"type", "alert"}, {"profile", "link"}, {"title", "Connection outside the learned links"},
+                    {"severity", "medium"}, {"mode", modeName(profile.mode)},
+                    {"action", profile.mode == Mode::kProtect && t.linksEnforced ? "blocked" : "alert"},
+                    {"container", containerJson(t.container)}, {"group", t.group},
+                    {"deviation", link}, {"evidence", eventToJson(e)}, {"time", isoTimeNs(e.timeNs)}});
     }
     if (!deviates) return;
     sink_->write({{"type", "alert"}, {"profile", deviates->kind}, {"title", "Behavior outside the profile"},
@@ -309,7 +418,10 @@ class AgentImpl final : public Agent {
       dirty_.erase(group);
       // The policy may have changed even when the mode did not: re-arm every container.
       for (auto& [id, t] : tracked_) {
-        if (t.group == group) t.armed = arm(t, profiles_[group]);
+        if (t.group == group) {
+          t.armed = arm(t, profiles_[group]);
+          enforceLinks(t, profiles_[group]);
+        }
       }
     }
     for (const auto& e : errors) sink_->write({{"type", "agent"}, {"action", "profile-rejected"}, {"error", e.message}});
@@ -330,6 +442,8 @@ class AgentImpl final : public Agent {
     }
     dirty_.clear();
     if (record_ != nullptr) std::fflush(record_);
+    if (auto s = graph_->save(); !s) log::warn("service graph: {}", s.error().message);
+    enforceAllLinks();
     reloadProfiles();
   }
 
@@ -342,6 +456,10 @@ class AgentImpl final : public Agent {
   std::unique_ptr<Discovery> discovery_;
   std::unique_ptr<HookServer> hook_;
   FILE* record_ = nullptr;
+  std::unique_ptr<GraphFeed> graph_;  // saved with --graph
+  std::unique_ptr<net::FlowCapture> flows_;  // with --graph, where cgroup_skb programs load
+  std::string cgroup2Mount_;
+  std::uint64_t linksVersion_ = 0;  // the graph's addresses version the links were resolved at
   std::mutex mutex_;  // guards everything below (discovery, guard and sensor threads)
   std::map<std::string, Tracked> tracked_;
   std::map<std::string, json> recentlyStopped_;  // for denials reported after the stop

@@ -19,6 +19,7 @@ struct AgentOptions {
   std::string profileDir = "/var/lib/bulkhead/profiles";
   std::string eventsPath = "-";  // JSON lines; "-" is stdout
   std::string recordPath;        // every container event, for `agent replay`; empty: off
+  std::string graphPath;         // the service graph (JSON), rewritten as it changes; empty: off
   runtime::Mode defaultMode = runtime::Mode::kDiscover;  // for groups without a profile file
   int64_t convergeQuietNs = 600LL * 1000000000;  // a profile converges after this long unchanged
   uint64_t convergeMinEvents = 50;

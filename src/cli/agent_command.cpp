@@ -152,6 +152,8 @@ void addAgentCommand(CLI::App& app, int& exitCode) {
   run->add_option("--profiles", flags->options.profileDir, "Profile directory (one YAML per group)")->capture_default_str();
   run->add_option("--events,-o", flags->options.eventsPath, "JSON-lines output (- for stdout)")->capture_default_str();
   run->add_option("--record", flags->options.recordPath, "Also record every container event here, for replay");
+  run->add_option("--graph", flags->options.graphPath,
+                  "Keep the service graph (who connects to whom) in this JSON file; `bulkhead net graph` prints it");
   run->add_option("--mode", flags->mode, "Mode of groups without a profile: discover, monitor, protect")->capture_default_str();
   run->add_option("--converge-after", flags->convergeAfter, "Seconds without new behavior before a profile converges")
       ->capture_default_str();

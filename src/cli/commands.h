@@ -11,5 +11,8 @@ void addBenchCommand(CLI::App& app, int& exitCode);
 void addSbomCommand(CLI::App& app, int& exitCode);
 void addDbCommand(CLI::App& app, int& exitCode);
 void addAgentCommand(CLI::App& app, int& exitCode);
+void addNetCommand(CLI::App& app, int& exitCode);
+// `net quarantine`, registered by addNetCommand on its `net` subcommand.
+void addNetQuarantineCommand(CLI::App& net, int& exitCode);
 
 }  // namespace bulkhead::cli

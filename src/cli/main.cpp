@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   bulkhead::cli::addSbomCommand(app, exitCode);
   bulkhead::cli::addDbCommand(app, exitCode);
   bulkhead::cli::addAgentCommand(app, exitCode);
+  bulkhead::cli::addNetCommand(app, exitCode);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -14,8 +14,8 @@ enum class EventKind : uint8_t {
   kExec,     // path, argv, parent (ppid, parentComm), uid
   kExit,     // exitCode
   kOpen,     // path, flags (open flags); only write intent or sensitive paths
-  kConnect,  // family, address, port (remote)
-  kAccept,   // family, address, port (remote peer), localPort
+  kConnect,  // family, address, port (remote); flags: the socket's IP protocol (6 TCP, 17 UDP)
+  kAccept,   // family, address, port (remote peer), localPort; flags: IP protocol
   kListen,   // family, address, port (local)
   kSetuid,   // targetId = new uid (setuid/setreuid/setresuid/setfsuid)
   kSetgid,   // targetId = new gid

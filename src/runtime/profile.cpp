@@ -118,6 +118,7 @@ std::string profileToYaml(const Profile& p) {
   list("writeDirs", p.writeDirs);
   list("listenPorts", p.listenPorts);
   list("peers", p.peers);
+  list("links", p.links);
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";
 }
@@ -192,6 +193,9 @@ Result<Profile> profileFromYaml(std::string_view text, std::string_view what, co
   p.writeDirs = std::move(*writes);
   p.listenPorts = std::move(*ports);
   p.peers = std::move(*peers);
+  auto links = stringSet(doc, "links", limits);
+  if (!links) return fail(links.error());
+  p.links = std::move(*links);
   return p;
 }
 

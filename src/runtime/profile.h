@@ -28,6 +28,9 @@ struct Profile {
   std::set<std::string> writeDirs;    // directories written under ("/var/log/nginx/")
   std::set<std::string> listenPorts;  // "tcp/80", "udp/53"
   std::set<std::string> peers;        // outbound "10.0.0.5:6379"; inbound "from 10.0.0.7"
+  // Links the group's containers open, to workload groups rather than addresses (the service
+  // graph's edges): "group:redis-1a2b3c4d tcp/6379", "address:192.0.2.1 tcp/443".
+  std::set<std::string> links;
   // Learning progress.
   int64_t createdNs = 0;
   int64_t lastChangeNs = 0;  // when the last new behavior was learned

@@ -23,7 +23,9 @@ WORK="${FUZZ_WORK:-$BUILD_DIR/fuzz-work}"
 # from an empty corpus.
 SEEDED_TARGETS=(auth_challenge_fuzz decompress_fuzz image_source_fuzz layer_cache_fuzz
                 layer_reader_fuzz manifest_fuzz os_release_fuzz reference_fuzz vuln_version_fuzz
-                runtime_decode_fuzz)
+                runtime_decode_fuzz net_http1_fuzz net_http2_fuzz net_tls_fuzz net_dns_fuzz
+                net_ssh_fuzz net_redis_fuzz net_postgres_fuzz net_mysql_fuzz net_mongodb_fuzz
+                net_kafka_fuzz net_hpack_fuzz net_graph_fuzz net_flow_assembler_fuzz net_link_fuzz)
 TARGETS=()
 
 log() { echo "fuzz: $*" >&2; }
@@ -102,6 +104,18 @@ sensor_record() {
   printf 'bash\0\0\0\0\0\0\0\0\0\0\0\0'; printf 'containerd-shim\0'
   le "$flags" 4; le 0 4
   printf '%s%s' "$path" "$detail"; cat "$argv"
+}
+
+# flow_seed FILE: a recorded flow ("bulkhead-flow 1 tcp|udp PORT CLIENT SERVER" then the
+# bytes) as the detectors' fuzz input.
+flow_seed() {
+  local proto clen flags
+  read -r _ _ proto _ clen _ <"$1"
+  flags='\x00'
+  [ "$proto" = udp ] && flags='\x01'
+  # shellcheck disable=SC2059
+  printf "$flags\\x$(printf %02x $((clen & 255)))\\x$(printf %02x $((clen >> 8 & 255)))"
+  tail -c +"$(($(head -1 "$1" | wc -c) + 1))" "$1"
 }
 
 write_seeds() {
@@ -242,6 +256,32 @@ write_seeds() {
   sensor_record 6 1 0 1 "" bulkhead.sock "$argv" >"$d/listen-unix"
   sensor_record 11 0 0 0 /mnt overlay "$argv" >"$d/mount"
   head -c 100 "$d/exec" >"$d/truncated"
+
+  # Protocol detectors (net_detector_fuzz.h): every recorded flow of tests/net/flows (real
+  # servers and clients) for every detector, as flags, client length (LE16), client, server.
+  local f t
+  for f in "$ROOT"/tests/net/flows/*.flow; do
+    [ -f "$f" ] || continue
+    for t in net_http1_fuzz net_http2_fuzz net_tls_fuzz net_dns_fuzz net_ssh_fuzz net_redis_fuzz \
+             net_postgres_fuzz net_mysql_fuzz net_mongodb_fuzz net_kafka_fuzz; do
+      flow_seed "$f" >"$seeds/$t/$(basename "$f" .flow)"
+    done
+  done
+  # HPACK: the RFC 7541 C.4 requests (Huffman strings, then the dynamic table).
+  printf '\x11\x82\x86\x84\x41\x8c\xf1\xe3\xc2\xe5\xf2\x3a\x6b\xa0\xab\x90\xf4\xff\x82\x86\x84\xbe\x58\x86\xa8\xeb\x10\x64\x9c\xbf' \
+    >"$seeds/net_hpack_fuzz/rfc7541-c4"
+
+  # Service graph files: one with a group edge and an outside address.
+  printf '%s' '{"groups":{"front":{"containers":["front-1"]}},"edges":[{"from":{"group":"front"},"to":{"address":"192.0.2.1"},"port":443,"transport":"tcp","protocol":"tls","connections":3,"firstSeenNs":1,"lastSeenNs":2}]}' \
+    >"$seeds/net_graph_fuzz/graph.json"
+
+  # Flow assembler: a SYN, a SYN-ACK, "GET / HTTP/1.1" in two segments (the second first).
+  printf '\x00\x02\x00\x00\x00\x00\x00''\x08\x12\x00\x00\x01\x00\x00''\x00\x10\x08\x00\x00\x00\x09''HTTP/1.1\n''\x00\x10\x01\x00\x00\x00\x06''GET / ' \
+    >"$seeds/net_flow_assembler_fuzz/http"
+
+  # Links in profiles.
+  printf 'group:web-1a2b3c4d tcp/80' >"$seeds/net_link_fuzz/group"
+  printf 'address:fd00::53 udp/53' >"$seeds/net_link_fuzz/address"
 
   # Version schemes (vuln_version_fuzz.cpp): the first byte picks the scheme (0 deb, 1 rpm,
   # 2 apk, 3 semver, 4 pep440, 5 go, 6 maven, 7 gem, 8 cargo, 9 npm range, 10 PEP 440

@@ -100,6 +100,10 @@ Result<std::unique_ptr<RuncContainer>> RuncContainer::prepare(ContainerSpec spec
       if (n.value("type", "") != "network") namespaces.push_back(n);
     }
     config["linux"]["namespaces"] = namespaces;
+  } else if (!spec.networkNamespace.empty()) {
+    for (auto& n : config["linux"]["namespaces"]) {
+      if (n.value("type", "") == "network") n["path"] = spec.networkNamespace;
+    }
   }
   // crun on cgroup2 installs a BPF device filter, which this kernel refuses; the
   // container's cgroup and everything discovery reads stay the same without it.

@@ -26,6 +26,9 @@ struct ContainerSpec {
   std::map<std::string, std::string> annotations;
   nlohmann::json hooks;          // the OCI "hooks" object; null for none
   bool newNetwork = true;        // a network namespace of its own (loopback only, up)
+  // With newNetwork: join this existing network namespace (e.g. /var/run/netns/NAME, made
+  // by `ip netns add`) instead of a new one; empty: a new one.
+  std::string networkNamespace;
   // Capabilities besides runc's default (AUDIT_WRITE, KILL, NET_BIND_SERVICE), e.g.
   // dockerDefaultCapabilities() for services that drop privileges (nginx, redis).
   std::vector<std::string> capabilities;

@@ -718,7 +718,12 @@ write_apps_env() {
 # The runtime root file system: the debootstrap root file system plus real services, for
 # runtime tests that run containers (runc/crun over an overlay of it) and watch what they
 # do. A plain directory, no image: containers use it as their lower layer.
-RUNTIME_DEBS=(nginx-light redis-server socat netcat-openbsd procps iproute2 python3-minimal curl)
+RUNTIME_DEBS=(nginx-light redis-server socat netcat-openbsd procps iproute2 python3-minimal curl
+  # real servers and clients for the protocol capture tests (tests/net/capture_test.cpp)
+  openssh-server openssh-client dnsmasq-base postgresql-15 mariadb-server mariadb-client
+  python3-grpcio python3-pymongo kcat nghttp2-client openssl bind9-dnsutils
+  # load generators for the network benchmark (bench/net_overhead.sh)
+  iperf3 wrk)
 RUNTIME_HASH=
 
 runtime_hash() {
@@ -768,8 +773,15 @@ step_runtime_rootfs() {
   find "$tmp/var/lib/apt/lists" -maxdepth 1 -type f ! -name lock -delete
   local b
   # no paths through absolute symlinks (/sbin/ip -> /bin/ip would resolve on the host)
-  for b in /usr/sbin/nginx /usr/bin/redis-server /usr/bin/socat /bin/nc.openbsd /bin/ps /bin/ip /usr/bin/python3 /usr/bin/curl; do
+  for b in /usr/sbin/nginx /usr/bin/redis-server /usr/bin/socat /bin/nc.openbsd /bin/ps /bin/ip /usr/bin/python3 /usr/bin/curl \
+      /usr/sbin/sshd /usr/bin/ssh /usr/sbin/dnsmasq /usr/bin/dig /usr/lib/postgresql/15/bin/postgres \
+      /usr/lib/postgresql/15/bin/initdb /usr/lib/postgresql/15/bin/psql /usr/sbin/mariadbd \
+      /usr/bin/mariadb-install-db /usr/bin/mariadb /usr/bin/redis-cli /usr/bin/kcat /usr/bin/nghttp \
+      /usr/bin/openssl /usr/sbin/runuser /usr/bin/iperf3 /usr/bin/wrk; do
     [[ -x $tmp$b ]] || die "runtime rootfs: apt-get left no $b"
+  done
+  for b in grpc pymongo; do
+    [[ -f $tmp/usr/lib/python3/dist-packages/$b/__init__.py ]] || die "runtime rootfs: apt-get left no python3 module $b"
   done
   safe_rm "$OUT/runtime-rootfs"
   mv "$tmp" "$OUT/runtime-rootfs"

@@ -328,12 +328,32 @@ static __always_inline int read_user_sockaddr(struct scratch *s, const void *add
   return SOCKADDR_IGNORED;
 }
 
+/* The socket behind fd in the current task's file table. */
+static __always_inline struct sock *sock_from_fd(long fd) {
+  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+  struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+  if (fd < 0 || (unsigned long)fd >= BPF_CORE_READ(fdt, max_fds)) return 0;
+  struct file **fds = BPF_CORE_READ(fdt, fd);
+  struct file *file = 0;
+  bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
+  if (!file) return 0;
+  struct socket *sock = BPF_CORE_READ(file, private_data);
+  return sock ? BPF_CORE_READ(sock, sk) : 0;
+}
+
+/* The transport of the socket behind fd (IPPROTO_TCP, IPPROTO_UDP, ...), 0 when unknown. */
+static __always_inline __u64 sock_protocol(long fd) {
+  struct sock *sk = sock_from_fd(fd);
+  return sk ? BPF_CORE_READ(sk, sk_protocol) : 0;
+}
+
 SEC("tracepoint/syscalls/sys_enter_connect")
 int handle_connect(struct trace_event_raw_sys_enter *ctx) {
   if (skip_task()) return 0;
   struct scratch *s = begin(BH_CONNECT);
   if (!s) return 0;
   s->rec.target = ctx->args[0];  // fd
+  s->rec.flags = sock_protocol(ctx->args[0]);
   int got = read_user_sockaddr(s, (const void *)ctx->args[1], ctx->args[2]);
   if (got == SOCKADDR_OK) emit(ctx, s);
   if (got == SOCKADDR_FAULT) save_args(BH_CONNECT, ctx->args[0], ctx->args[1], ctx->args[2]);
@@ -347,22 +367,11 @@ int handle_connect_exit(struct trace_event_raw_sys_exit *ctx) {
   struct scratch *s = begin(BH_CONNECT);
   if (!s) return 0;
   s->rec.target = call.args[0];
+  s->rec.flags = sock_protocol(call.args[0]);
   if (read_user_sockaddr(s, (const void *)call.args[1], call.args[2]) == SOCKADDR_OK) emit(ctx, s);
   return 0;
 }
 
-/* The socket behind fd in the current task's file table. */
-static __always_inline struct sock *sock_from_fd(long fd) {
-  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-  struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-  if (fd < 0 || (unsigned long)fd >= BPF_CORE_READ(fdt, max_fds)) return 0;
-  struct file **fds = BPF_CORE_READ(fdt, fd);
-  struct file *file = 0;
-  bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
-  if (!file) return 0;
-  struct socket *sock = BPF_CORE_READ(file, private_data);
-  return sock ? BPF_CORE_READ(sock, sk) : 0;
-}
 
 SEC("tracepoint/syscalls/sys_enter_accept")
 int handle_accept_enter(struct trace_event_raw_sys_enter *ctx) {
@@ -397,7 +406,10 @@ static __always_inline int on_accept_exit(struct trace_event_raw_sys_exit *ctx) 
       BPF_CORE_READ_INTO(&r->addr, sk, __sk_common.skc_v6_daddr);
     }
   }
-  if (sk) r->local_port = BPF_CORE_READ(sk, __sk_common.skc_num);  // host order already
+  if (sk) {
+    r->local_port = BPF_CORE_READ(sk, __sk_common.skc_num);  // host order already
+    r->flags = BPF_CORE_READ(sk, sk_protocol);
+  }
   emit(ctx, s);
   return 0;
 }

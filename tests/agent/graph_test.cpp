@@ -1,0 +1,285 @@
+// The service graph the agent keeps (--graph): two workloads on a bridge, wired the way a
+// CNI plugin does it (after `runc create`, before `runc start`), a client calling a web
+// server (identified as HTTP from the flows' first bytes), and a call to an address no
+// container holds; then `bulkhead net graph` on the file the agent wrote.
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "agent/agent_fixture.h"
+#include "support/testbed.h"
+
+namespace bulkhead::agent::testing {
+namespace {
+
+using bulkhead::testing::CommandResult;
+using bulkhead::testing::RuncContainer;
+using bulkhead::testing::runCommand;
+
+// A network namespace of the test's own holding a bridge; containers join it through veth
+// pairs whose other end is moved into the container's namespace.
+class Bridge {
+ public:
+  Bridge() : ns_("bhg-" + std::to_string(::getpid())) {
+    ok_ = ip({"netns", "add", ns_}) && ip({"-n", ns_, "link", "add", "br0", "type", "bridge"}) &&
+          ip({"-n", ns_, "link", "set", "br0", "up"});
+  }
+  ~Bridge() { ip({"netns", "delete", ns_}); }  // deletes the bridge and every veth with it
+  bool ok() const { return ok_; }
+
+  // eth0 with `address`/24 in the namespace of `pid`, its peer on the bridge.
+  bool attach(int pid, const std::string& address) {
+    const std::string port = "v" + std::to_string(pid);
+    const std::string target = "/proc/" + std::to_string(pid) + "/ns/net";
+    const std::string inside = "nsenter --net=" + target + " ip ";
+    return ip({"-n", ns_, "link", "add", port, "type", "veth", "peer", "name", "eth0", "netns", std::to_string(pid)}) &&
+           ip({"-n", ns_, "link", "set", port, "master", "br0", "up"}) &&
+           shell(inside + "addr add " + address + "/24 dev eth0 && " + inside + "link set eth0 up");
+  }
+
+ private:
+  static bool ip(const std::vector<std::string>& args) {
+    std::vector<std::string> argv{"ip"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    const CommandResult r = runCommand(argv);
+    if (r.exitCode != 0) ADD_FAILURE() << "ip failed: " << r.err;
+    return r.exitCode == 0;
+  }
+  static bool shell(const std::string& script) {
+    const CommandResult r = runCommand({"sh", "-c", script});
+    if (r.exitCode != 0) ADD_FAILURE() << script << ": " << r.err;
+    return r.exitCode == 0;
+  }
+  std::string ns_;
+  bool ok_ = false;
+};
+
+class AgentGraph : public AgentE2e {
+ protected:
+  // Created, known to the agent, wired to the bridge, then started.
+  std::unique_ptr<RuncContainer> runOnBridge(const std::string& image, const std::string& address,
+                                             std::vector<std::string> args) {
+    auto c = prepare(image, std::move(args));
+    if (!c) return nullptr;
+    const size_t from = log_->size();
+    if (auto s = c->create(); !s) {
+      ADD_FAILURE() << s.error().message;
+      return nullptr;
+    }
+    if (!log_->waitFor(containerAction("started", c->id()), from)) {
+      ADD_FAILURE() << "the agent did not report " << c->id();
+      return nullptr;
+    }
+    if (!bridge_.attach(c->pid(), address)) return nullptr;
+    if (auto s = c->start(); !s) {
+      ADD_FAILURE() << s.error().message;
+      return nullptr;
+    }
+    return c;
+  }
+
+  // nginx in a web container at <net>.2 and a client at <net>.3, on the bridge, the client
+  // reaching nginx (both null on failure, which is reported).
+  std::pair<std::unique_ptr<RuncContainer>, std::unique_ptr<RuncContainer>> webAndClient(
+      const std::string& net, const std::string& webImage, const std::string& clientImage) {
+    auto web = runOnBridge(webImage, net + ".2", {"nginx", "-g", "daemon off;"});
+    auto client = web ? runOnBridge(clientImage, net + ".3", {"sleep", "infinity"}) : nullptr;
+    if (!client) return {};
+    if (!serves(*client, "http://" + net + ".2/")) {
+      ADD_FAILURE() << "nginx did not answer across the bridge";
+      return {};
+    }
+    return {std::move(web), std::move(client)};
+  }
+
+  // The agent, saving quickly (and the graph to `graphPath` when given), once the bridge
+  // is there; the options, to start it again.
+  AgentOptions startOnBridge(const std::string& graphPath = "") {
+    EXPECT_TRUE(bridge_.ok());
+    AgentOptions o = options();
+    o.statsIntervalMs = 200;  // saves and link updates follow quickly
+    o.graphPath = graphPath;
+    startAgent(o);
+    return o;
+  }
+
+  // True once curl in `client` gets `url` (nginx takes a moment to start).
+  static bool serves(RuncContainer& client, const std::string& url) {
+    for (int i = 0; i < 50; ++i) {
+      if (sh(client, "curl -sf -o /dev/null --max-time 2 " + url).exitCode == 0) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  }
+
+  nlohmann::json graphFile() const {
+    std::ifstream in(graph_);
+    std::stringstream text;
+    text << in.rdbuf();
+    return nlohmann::json::parse(text.str(), nullptr, false);
+  }
+
+  // The edge from group `from` to group or address `to` on `port`, waiting for the agent to
+  // save it with at least `connections`.
+  std::optional<nlohmann::json> waitForEdge(const std::string& fromGroup, const nlohmann::json& to, int port,
+                                            std::uint64_t connections, const nlohmann::json& protocol) const {
+    const auto deadline = std::chrono::steady_clock::now() + kWait;
+    while (std::chrono::steady_clock::now() < deadline) {
+      const auto g = graphFile();
+      if (g.is_object() && g.contains("edges")) {
+        for (const auto& e : g["edges"]) {
+          if (e["from"] == nlohmann::json{{"group", fromGroup}} && e["to"] == to && e["port"] == port &&
+              e["protocol"] == protocol && e["connections"].get<std::uint64_t>() >= connections) {
+            return e;
+          }
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return std::nullopt;
+  }
+
+  Bridge bridge_;
+  std::string graph_;
+};
+
+TEST_F(AgentGraph, LearnsWhoCallsWhomAcrossABridge) {
+  graph_ = dir_ + "/graph.json";
+  startOnBridge(graph_);
+
+  const std::string webImage = "bulkhead-test/web:1", clientImage = "bulkhead-test/client:1";
+  auto [web, client] = webAndClient("10.231.7", webImage, clientImage);
+  ASSERT_TRUE(web && client);
+
+  // Three calls to the web server, and one to an address on the bridge nobody holds.
+  ASSERT_EQ(sh(*client, "curl -sf -o /dev/null http://10.231.7.2/ && curl -sf -o /dev/null http://10.231.7.2/").exitCode, 0);
+  sh(*client, "curl -s -o /dev/null --max-time 1 http://10.231.7.99:8080/");
+
+  // Each call identified as HTTP from its first bytes (the flow capture on the client's
+  // cgroup), so the edge carries the protocol.
+  const auto web80 = waitForEdge(groupOf(clientImage), {{"group", groupOf(webImage)}}, 80, 3, "http");
+  ASSERT_TRUE(web80) << graphFile().dump(2);
+  EXPECT_EQ((*web80)["transport"], "tcp");
+  EXPECT_LE((*web80)["firstSeenNs"].get<std::int64_t>(), (*web80)["lastSeenNs"].get<std::int64_t>());
+  // Nobody answered: no bytes, no protocol.
+  EXPECT_TRUE(waitForEdge(groupOf(clientImage), {{"address", "10.231.7.99"}}, 8080, 1, nullptr)) << graphFile().dump(2);
+  // Counted once: the web server's accepts are the same connections.
+  for (const auto& e : graphFile()["edges"]) {
+    EXPECT_NE(e["to"], (nlohmann::json{{"group", groupOf(clientImage)}})) << e.dump();
+  }
+
+  stopAgent();
+  const CommandResult text = runCommand({bulkhead::testing::bulkheadBinary(), "net", "graph", graph_});
+  ASSERT_EQ(text.exitCode, 0) << text.err;
+  EXPECT_NE(text.out.find(groupOf(webImage)), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("tcp/80 http"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("external 10.231.7.99"), std::string::npos) << text.out;
+  const CommandResult dot = runCommand({bulkhead::testing::bulkheadBinary(), "net", "graph", graph_, "--format", "dot"});
+  ASSERT_EQ(dot.exitCode, 0) << dot.err;
+  EXPECT_NE(dot.out.find("\"" + groupOf(clientImage) + "\" -> \"" + groupOf(webImage) + "\""), std::string::npos)
+      << dot.out;
+}
+
+// Links are learned per group (to the web group, not to its address) in Discover; in
+// Monitor a connection outside them is an alert, one inside is not.
+TEST_F(AgentGraph, LearnsLinksToGroupsThenAlertsOnNewOnes) {
+  const AgentOptions o = startOnBridge();
+  const std::string webImage = "bulkhead-test/links-web:1", clientImage = "bulkhead-test/links-client:1";
+  auto [web, client] = webAndClient("10.231.8", webImage, clientImage);
+  ASSERT_TRUE(web && client);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  stopAgent();
+
+  const std::string link = "group:" + groupOf(webImage) + " tcp/80";
+  auto learned = readProfile(groupOf(clientImage));
+  ASSERT_TRUE(learned);
+  EXPECT_TRUE(learned->links.contains(link)) << runtime::profileToYaml(*learned);
+  for (const auto& l : learned->links) EXPECT_EQ(l.find("10.231.8.2"), std::string::npos) << "a link by address: " << l;
+
+  learned->mode = runtime::Mode::kMonitor;
+  writeProfile(*learned);
+  startAgent(o);
+  const size_t mark = log_->size();
+  ASSERT_EQ(sh(*client, "curl -sf -o /dev/null --max-time 2 http://10.231.8.2/").exitCode, 0);
+  sh(*client, "curl -s -o /dev/null --max-time 1 http://10.231.8.99:8080/");
+  auto alert = log_->waitFor(profileAlert("link", client->id()), mark);
+  ASSERT_TRUE(alert) << "no alert for a connection to an address outside the learned links";
+  EXPECT_EQ((*alert)["deviation"], "address:10.231.8.99 tcp/8080");
+  EXPECT_EQ((*alert)["mode"], "monitor");
+  EXPECT_EQ((*alert)["group"], groupOf(clientImage));
+  for (const auto& a : log_->all(profileAlert("link", client->id()), mark)) {
+    EXPECT_NE(a["deviation"], link) << "the learned link raised an alert";
+  }
+}
+
+// Protect for links: a client group learned to call the web group only. Its containers then
+// get the learned links as rules in their own network namespace: a lateral connection to a
+// redis container fails at once (and is reported as blocked), the web server still answers,
+// and a new replica is held to the rules from its very first packet.
+TEST_F(AgentGraph, ProtectBlocksLateralConnectionsFromTheFirstPacket) {
+  const AgentOptions o = startOnBridge();
+  const std::string webImage = "bulkhead-test/protect-web:1", clientImage = "bulkhead-test/protect-client:1",
+                    dbImage = "bulkhead-test/protect-db:1";
+  // The client's entry point: a redis ping to $1, then a call to the web server, recorded.
+  const std::string script =
+      "timeout 3 redis-cli -h \"$1\" ping > /tmp/first 2>&1; echo \"rc=$?\" >> /tmp/first; "
+      "curl -sf -o /dev/null --max-time 2 http://10.231.9.2/; echo \"web=$?\" >> /tmp/first; sleep infinity";
+  auto web = runOnBridge(webImage, "10.231.9.2", {"nginx", "-g", "daemon off;"});
+  ASSERT_TRUE(web);
+  // Learning: the same programs, the ping to its own loopback, so the only link is the web's.
+  auto client = runOnBridge(clientImage, "10.231.9.3", {"sh", "-c", script, "sh", "127.0.0.1"});
+  ASSERT_TRUE(client);
+  ASSERT_TRUE(serves(*client, "http://10.231.9.2/"));
+  auto db = runOnBridge(dbImage, "10.231.9.4", {"redis-server", "--protected-mode", "no", "--bind", "0.0.0.0"});
+  ASSERT_TRUE(db);
+  const std::string redisPing = "timeout 3 redis-cli -h 10.231.9.4 ping";
+  bool pong = false;
+  for (int i = 0; i < 50 && !pong; ++i) {
+    pong = sh(*web, redisPing).out.find("PONG") != std::string::npos;  // the web group may reach it
+    if (!pong) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(pong) << "redis did not answer across the bridge";
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  stopAgent();
+
+  auto learned = readProfile(groupOf(clientImage));
+  ASSERT_TRUE(learned);
+  const std::string webLink = "group:" + groupOf(webImage) + " tcp/80";
+  ASSERT_TRUE(learned->links.contains(webLink)) << runtime::profileToYaml(*learned);
+  for (const auto& l : learned->links) ASSERT_EQ(l.find(groupOf(dbImage)), std::string::npos) << l;
+  learned->mode = runtime::Mode::kProtect;
+  writeProfile(*learned);
+
+  startAgent(o);
+  ASSERT_TRUE(log_->waitFor(containerAction("links-enforced", client->id()))) << "the running client got no links";
+  const size_t mark = log_->size();
+  EXPECT_EQ(sh(*client, redisPing).out.find("PONG"), std::string::npos) << "the lateral connection went through";
+  EXPECT_EQ(sh(*client, "curl -sf -o /dev/null --max-time 2 http://10.231.9.2/").exitCode, 0) << "the learned link is blocked";
+  auto blocked = log_->waitFor(profileAlert("link", client->id()), mark);
+  ASSERT_TRUE(blocked);
+  EXPECT_EQ((*blocked)["action"], "blocked");
+  EXPECT_EQ((*blocked)["deviation"], "group:" + groupOf(dbImage) + " tcp/6379");
+
+  // A new replica whose first act is the lateral connection: its links are in force when
+  // the agent has seen it created, before it starts.
+  auto replica = prepare(clientImage, {"sh", "-c", script, "sh", "10.231.9.4"});
+  ASSERT_TRUE(replica);
+  const size_t before = log_->size();
+  ASSERT_TRUE(replica->create());
+  ASSERT_TRUE(log_->waitFor(containerAction("links-enforced", replica->id()), before));
+  ASSERT_TRUE(bridge_.attach(replica->pid(), "10.231.9.5"));
+  ASSERT_TRUE(replica->start());
+  std::string first;
+  for (int i = 0; i < 100 && first.find("web=") == std::string::npos; ++i) {
+    std::ifstream in(replica->rootfs() + "/tmp/first");  // read from the host: cat is not in the profile
+    first.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(first.find("PONG"), std::string::npos) << first;
+  EXPECT_EQ(first.find("rc=0"), std::string::npos) << first;
+  EXPECT_NE(first.find("web=0"), std::string::npos) << first;
+}
+
+}  // namespace
+}  // namespace bulkhead::agent::testing

@@ -1,0 +1,26 @@
+// Links from profile files (src/net/link_policy.h) on arbitrary text: parsed, then turned
+// into the nftables script Protect would apply; nothing unparsed may reach the script.
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+
+#include "net/link_policy.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace bulkhead::net;
+  if (size > 4096) return 0;
+  const std::string text(reinterpret_cast<const char*>(data), size);
+  auto link = parseLink(text);
+  if (!link) return 0;
+  if (link->port == 0 || (link->transport != "" && link->transport != "tcp" && link->transport != "udp")) std::abort();
+  LinkRule rule{link->kind == ParsedLink::Kind::Address ? std::vector<std::string>{link->name}
+                                                         : std::vector<std::string>{"10.0.0.1"},
+                link->transport, link->port};
+  auto script = linkPolicyScript({rule});
+  if (!script) std::abort();  // a parsed link always makes a script
+  // Nothing that could end or open an nft statement survives parsing.
+  for (const char c : link->name) {
+    if (c == '\n' || c == ';' || c == '{' || c == '}' || c == '"' || c == ' ') std::abort();
+  }
+  return 0;
+}

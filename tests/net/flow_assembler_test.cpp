@@ -1,0 +1,129 @@
+// The flow assembler: packets put back in order by sequence number, retransmissions and
+// gaps, flows that began before the capture, UDP, and its bounds.
+#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "net/flow_assembler.h"
+
+namespace bulkhead::net {
+namespace {
+
+constexpr std::uint8_t kSyn = 0x02, kAck = 0x10, kFin = 0x01;
+
+bh_flow_key key(std::uint16_t localPort, std::uint8_t proto = 6) {
+  bh_flow_key k{};
+  k.cgroup_id = 42;
+  k.family = AF_INET;
+  k.proto = proto;
+  k.local_port = localPort;
+  k.remote_port = 6379;
+  ::inet_pton(AF_INET, "10.0.0.2", k.local);
+  ::inet_pton(AF_INET, "10.0.0.3", k.remote);
+  return k;
+}
+
+bh_flow_chunk chunk(const bh_flow_key& k, std::uint8_t dir, std::uint8_t flags, std::uint32_t seq,
+                    std::string_view payload = {}) {
+  bh_flow_chunk c{};
+  c.key = k;
+  c.dir = dir;
+  c.tcp_flags = flags;
+  c.seq = seq;
+  c.len = static_cast<std::uint16_t>(payload.size());
+  c.payload = c.len;
+  std::memcpy(c.data, payload.data(), payload.size());
+  return c;
+}
+
+struct Collected {
+  std::vector<IdentifiedFlow> flows;
+  FlowAssembler assembler{[this](const IdentifiedFlow& f) { flows.push_back(f); }};
+};
+
+TEST(FlowAssembler, OrdersSegmentsBySequenceAndIdentifiesOnce) {
+  Collected c;
+  const auto k = key(40000);
+  c.assembler.add(chunk(k, BH_FLOW_EGRESS, kSyn, 999), 1);            // connect: ISN 1000
+  c.assembler.add(chunk(k, BH_FLOW_INGRESS, kSyn | kAck, 4999), 2);   // the peer's ISN 5000
+  // "*1\r\n$4\r\nPING\r\n" in two segments, the second first, then a retransmission.
+  c.assembler.add(chunk(k, BH_FLOW_EGRESS, kAck, 1008, "PING\r\n"), 3);
+  EXPECT_TRUE(c.flows.empty());
+  c.assembler.add(chunk(k, BH_FLOW_EGRESS, kAck, 1000, "*1\r\n$4\r\n"), 4);
+  c.assembler.add(chunk(k, BH_FLOW_EGRESS, kAck, 1000, "*1\r\n$4\r\n"), 5);
+  ASSERT_EQ(c.flows.size(), 1u);
+  const IdentifiedFlow& f = c.flows[0];
+  EXPECT_EQ(f.id.protocol, "redis");
+  EXPECT_EQ(f.id.get("command"), "PING");
+  EXPECT_TRUE(f.initiatedLocally);
+  EXPECT_EQ(f.transport, "tcp");
+  EXPECT_EQ(f.localAddress, "10.0.0.2");
+  EXPECT_EQ(f.remoteAddress, "10.0.0.3");
+  EXPECT_EQ(f.remotePort, 6379);
+  EXPECT_EQ(f.cgroupId, 42u);
+  c.assembler.add(chunk(k, BH_FLOW_INGRESS, kAck, 5000, "+PONG\r\n"), 6);
+  c.assembler.add(chunk(k, BH_FLOW_EGRESS, kFin | kAck, 1014), 7);
+  EXPECT_EQ(c.flows.size(), 1u);  // reported once
+  EXPECT_EQ(c.assembler.flows(), 0u);
+}
+
+TEST(FlowAssembler, AcceptedFlowsAndServerFirstProtocols) {
+  Collected c;
+  const auto k = key(22);
+  c.assembler.add(chunk(k, BH_FLOW_INGRESS, kSyn, 100), 1);  // someone connects to us
+  c.assembler.add(chunk(k, BH_FLOW_EGRESS, kSyn | kAck, 700), 2);
+  c.assembler.add(chunk(k, BH_FLOW_EGRESS, kAck, 701, "SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n"), 3);
+  ASSERT_EQ(c.flows.size(), 1u);
+  EXPECT_EQ(c.flows[0].id.protocol, "ssh");
+  EXPECT_FALSE(c.flows[0].initiatedLocally);
+  EXPECT_EQ(c.flows[0].id.get("server_version"), "SSH-2.0-OpenSSH_9.2p1 Debian-2");
+}
+
+TEST(FlowAssembler, IgnoresFlowsThatBeganBeforeTheCapture) {
+  Collected c;
+  c.assembler.add(chunk(key(40001), BH_FLOW_EGRESS, kAck, 5, "GET / HTTP/1.1\r\nHost: a\r\n\r\n"), 1);
+  EXPECT_TRUE(c.flows.empty());
+  EXPECT_EQ(c.assembler.flows(), 0u);
+}
+
+TEST(FlowAssembler, UdpFirstDatagramsAndIdleFlows) {
+  Collected c;
+  const auto k = key(53000, 17);
+  // A DNS query for a.b: header, question.
+  const std::string query("\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x01" "a\x01" "b\x00\x00\x01\x00\x01", 23);
+  c.assembler.add(chunk(k, BH_FLOW_EGRESS, 0, 0, query), 1);
+  ASSERT_EQ(c.flows.size(), 1u);
+  EXPECT_EQ(c.flows[0].id.protocol, "dns");
+  EXPECT_EQ(c.flows[0].transport, "udp");
+  EXPECT_EQ(c.flows[0].id.get("qname"), "a.b");
+  // A flow that never says enough is judged when idle: "GE" is not enough for anything.
+  const auto t = key(40002);
+  c.assembler.add(chunk(t, BH_FLOW_EGRESS, kSyn, 0), 1);
+  c.assembler.add(chunk(t, BH_FLOW_EGRESS, kAck, 1, "GE"), 2);
+  EXPECT_EQ(c.flows.size(), 1u);
+  c.assembler.expire(2 + FlowAssembler::kIdleNs + 1);
+  EXPECT_EQ(c.assembler.flows(), 0u);
+}
+
+TEST(FlowAssembler, StaysWithinItsBounds) {
+  Collected c;
+  for (std::uint32_t i = 0; i < FlowAssembler::kMaxFlows + 100; ++i) {
+    auto k = key(static_cast<std::uint16_t>(i % 60000));
+    k.cgroup_id = i;
+    c.assembler.add(chunk(k, BH_FLOW_EGRESS, kSyn, 0), i);
+  }
+  EXPECT_EQ(c.assembler.flows(), FlowAssembler::kMaxFlows);
+  // Gaps keep a few segments at most; sequence numbers far ahead are dropped.
+  const auto k = key(1);
+  c.assembler.add(chunk(k, BH_FLOW_EGRESS, kSyn, 0), 1);
+  for (std::uint32_t i = 0; i < 100; ++i) c.assembler.add(chunk(k, BH_FLOW_EGRESS, kAck, 100 + i * 10, "0123456789"), 2);
+  c.assembler.add(chunk(k, BH_FLOW_EGRESS, kAck, 0x7fffffff, "x"), 3);
+  EXPECT_TRUE(c.flows.empty());
+}
+
+}  // namespace
+}  // namespace bulkhead::net
