@@ -13,8 +13,10 @@
 # on the sides (a) no agent, (b) the agent without --graph (its syscall sensor only),
 # (c) the agent with --graph (the sensor, plus the cgroup_skb flow capture on both
 # containers' cgroups that copies each new flow's first packets for protocol
-# identification: "L7 inspection"), (d) L4 rules, which do not exist yet: reported as such,
-# not measured. The agent is started afresh for each side that has one (Discover mode), and
+# identification: "L7 inspection"), (d) L4 rules: the agent without --graph with A's group in
+# Protect, its learned links (B's group on tcp/80 and tcp/5201) an nftables allow-list in A's
+# network namespace (every packet of A's passes the table; new connections are matched
+# against the links). The agent is started afresh for each side that has one (Discover mode), and
 # each round's graph file is checked for the client -> server edge on port 80 with protocol
 # "http" (the wrk traffic), as evidence that the L7 path was on. Then protocol
 # identification throughput on the recorded flows (bench/net_identify_bench.cpp, one
@@ -131,7 +133,7 @@ progs_loaded() { # count of BPF programs named $1
 SIDE=""
 foreign_agents() {
   local sensors=0 captures=0
-  case "$SIDE" in sensor) sensors=1 ;; graph) sensors=1 captures=1 ;; esac
+  case "$SIDE" in sensor | l4) sensors=1 ;; graph) sensors=1 captures=1 ;; esac
   (($(progs_loaded handle_exec) > sensors || $(progs_loaded flow_egress) > captures))
 }
 check_foreign() { if foreign_agents; then echo "$1" >>"$CONTAM"; fi; }
@@ -269,6 +271,13 @@ http_connections() { # the A -> B tcp/80 http edge's connections, 0 without one
       | .connections] | add // 0' "$1"
 }
 
+# profile_mode GROUP MODE: sets the mode in the group's profile file (policy as code).
+profile_mode() {
+  local f="$PROFILES/$1.yaml"
+  [ -f "$f" ] || die "no profile $f"
+  sed -i -E "s/^mode: .*/mode: $2/" "$f"
+}
+
 # --- workloads (in A, against B) ---------------------------------------------------------------
 iperf_gbps() { # streams [iperf3 options]
   local streams="$1"
@@ -323,21 +332,35 @@ agent_stop
 SETUP_HTTP="$(http_connections "$TMP/graph-setup.json")"
 ((SETUP_HTTP > 0)) || die "the set-up graph has no $GROUP_A -> $GROUP_B tcp/80 http edge: $(cat "$TMP/graph-setup.json")"
 note "set-up done: groups $GROUP_A (A) and $GROUP_B (B), graph edge tcp/80 http with $SETUP_HTTP connections"
+for port in 80 5201; do
+  grep -q "group:$GROUP_B tcp/$port" "$PROFILES/$GROUP_A.yaml" ||
+    die "A's profile did not learn its link to B on tcp/$port: $(cat "$PROFILES/$GROUP_A.yaml")"
+done
 
 # --- rounds ----------------------------------------------------------------------------------
-declare -A AGENT_TICKS=([sensor]=0 [graph]=0) AGENT_WALL=([sensor]=0 [graph]=0) AGENT_HWM=([sensor]=0 [graph]=0)
+declare -A AGENT_TICKS=([sensor]=0 [graph]=0 [l4]=0) AGENT_WALL=([sensor]=0 [graph]=0 [l4]=0) AGENT_HWM=([sensor]=0 [graph]=0 [l4]=0)
+LINKS_OK=0
 HTTP_OK=0
 for r in $(seq 1 "$ROUNDS"); do
   SIDE=""
   wait_quiet
-  sides=(none sensor graph)
-  for SIDE in "${sides[@]:$(((r - 1) % 3))}" "${sides[@]:0:$(((r - 1) % 3))}"; do
+  sides=(none sensor graph l4)
+  for SIDE in "${sides[@]:$(((r - 1) % 4))}" "${sides[@]:0:$(((r - 1) % 4))}"; do
     graph=""
     if [ "$SIDE" != none ]; then
-      [ "$SIDE" = sensor ] || graph="$TMP/graph-$r.json"
+      [ "$SIDE" != graph ] || graph="$TMP/graph-$r.json"
+      [ "$SIDE" != l4 ] || profile_mode "$GROUP_A" protect
       agent_start "$SIDE-$r" "$graph"
       wait_container "$CTR_A"
       wait_container "$CTR_B"
+      if [ "$SIDE" = l4 ]; then
+        wait_event 'select(.type == "container" and .action == "links-enforced" and .container.id == $id)' \
+          "A's links in force" "$CTR_A"
+        pid_a="$(runc --root "$STATE" state "$CTR_A" | jq -r .pid)"
+        nsenter --net="/proc/$pid_a/ns/net" nft list table inet bulkhead_links 2>/dev/null |
+          grep -q "tcp dport 5201 accept" || die "round $r: no links table with the tcp/5201 link in A's namespace"
+        LINKS_OK=$((LINKS_OK + 1))
+      fi
       c0="$(cpu_ticks "$AGENT_PID")" t0="$(now_ns)"
     fi
     rexec "$CTR_B" sh -c ': >/var/log/nginx/access.log' # not to fill the disk over the rounds
@@ -351,6 +374,7 @@ for r in $(seq 1 "$ROUNDS"); do
       hwm="$(hwm_kb "$AGENT_PID")"
       ((hwm > AGENT_HWM[$SIDE])) && AGENT_HWM[$SIDE]=$hwm
       agent_stop # writes the graph a last time
+      [ "$SIDE" != l4 ] || profile_mode "$GROUP_A" discover
     fi
     if [ -n "$graph" ]; then
       [ -s "$graph" ] || die "round $r: the agent wrote no graph file $graph"
@@ -363,7 +387,7 @@ for r in $(seq 1 "$ROUNDS"); do
       fi
     fi
   done
-  note "round $r/$ROUNDS (no agent / sensor / sensor + flow capture) done"
+  note "round $r/$ROUNDS (no agent / sensor / sensor + flow capture / L4 rules) done"
 done
 SIDE=""
 ctr_destroy "$CTR_A"
@@ -396,9 +420,11 @@ slowdown() {
   awk -v q="$(paired "$1" "$2" "$3" | median)" 'BEGIN { if (q == "nan") print "n/a"; else printf "%+.1f %%", (1 / q - 1) * 100 }'
 }
 row() { # label metric format
-  printf '%-44s %9s %9s %9s %9s %9s %9s\n' "$1" "$(fmt "$(values "$2" none | median)" "$3")" \
+  printf '%-44s %8s %8s %8s %8s %8s %8s %8s %8s %8s\n' "$1" "$(fmt "$(values "$2" none | median)" "$3")" \
     "$(fmt "$(values "$2" sensor | median)" "$3")" "$(fmt "$(values "$2" graph | median)" "$3")" \
-    "$(slowdown "$2" none sensor)" "$(slowdown "$2" none graph)" "$(slowdown "$2" sensor graph)"
+    "$(fmt "$(values "$2" l4 | median)" "$3")" \
+    "$(slowdown "$2" none sensor)" "$(slowdown "$2" none graph)" "$(slowdown "$2" sensor graph)" \
+    "$(slowdown "$2" none l4)" "$(slowdown "$2" sensor l4)"
 }
 agent_line() { # side label
   awk -v t="${AGENT_TICKS[$1]}" -v hz="$CLK_TCK" -v w="${AGENT_WALL[$1]}" -v hwm="${AGENT_HWM[$1]}" -v l="$2" 'BEGIN {
@@ -420,20 +446,23 @@ foreign_note() {
   echo "A (client, $CLIENT_IP) and B (server, $SERVER_IP: nginx default page, iperf3 -s), runc containers on a"
   echo "Linux bridge (veth, MTU 1500) in a network namespace of the script's own; workloads run in A."
   echo
-  echo "sides: (a) no agent; (b) agent, sensor only; (c) agent --graph: sensor + L7 flow capture (cgroup_skb) on A and B"
+  echo "sides: (a) no agent; (b) agent, sensor only; (c) agent --graph: sensor + L7 flow capture (cgroup_skb) on A and B;"
+  echo "(d) agent, A in Protect: sensor + exec guard + A's learned links as an nftables allow-list in its namespace (L4 rules)"
   echo "slowdown: median of per-round ratios, + = more time per byte or per request"
-  printf '%-44s %9s %9s %9s %9s %9s %9s\n' "workload (in A, against B)" "(a)" "(b)" "(c)" "b vs a" "c vs a" "c vs b"
+  printf '%-44s %8s %8s %8s %8s %8s %8s %8s %8s %8s\n' "workload (in A, against B)" "(a)" "(b)" "(c)" "(d)" \
+    "b vs a" "c vs a" "c vs b" "d vs a" "d vs b"
   row "iperf3 -t $DURATION, 1 stream, Gbit/s" iperf %.2f
   [ "$PARALLEL" = 0 ] || row "iperf3 -t $DURATION -P $PARALLEL, Gbit/s" iperfp %.2f
   [ -z "$PIN_CPU" ] || row "iperf3 -t $DURATION -A $PIN_CPU,$PIN_CPU (one CPU), Gbit/s" iperfpin %.2f
   row "wrk -t$WRK_THREADS -c$WRK_CONNECTIONS -d${DURATION}s, requests/s" wrk %.0f
-  echo "(d) L4 rules: not implemented yet (no policy rules exist; only quarantine), not measured; goal < 3 %"
-  echo "goal for L7 inspection (c vs a): < 25 %"
+  echo "goals: L4 rules (d vs a) < 3 %; L7 inspection (c vs a) < 25 %"
+  echo "(d) checked in each round before measuring: A's namespace held the links table with its learned links ($LINKS_OK of $ROUNDS rounds)"
   echo "wrk errors (socket errors + non-2xx/3xx), all runs: $(awk '$2 == "wrkerr" { s += $4 } END { print s + 0 }' "$SAMPLES")"
   echo "another Bulkhead agent loaded on the host: $(foreign_note)"
   echo
   agent_line sensor "sensor only (b)"
   agent_line graph "sensor + flow capture (c)"
+  agent_line l4 "A in Protect, L4 rules (d)"
   echo "agent runs: events received $(stat_sum "" 3), dropped $(stat_sum "" 2) ($(stat_sum "" 4) events-dropped lines), alerts $(stat_sum "" 5)"
   echo
   echo "graph (c): edges $GROUP_A (A) -> $GROUP_B (B) after each round (wrk: $WRK_CONNECTIONS connections to tcp/80):"

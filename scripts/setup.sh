@@ -23,6 +23,10 @@ PACKAGES=(
   # net quarantine: nftables rules written in a container's network namespace (nft, the
   # command line, is the tests' independent witness of those rules)
   libnftables-dev nftables
+  # name-based links: DNS answers held in an NFQUEUE (netlink through libmnl) until the links
+  # table knows their addresses; iptables writes the queue rule (nft's own queue expression
+  # is not in every kernel, the xtables NFQUEUE target is)
+  libnetfilter-queue-dev libmnl-dev iptables
   # test bed: real images and registries
   debootstrap skopeo umoci docker-registry apache2-utils openssl ca-certificates
   python3 python3-jwt python3-cryptography jq gzip zstd curl

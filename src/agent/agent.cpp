@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <deque>
@@ -15,6 +16,7 @@
 #include "agent/profile_store.h"
 #include "core/json.h"
 #include "core/log.h"
+#include "net/dns_gate.h"
 #include "net/flow_capture.h"
 #include "net/link_policy.h"
 #include "net/nft.h"
@@ -51,6 +53,16 @@ json droppedByKind(const SensorStats& stats) {
 }
 
 constexpr const char* kRuntimeParent = "(runtime)";
+// Name links: an answer's addresses stay allowed at least this long whatever its TTL
+// (resolvers and applications cache longer than they say); what the graph learned of a name
+// before its links were enforced is allowed this long.
+constexpr std::uint32_t kMinDnsSeconds = 300;
+constexpr std::int64_t kSeedNs = 300LL * 1000000000;
+
+std::int64_t steadyNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 // Set while a hook's announcement is handled (on the hook server's thread).
 thread_local bool tAnnounced = false;
@@ -64,6 +76,9 @@ struct Tracked {
   int rootFd = -1;  // O_PATH of the container's root, to resolve exec paths
   Status armed;     // the last arming of the group's policy
   bool linksEnforced = false;  // the links table is in its network namespace
+  // Name links: the addresses DNS answered the container for each name (pattern), with when
+  // they stop being allowed (steady clock, ns); the links table's sets hold the same.
+  std::map<std::string, std::map<std::string, std::int64_t>> resolved;
 };
 
 class AgentImpl final : public Agent {
@@ -73,6 +88,7 @@ class AgentImpl final : public Agent {
 
   ~AgentImpl() override {
     hook_.reset();       // no more announcements
+    gate_.reset();       // no more DNS answers (its thread takes mutex_: never reset under it)
     discovery_.reset();  // no more callbacks
     guard_.reset();
     for (auto& [id, t] : tracked_) {
@@ -147,6 +163,7 @@ class AgentImpl final : public Agent {
       housekeeping();
     }
     hook_.reset();
+    gate_.reset();
     housekeeping();
     const SensorStats stats = sensor_->stats();
     sink_->write({{"type", "agent"}, {"action", "stopped"}, {"received", stats.received}, {"dropped", stats.dropped},
@@ -226,19 +243,90 @@ class AgentImpl final : public Agent {
         log::warn("profile {}: {}", profile.group, link.error().message);
         continue;
       }
-      std::vector<std::string> to{link->name};
-      if (link->kind == net::ParsedLink::Kind::Group) to = graph_->graph().groupAddresses(link->name);
-      if (link->kind == net::ParsedLink::Kind::Name) to = graph_->graph().nameAddresses(link->name);  // as DNS answered
-      net::LinkRule rule{std::move(to), link->transport, link->port};
+      net::LinkRule rule{{}, link->transport, link->port, {}, {}};
+      if (link->kind == net::ParsedLink::Kind::Group) rule.addresses = graph_->graph().groupAddresses(link->name);
+      if (link->kind == net::ParsedLink::Kind::Address) rule.addresses = {link->name};
+      if (link->kind == net::ParsedLink::Kind::Name) {
+        rule.dnsName = link->name;
+        rule.resolved = resolvedFor(t, link->name);
+      }
       rules.push_back(std::move(rule));
     }
+    const bool names = std::any_of(rules.begin(), rules.end(), [](const net::LinkRule& r) { return !r.dnsName.empty(); });
     Status s = net::applyLinkPolicy(pid, rules);
+    if (s && names) s = watchDns(t);
+    if (!names && gate_) gate_->unwatch(t.container.id);
     if (!s || !t.linksEnforced) {
       sink_->write({{"type", "container"}, {"action", s ? "links-enforced" : "links-failed"},
                     {"container", containerJson(t.container)}, {"group", profile.group}, {"links", profile.links.size()},
                     {"error", s ? "" : s.error().message}});
     }
     t.linksEnforced = s.ok();
+  }
+
+  // The addresses a name link allows the container now, with the seconds left for each. The
+  // first time, what the graph learned of the name from DNS flows seeds it (the container may
+  // have resolved the name before its links were enforced, and cached the answer).
+  std::vector<net::ResolvedAddress> resolvedFor(Tracked& t, const std::string& pattern) {
+    const std::int64_t now = steadyNs();
+    auto [it, fresh] = t.resolved.try_emplace(pattern);
+    if (fresh && !pattern.starts_with("*.")) {
+      for (const auto& a : graph_->graph().nameAddresses(pattern)) it->second[a] = now + kSeedNs;
+    }
+    std::vector<net::ResolvedAddress> out;
+    for (auto a = it->second.begin(); a != it->second.end();) {
+      if (a->second <= now) {
+        a = it->second.erase(a);
+        continue;
+      }
+      out.push_back({a->first, static_cast<std::uint32_t>((a->second - now) / 1000000000 + 1)});
+      ++a;
+    }
+    return out;
+  }
+
+  Status watchDns(Tracked& t) {
+    if (!gate_) {
+      auto gate = net::DnsGate::start([this](const std::string& id, const net::DnsAnswer& a) { onDnsAnswer(id, a); });
+      if (!gate) return gate.error();
+      gate_ = std::move(*gate);
+    }
+    return gate_->watch(t.container.id, t.container.pid);
+  }
+
+  // On the DNS gate's thread, before the container gets the answer: its addresses join the
+  // sets of the name links that cover the name, so the connection that follows is allowed.
+  void onDnsAnswer(const std::string& id, const net::DnsAnswer& answer) {
+    std::lock_guard lock(mutex_);
+    net::Identification dns{"dns", {{"qname", answer.qname}}};
+    for (const auto& a : answer.addresses) dns.add("answer", answer.qname + " A " + a.address);
+    graph_->observeDns(dns);  // the graph names the edge by the name too
+    const auto it = tracked_.find(id);
+    if (it == tracked_.end()) return;
+    Tracked& t = it->second;
+    const auto p = profiles_.find(t.group);
+    if (p == profiles_.end() || p->second.mode != Mode::kProtect || !t.linksEnforced) return;
+    const std::int64_t now = steadyNs();
+    for (const auto& text : p->second.links) {
+      auto link = net::parseLink(text);
+      if (!link || link->kind != net::ParsedLink::Kind::Name || !net::nameMatches(link->name, answer.qname)) continue;
+      auto& known = t.resolved[link->name];
+      std::vector<net::ResolvedAddress> add;
+      for (const auto& a : answer.addresses) {
+        const std::uint32_t seconds = std::max<std::uint32_t>(a.ttl, kMinDnsSeconds);
+        const std::int64_t until = now + static_cast<std::int64_t>(seconds) * 1000000000;
+        auto& expiry = known[a.address];
+        // Already allowed for more than half of what this answer gives: nothing to change.
+        if (expiry - now > (until - now) / 2) continue;
+        expiry = until;
+        add.push_back({a.address, seconds});
+      }
+      if (add.empty()) continue;
+      if (auto s = net::addResolved(t.container.pid, link->name, add); !s) {
+        sink_->write({{"type", "container"}, {"action", "links-failed"}, {"container", containerJson(t.container)},
+                      {"group", t.group}, {"error", s.error().message}});
+      }
+    }
   }
 
   // Re-resolves every Protect container's links when addresses changed.
@@ -298,6 +386,7 @@ class AgentImpl final : public Agent {
     std::lock_guard lock(mutex_);
     if (flows_ && !c.cgroupPath.empty()) flows_->detach(cgroup2Mount_ + c.cgroupPath);
     if (guard_) guard_->release(c.id);
+    if (gate_) gate_->unwatch(c.id);
     if (c.cgroupId != 0) {
       (void)sensor_->unwatchCgroup(c.cgroupId);
       byCgroup_.erase(c.cgroupId);
@@ -357,6 +446,11 @@ class AgentImpl final : public Agent {
     if (record_ != nullptr) {
       const std::string line = jsonText(eventToJson(e)) + "\n";
       std::fwrite(line.data(), 1, line.size(), record_);
+    }
+    // The DNS answer a connection follows may still wait in the flow capture's ring buffer:
+    // read it first, so that the edge (and a learned link) names the destination by its name.
+    if (flows_ && e.kind == EventKind::kConnect) {
+      if (auto s = flows_->poll(0); !s) log::warn("{}", s.error().message);
     }
     const std::optional<net::EdgeKey> edge = graph_->onEvent(e);
     auto pit = profiles_.find(t.group);
@@ -460,7 +554,10 @@ class AgentImpl final : public Agent {
   std::unique_ptr<net::FlowCapture> flows_;  // with --graph, where cgroup_skb programs load
   std::string cgroup2Mount_;
   std::uint64_t linksVersion_ = 0;  // the graph's addresses version the links were resolved at
-  std::mutex mutex_;  // guards everything below (discovery, guard and sensor threads)
+  std::unique_ptr<net::DnsGate> gate_;  // with name links in Protect
+  // Guards everything below (discovery, guard, DNS gate and sensor threads). Recursive: a
+  // connect event reads the flow capture, whose callback takes it again.
+  std::recursive_mutex mutex_;
   std::map<std::string, Tracked> tracked_;
   std::map<std::string, json> recentlyStopped_;  // for denials reported after the stop
   std::deque<std::string> stoppedOrder_;

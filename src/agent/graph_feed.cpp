@@ -99,6 +99,7 @@ void GraphFeed::onFlow(const std::string& container, const net::IdentifiedFlow& 
     for (const auto& [id, pid] : pids_) readAddresses(id, false);
   }
   if (flow.id.protocol == "dns") graph_.observeDns(flow.id);
+  if (flow.repeat) return;  // another exchange of a flow already counted
   net::Connection c;
   c.timeNs = std::chrono::duration_cast<std::chrono::nanoseconds>(
                  std::chrono::system_clock::now().time_since_epoch()).count();

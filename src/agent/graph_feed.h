@@ -30,6 +30,8 @@ class GraphFeed {
   // which flows then give their protocol.
   void onFlow(const std::string& container, const net::IdentifiedFlow& flow);
   void setFlowCapture(bool on) { flowCapture_ = on; }
+  // A DNS answer seen elsewhere (the DNS gate): its addresses are named by it from then on.
+  void observeDns(const net::Identification& dns) { graph_.observeDns(dns); }
   // Writes the graph when it changed since the last save.
   Status save();
   // Reads again the addresses of containers started in the last 30 s (their network may

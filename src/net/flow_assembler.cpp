@@ -60,9 +60,17 @@ void FlowAssembler::add(const bh_flow_chunk& chunk, std::int64_t nowNs) {
   Direction& d = f.dir[chunk.dir];
   const std::size_t len = std::min<std::size_t>(chunk.len, BH_FLOW_CHUNK);
   if (key.proto == kUdp) {
+    // Requests are kept (a few) and each reply is judged with them: a reply says more than
+    // its request (DNS answers), and replies may come in another order than their requests
+    // (the A and AAAA queries a resolver sends at once). A flow is judged once a reply came,
+    // or when idle.
     if (f.initiator < 0) f.initiator = chunk.dir;
-    if (d.bytes.empty()) place(d, 0, chunk.data, len);  // the first datagram each way
-    judge(f, false);
+    if (chunk.dir == f.initiator) {
+      if (f.requests.size() < kMaxRequests) f.requests.emplace_back(chunk.data, chunk.data + len);
+      if (d.bytes.empty()) place(d, 0, chunk.data, len);
+      return;
+    }
+    judgeReply(f, chunk.data, len);
     return;
   }
   if (chunk.tcp_flags & kSyn) {
@@ -74,6 +82,53 @@ void FlowAssembler::add(const bh_flow_chunk& chunk, std::int64_t nowNs) {
   const bool ends = (chunk.tcp_flags & (kFin | kRst)) != 0;
   judge(f, ends);
   if (ends) erase(id);
+}
+
+void FlowAssembler::judgeReply(Flow& f, const std::uint8_t* data, std::size_t len) {
+  const bool first = !f.decided;
+  Direction& server = f.dir[1 - f.initiator];
+  if (first && server.bytes.empty()) place(server, 0, data, len);
+  FlowSample sample;
+  sample.transport = Transport::Udp;
+  sample.serverPort = f.initiator == BH_FLOW_EGRESS ? f.key.remote_port : f.key.local_port;
+  sample.server = std::span<const std::uint8_t>(data, len);
+  // The pairing that says the most (a request and the reply it answers), else the first.
+  Detection best;
+  for (const auto& request : f.requests) {
+    sample.client = request;
+    Detection d = identify(sample);
+    if (d.matched() && (!best.matched() || d.id.attributes.size() > best.id.attributes.size())) best = std::move(d);
+  }
+  if (first) {
+    f.decided = true;
+    if (!best.matched() && f.requests.empty()) {  // a reply with no request seen: the reply alone
+      sample.client = {};
+      best = identify(sample);
+    }
+    if (best.matched()) {
+      f.protocol = best.id.protocol;
+      onFlow_(describe(f, std::move(best.id)));
+    }
+    return;
+  }
+  // A later exchange of a flow already reported: only what its protocol's reply adds.
+  if (!best.matched() || best.id.protocol != f.protocol) return;
+  IdentifiedFlow out = describe(f, std::move(best.id));
+  out.repeat = true;
+  onFlow_(out);
+}
+
+IdentifiedFlow FlowAssembler::describe(const Flow& f, Identification id) const {
+  IdentifiedFlow out;
+  out.cgroupId = f.key.cgroup_id;
+  out.transport = f.key.proto == kUdp ? "udp" : "tcp";
+  out.initiatedLocally = f.initiator == BH_FLOW_EGRESS;
+  out.localAddress = addressText(f.key.family, f.key.local);
+  out.remoteAddress = addressText(f.key.family, f.key.remote);
+  out.localPort = f.key.local_port;
+  out.remotePort = f.key.remote_port;
+  out.id = std::move(id);
+  return out;
 }
 
 void FlowAssembler::judge(Flow& f, bool final) {
@@ -94,16 +149,8 @@ void FlowAssembler::judge(Flow& f, bool final) {
   if (d.kind == Detection::Kind::NeedMore && !final && !full) return;
   f.decided = true;
   if (!d.matched()) return;
-  IdentifiedFlow out;
-  out.cgroupId = f.key.cgroup_id;
-  out.transport = f.key.proto == kUdp ? "udp" : "tcp";
-  out.initiatedLocally = f.initiator == BH_FLOW_EGRESS;
-  out.localAddress = addressText(f.key.family, f.key.local);
-  out.remoteAddress = addressText(f.key.family, f.key.remote);
-  out.localPort = f.key.local_port;
-  out.remotePort = f.key.remote_port;
-  out.id = std::move(d.id);
-  onFlow_(out);
+  f.protocol = d.id.protocol;
+  onFlow_(describe(f, std::move(d.id)));
 }
 
 void FlowAssembler::expire(std::int64_t nowNs) {

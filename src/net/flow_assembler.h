@@ -24,6 +24,9 @@ struct IdentifiedFlow {
   std::string localAddress, remoteAddress;
   std::uint16_t localPort = 0, remotePort = 0;
   Identification id;
+  // A later exchange on a UDP flow already reported (another request and its reply on the
+  // same socket, such as the AAAA query after the A query): what it says, not a new flow.
+  bool repeat = false;
 };
 
 class FlowAssembler {
@@ -31,6 +34,7 @@ class FlowAssembler {
   static constexpr std::size_t kMaxFlows = 8192;
   static constexpr std::size_t kMaxPending = 8;
   static constexpr std::int64_t kIdleNs = 10'000'000'000;  // a flow with no packet this long is judged as is
+  static constexpr std::size_t kMaxRequests = 4;  // UDP requests kept per flow, to pair replies with
 
   using OnFlow = std::function<void(const IdentifiedFlow&)>;
   explicit FlowAssembler(OnFlow onFlow) : onFlow_(std::move(onFlow)) {}
@@ -52,7 +56,9 @@ class FlowAssembler {
     bh_flow_key key{};
     int initiator = -1;  // BH_FLOW_EGRESS or BH_FLOW_INGRESS once known
     bool decided = false;
+    std::string protocol;  // once decided and identified
     Direction dir[2];
+    std::vector<std::vector<std::uint8_t>> requests;  // UDP: the first datagrams from the initiator
     std::int64_t lastNs = 0;
     std::list<std::string>::iterator age;
   };
@@ -60,6 +66,9 @@ class FlowAssembler {
   void place(Direction& d, std::uint32_t offset, const std::uint8_t* data, std::size_t len);
   // Identifies when it can; final: no more bytes will come.
   void judge(Flow& f, bool final);
+  // UDP: a reply judged with each request kept, the best pairing first (see add()).
+  void judgeReply(Flow& f, const std::uint8_t* data, std::size_t len);
+  IdentifiedFlow describe(const Flow& f, Identification id) const;
   void erase(const std::string& id);
 
   OnFlow onFlow_;

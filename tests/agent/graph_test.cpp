@@ -2,6 +2,7 @@
 // CNI plugin does it (after `runc create`, before `runc start`), a client calling a web
 // server (identified as HTTP from the flows' first bytes), and a call to an address no
 // container holds; then `bulkhead net graph` on the file the agent wrote.
+#include <signal.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -25,8 +26,24 @@ class Bridge {
     ok_ = ip({"netns", "add", ns_}) && ip({"-n", ns_, "link", "add", "br0", "type", "bridge"}) &&
           ip({"-n", ns_, "link", "set", "br0", "up"});
   }
-  ~Bridge() { ip({"netns", "delete", ns_}); }  // deletes the bridge and every veth with it
+  ~Bridge() {
+    if (server_ > 0) ::kill(server_, SIGKILL);
+    ip({"netns", "delete", ns_});  // deletes the bridge and every veth with it
+  }
   bool ok() const { return ok_; }
+
+  // Outside the containers: `addresses` on the bridge itself, and an HTTP server (python3's)
+  // answering on every one of them at `port`, as hosts no container is would.
+  bool serveOutside(const std::vector<std::string>& addresses, int port) {
+    for (const auto& a : addresses) {
+      if (!ip({"-n", ns_, "addr", "add", a + "/24", "dev", "br0"})) return false;
+    }
+    const CommandResult r = runCommand(
+        {"sh", "-c", "ip netns exec " + ns_ + " python3 -m http.server " + std::to_string(port) +
+                         " --bind 0.0.0.0 >/dev/null 2>&1 </dev/null & echo $!"});
+    server_ = std::atoi(r.out.c_str());
+    return r.exitCode == 0 && server_ > 0;
+  }
 
   // eth0 with `address`/24 in the namespace of `pid`, its peer on the bridge.
   bool attach(int pid, const std::string& address) {
@@ -53,6 +70,7 @@ class Bridge {
   }
   std::string ns_;
   bool ok_ = false;
+  int server_ = 0;
 };
 
 class AgentGraph : public AgentE2e {
@@ -279,6 +297,84 @@ TEST_F(AgentGraph, ProtectBlocksLateralConnectionsFromTheFirstPacket) {
   EXPECT_EQ(first.find("PONG"), std::string::npos) << first;
   EXPECT_EQ(first.find("rc=0"), std::string::npos) << first;
   EXPECT_NE(first.find("web=0"), std::string::npos) << first;
+}
+
+// Name links: a client learns to call api.bulkhead.test (an outside server, by the name
+// its resolver answered, not by the address) in Discover. In Protect, its links table has
+// no address for the name until an answer comes: each DNS answer is held until the table
+// holds its addresses, so the call goes through, while a name it never called is blocked;
+// when the name moves to another address, the link follows it.
+TEST_F(AgentGraph, NameLinksFollowDnsAnswersInProtect) {
+  graph_ = dir_ + "/graph.json";
+  const AgentOptions o = startOnBridge(graph_);  // the flow capture sees the DNS answers
+  const std::string dnsImage = "bulkhead-test/names-dns:1", clientImage = "bulkhead-test/names-client:1";
+  const std::string api = "10.231.10.50", other = "10.231.10.51";
+  ASSERT_TRUE(bridge_.serveOutside({api, other}, 8080));
+  // dnsmasq answers from a hosts file, read again on SIGHUP.
+  auto dns = prepare(dnsImage, {"dnsmasq", "-k", "--no-resolv", "--no-hosts", "--addn-hosts=/etc/bulkhead-hosts",
+                                "--listen-address=10.231.10.2", "--bind-interfaces", "--user=root"});
+  ASSERT_TRUE(dns);
+  const auto hosts = [&](const std::string& apiAddress) {
+    std::ofstream(dns->rootfs() + "/etc/bulkhead-hosts") << apiAddress << " api.bulkhead.test\n"
+                                                         << other << " other.bulkhead.test\n";
+  };
+  hosts(api);
+  {
+    const size_t from = log_->size();
+    ASSERT_TRUE(dns->create());
+    ASSERT_TRUE(log_->waitFor(containerAction("started", dns->id()), from));
+    ASSERT_TRUE(bridge_.attach(dns->pid(), "10.231.10.2"));
+    ASSERT_TRUE(dns->start());
+  }
+  auto client = prepare(clientImage, {"sleep", "infinity"});
+  ASSERT_TRUE(client);
+  std::ofstream(client->rootfs() + "/etc/resolv.conf") << "nameserver 10.231.10.2\noptions timeout:1 attempts:2\n";
+  {
+    const size_t from = log_->size();
+    ASSERT_TRUE(client->create());
+    ASSERT_TRUE(log_->waitFor(containerAction("started", client->id()), from));
+    ASSERT_TRUE(bridge_.attach(client->pid(), "10.231.10.3"));
+    ASSERT_TRUE(client->start());
+  }
+  const std::string callApi = "curl -sf -o /dev/null --max-time 3 http://api.bulkhead.test:8080/";
+  const std::string callOther = "curl -sf -o /dev/null --max-time 3 http://other.bulkhead.test:8080/";
+  ASSERT_TRUE(serves(*client, "http://api.bulkhead.test:8080/")) << "no answer from api.bulkhead.test through dnsmasq";
+  ASSERT_EQ(sh(*client, "getent hosts other.bulkhead.test").exitCode, 0);  // a lookup only: no link
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  stopAgent();
+
+  const std::string nameLink = "name:api.bulkhead.test tcp/8080";
+  const std::string dnsLink = "group:" + groupOf(dnsImage) + " udp/53";
+  auto learned = readProfile(groupOf(clientImage));
+  ASSERT_TRUE(learned);
+  ASSERT_TRUE(learned->links.contains(nameLink)) << runtime::profileToYaml(*learned);
+  ASSERT_TRUE(learned->links.contains(dnsLink)) << runtime::profileToYaml(*learned);
+  for (const auto& l : learned->links) EXPECT_EQ(l.find(api), std::string::npos) << "a link by address: " << l;
+  learned->mode = runtime::Mode::kProtect;
+  writeProfile(*learned);
+
+  // A new agent knows no name yet: only the answers it holds can open the way.
+  startAgent(o);
+  ASSERT_TRUE(log_->waitFor(containerAction("links-enforced", client->id()))) << "the client got no links";
+  const size_t mark = log_->size();
+  EXPECT_EQ(sh(*client, callApi).exitCode, 0) << "the learned name link is blocked";
+  EXPECT_EQ(sh(*client, callApi).exitCode, 0) << "a second call (the addresses already allowed) is blocked";
+  EXPECT_NE(sh(*client, callOther).exitCode, 0) << "a name the client never called went through";
+  auto blocked = log_->waitFor(profileAlert("link", client->id()), mark);
+  ASSERT_TRUE(blocked);
+  EXPECT_EQ((*blocked)["action"], "blocked");
+  EXPECT_EQ((*blocked)["deviation"], "name:other.bulkhead.test tcp/8080");
+
+  // api.bulkhead.test moves to the other address: the link follows the name.
+  hosts(other);
+  ASSERT_EQ(::kill(dns->pid(), SIGHUP), 0);
+  bool moved = false;
+  for (int i = 0; i < 30 && !moved; ++i) {
+    moved = sh(*client, "getent hosts api.bulkhead.test").out.find(other) != std::string::npos;
+    if (!moved) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(moved) << "dnsmasq did not reload its hosts file";
+  EXPECT_EQ(sh(*client, callApi).exitCode, 0) << "the name link did not follow the name to its new address";
 }
 
 }  // namespace

@@ -96,6 +96,8 @@ TEST(FlowAssembler, UdpFirstDatagramsAndIdleFlows) {
   // A DNS query for a.b: header, question.
   const std::string query("\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x01" "a\x01" "b\x00\x00\x01\x00\x01", 23);
   c.assembler.add(chunk(k, BH_FLOW_EGRESS, 0, 0, query), 1);
+  EXPECT_TRUE(c.flows.empty()) << "judged before its reply could come";
+  c.assembler.expire(1 + FlowAssembler::kIdleNs + 1);  // no reply: judged on the request
   ASSERT_EQ(c.flows.size(), 1u);
   EXPECT_EQ(c.flows[0].id.protocol, "dns");
   EXPECT_EQ(c.flows[0].transport, "udp");
@@ -105,8 +107,47 @@ TEST(FlowAssembler, UdpFirstDatagramsAndIdleFlows) {
   c.assembler.add(chunk(t, BH_FLOW_EGRESS, kSyn, 0), 1);
   c.assembler.add(chunk(t, BH_FLOW_EGRESS, kAck, 1, "GE"), 2);
   EXPECT_EQ(c.flows.size(), 1u);
-  c.assembler.expire(2 + FlowAssembler::kIdleNs + 1);
+  c.assembler.expire(2 + 2 * FlowAssembler::kIdleNs + 1);
+  EXPECT_EQ(c.flows.size(), 1u);
   EXPECT_EQ(c.assembler.flows(), 0u);
+}
+
+// A resolver's A and AAAA queries on one socket, answered in the other order: the flow is
+// reported once, at its first reply, and each reply is paired with the query it answers, so
+// the A record's address is seen whichever reply comes first.
+TEST(FlowAssembler, UdpRepliesArePairedWithTheirRequests) {
+  Collected c;
+  const auto k = key(53001, 17);
+  const std::string question("\x03" "api\x07" "example\x03" "com\x00", 17);
+  const auto query = [&](char id, char type) {
+    return std::string{'\x55', id, '\x01', '\x00', '\x00', '\x01', '\x00', '\x00', '\x00', '\x00', '\x00', '\x00'} + question +
+           std::string{'\x00', type, '\x00', '\x01'};
+  };
+  const std::string a = query('\x01', '\x01'), aaaa = query('\x02', '\x1c');
+  // The AAAA reply: no answers (NOERROR, NODATA).
+  std::string noData = aaaa;
+  noData[2] = '\x81';
+  noData[3] = '\x80';
+  // The A reply: one answer, a pointer to the question's name, TTL 60, 192.0.2.10.
+  std::string answered = a;
+  answered[2] = '\x81';
+  answered[3] = '\x80';
+  answered[7] = '\x01';
+  answered += std::string("\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04\xc0\x00\x02\x0a", 16);
+  c.assembler.add(chunk(k, BH_FLOW_EGRESS, 0, 0, a), 1);
+  c.assembler.add(chunk(k, BH_FLOW_EGRESS, 0, 0, aaaa), 2);
+  EXPECT_TRUE(c.flows.empty());
+  c.assembler.add(chunk(k, BH_FLOW_INGRESS, 0, 0, noData), 3);
+  ASSERT_EQ(c.flows.size(), 1u);
+  EXPECT_FALSE(c.flows[0].repeat);
+  EXPECT_EQ(c.flows[0].id.get("qtype"), "AAAA");
+  EXPECT_EQ(c.flows[0].id.get("rcode"), "NOERROR");
+  EXPECT_EQ(c.flows[0].id.get("answer"), "");
+  c.assembler.add(chunk(k, BH_FLOW_INGRESS, 0, 0, answered), 4);
+  ASSERT_EQ(c.flows.size(), 2u);
+  EXPECT_TRUE(c.flows[1].repeat);
+  EXPECT_EQ(c.flows[1].id.get("qtype"), "A");
+  EXPECT_EQ(c.flows[1].id.get("answer"), "api.example.com A 192.0.2.10");
 }
 
 TEST(FlowAssembler, StaysWithinItsBounds) {

@@ -7,34 +7,12 @@
 
 #include "net/protocol/bytes.h"
 #include "net/protocol/detector.h"
+#include "net/protocol/dns.h"
 
 namespace bulkhead::net {
 namespace {
 
 constexpr int kMaxPointers = 16;
-constexpr int kMaxAnswers = 32;
-
-std::string typeName(std::uint16_t t) {
-  switch (t) {
-    case 1: return "A";
-    case 2: return "NS";
-    case 5: return "CNAME";
-    case 6: return "SOA";
-    case 12: return "PTR";
-    case 15: return "MX";
-    case 16: return "TXT";
-    case 28: return "AAAA";
-    case 33: return "SRV";
-    case 65: return "HTTPS";
-    case 255: return "ANY";
-    default: return fmt::format("TYPE{}", t);
-  }
-}
-
-std::string rcodeName(unsigned r) {
-  constexpr std::string_view names[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED"};
-  return r < std::size(names) ? std::string(names[r]) : fmt::format("RCODE{}", r);
-}
 
 // A domain name at offset pos of the message, following compression pointers (at most
 // kMaxPointers, always backwards); pos moves past the name as it appears at pos.
@@ -72,25 +50,41 @@ bool readName(Bytes msg, std::size_t& pos, std::string& out) {
   }
 }
 
-struct Message {
-  std::uint16_t id = 0, flags = 0, questions = 0, answers = 0;
-  std::string qname;
-  std::uint16_t qtype = 0, qclass = 0;
-  std::size_t end = 0;  // just past the question
-};
+}  // namespace
 
-// The header and the first question; false when the bytes are not a DNS message.
-bool readMessage(Bytes msg, Message& m) {
+std::string dnsTypeName(std::uint16_t t) {
+  switch (t) {
+    case 1: return "A";
+    case 2: return "NS";
+    case 5: return "CNAME";
+    case 6: return "SOA";
+    case 12: return "PTR";
+    case 15: return "MX";
+    case 16: return "TXT";
+    case 28: return "AAAA";
+    case 33: return "SRV";
+    case 65: return "HTTPS";
+    case 255: return "ANY";
+    default: return fmt::format("TYPE{}", t);
+  }
+}
+
+std::string dnsRcodeName(unsigned r) {
+  constexpr std::string_view names[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED"};
+  return r < std::size(names) ? std::string(names[r]) : fmt::format("RCODE{}", r);
+}
+
+bool readDnsMessage(Bytes msg, DnsMessage& m) {
   ByteReader in(msg);
   std::uint16_t authority = 0, additional = 0;
-  if (!in.be16(m.id) || !in.be16(m.flags) || !in.be16(m.questions) || !in.be16(m.answers) ||
+  if (!in.be16(m.id) || !in.be16(m.flags) || !in.be16(m.questions) || !in.be16(m.answerCount) ||
       !in.be16(authority) || !in.be16(additional)) {
     return false;
   }
   const unsigned opcode = (m.flags >> 11) & 0xf;
   if (m.questions != 1 || (opcode != 0 && opcode != 2 && opcode != 4 && opcode != 5)) return false;
   if ((m.flags & 0x0040) != 0) return false;  // the Z bit is zero
-  if (m.answers > 512 || authority > 512 || additional > 512) return false;
+  if (m.answerCount > 512 || authority > 512 || additional > 512) return false;
   std::size_t pos = 12;
   if (!readName(msg, pos, m.qname)) return false;
   ByteReader q(msg.subspan(pos));
@@ -103,37 +97,39 @@ bool readMessage(Bytes msg, Message& m) {
   return true;
 }
 
-void readAnswers(Bytes msg, const Message& m, Identification& id) {
+void readDnsAnswers(Bytes msg, DnsMessage& m) {
+  m.answers.clear();
   std::size_t pos = m.end;
-  std::string name, data;
-  for (int i = 0; i < m.answers && i < kMaxAnswers; ++i) {
-    if (!readName(msg, pos, name)) return;
+  for (int i = 0; i < m.answerCount && i < kMaxDnsAnswers; ++i) {
+    DnsRecord record;
+    if (!readName(msg, pos, record.name)) return;
     ByteReader rr(msg.subspan(pos));
-    std::uint16_t type = 0, klass = 0, rdlength = 0;
-    std::uint32_t ttl = 0;
+    std::uint16_t klass = 0, rdlength = 0;
     Bytes rdata;
-    if (!rr.be16(type) || !rr.be16(klass) || !rr.be32(ttl) || !rr.be16(rdlength) ||
+    if (!rr.be16(record.type) || !rr.be16(klass) || !rr.be32(record.ttl) || !rr.be16(rdlength) ||
         !rr.take(rdlength, rdata)) {
       return;
     }
     const std::size_t rdataAt = pos + 10;
     pos = rdataAt + rdlength;
     char text[INET6_ADDRSTRLEN] = {};
-    if (type == 1 && rdlength == 4) {
+    if (record.type == 1 && rdlength == 4) {
       ::inet_ntop(AF_INET, rdata.data(), text, sizeof text);
-      data = text;
-    } else if (type == 28 && rdlength == 16) {
+      record.data = text;
+    } else if (record.type == 28 && rdlength == 16) {
       ::inet_ntop(AF_INET6, rdata.data(), text, sizeof text);
-      data = text;
-    } else if (type == 5 || type == 2 || type == 12) {
+      record.data = text;
+    } else if (record.type == 5 || record.type == 2 || record.type == 12) {
       std::size_t at = rdataAt;
-      if (!readName(msg, at, data)) return;
+      if (!readName(msg, at, record.data)) return;
     } else {
-      data = fmt::format("({} bytes)", rdlength);
+      record.data = fmt::format("({} bytes)", rdlength);
     }
-    id.add("answer", fmt::format("{} {} {}", name, typeName(type), data));
+    m.answers.push_back(std::move(record));
   }
 }
+
+namespace {
 
 class DnsDetector final : public Detector {
  public:
@@ -145,19 +141,20 @@ class DnsDetector final : public Detector {
       if (!unframe(query) || !unframe(reply)) return Detection::noMatch();
     }
     if (query.empty()) return Detection::needMore();
-    Message q;
-    if (!readMessage(query, q) || (q.flags & 0x8000) != 0) {
+    DnsMessage q;
+    if (!readDnsMessage(query, q) || q.isResponse()) {
       // Over TCP the message may continue past the sample: wait while its header is sound.
       const bool partial = flow.transport == Transport::Tcp && query.size() < declared(flow.client);
       return partial && soundHeader(query) ? Detection::needMore() : Detection::noMatch();
     }
     Identification id{"dns", {}};
     id.add("qname", printable(q.qname));
-    id.add("qtype", typeName(q.qtype));
-    Message r;
-    if (!reply.empty() && readMessage(reply, r) && (r.flags & 0x8000) != 0 && r.id == q.id) {
-      id.add("rcode", rcodeName(r.flags & 0xf));
-      readAnswers(reply, r, id);
+    id.add("qtype", dnsTypeName(q.qtype));
+    DnsMessage r;
+    if (!reply.empty() && readDnsMessage(reply, r) && r.isResponse() && r.id == q.id) {
+      id.add("rcode", dnsRcodeName(r.rcode()));
+      readDnsAnswers(reply, r);
+      for (const auto& a : r.answers) id.add("answer", fmt::format("{} {} {}", a.name, dnsTypeName(a.type), a.data));
     }
     return Detection::match(std::move(id));
   }
