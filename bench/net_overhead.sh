@@ -114,11 +114,8 @@ cp "$BULKHEAD_SRC" "$BULKHEAD"
 cp "$IDENTIFY_SRC" "$IDENTIFY"
 
 # --- helpers -----------------------------------------------------------------------------
-now_ns() { date +%s%N; }
-median() {
-  sort -g | awk '{ v[NR] = $1 }
-    END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 # Another Bulkhead agent on the host (tests running beside this) puts every syscall through
 # the tracepoint slow path and competes for the 2 cores: rounds that saw more sensors (or
 # flow captures) loaded than this script's own agent are marked, and left out of the figures
@@ -141,38 +138,8 @@ wait_quiet() {
   local deadline=$((SECONDS + QUIET_WAIT))
   while foreign_agents && ((SECONDS < deadline)); do sleep 0.5; done
 }
-# measure ROUND "METRIC..." SIDE COMMAND...: one sample; the command prints one figure per
-# metric.
-measure() {
-  local r="$1" side="$3" out m v
-  local -a metrics figures
-  read -ra metrics <<<"$2"
-  shift 3
-  check_foreign "$r"
-  out="$("$@")" || die "round $r: ${metrics[*]} ($side) failed: $out"
-  check_foreign "$r"
-  read -ra figures <<<"$out"
-  [ "${#figures[@]}" = "${#metrics[@]}" ] || die "round $r: ${metrics[*]} ($side): got '$out'"
-  for m in "${!metrics[@]}"; do
-    v="${figures[$m]}"
-    [[ $v =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "round $r: no figure for ${metrics[$m]} ($side): $out"
-    echo "$r ${metrics[$m]} $side $v" >>"$SAMPLES"
-  done
-}
 EXCLUDED=""
-values() {
-  awk -v m="$1" -v s="$2" -v ex=" $EXCLUDED " \
-    '$2 == m && $3 == s && index(ex, " " $1 " ") == 0 { print $4 }' "$SAMPLES"
-}
-paired() { # metric side-a side-b: per-round b/a
-  awk -v m="$1" -v a="$2" -v b="$3" -v ex=" $EXCLUDED " '
-    index(ex, " " $1 " ") { next }
-    $2 == m && $3 == a { x[$1] = $4 } $2 == m && $3 == b { y[$1] = $4 }
-    END { for (r in x) if (r in y && y[r] > 0) print y[r] / x[r] }' "$SAMPLES"
-}
-cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
-hwm_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
-CLK_TCK="$(getconf CLK_TCK)"
+excluded_for() { echo "$EXCLUDED"; }
 
 rexec() { local id="$1"; shift; runc --root "$STATE" exec "$id" "$@" </dev/null; }
 

@@ -99,6 +99,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # --- helpers -----------------------------------------------------------------------------
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 # tp_floor on|off: the bare syscall tracepoint of the third side.
 tp_floor() {
   if [ "$1" = on ]; then
@@ -111,11 +113,6 @@ tp_floor() {
     echo 0 >"$TP_ENABLE"
     TP_ON=0
   fi
-}
-now_ns() { date +%s%N; }
-median() {
-  sort -g | awk '{ v[NR] = $1 }
-    END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 # Another Bulkhead sensor on the host (tests running beside this) hooks syscalls and execs
 # too and spoils a baseline: rounds that saw more sensors loaded than this script's own
@@ -138,41 +135,9 @@ wait_quiet() {
   local deadline=$((SECONDS + QUIET_WAIT))
   while foreign_sensors && ((SECONDS < deadline)); do sleep 0.5; done
 }
-# measure ROUND "METRIC..." SIDE COMMAND...: one sample; the command prints one figure per
-# metric.
-measure() {
-  local r="$1" side="$3" out m v
-  local -a metrics figures
-  read -ra metrics <<<"$2"
-  shift 3
-  check_foreign "$r"
-  out="$("$@")" || die "round $r: ${metrics[*]} ($side) failed"
-  check_foreign "$r"
-  read -ra figures <<<"$out"
-  [ "${#figures[@]}" = "${#metrics[@]}" ] || die "round $r: ${metrics[*]} ($side): got '$out'"
-  for m in "${!metrics[@]}"; do
-    v="${figures[$m]}"
-    [[ $v =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "round $r: no figure for ${metrics[$m]} ($side): $out"
-    echo "$r ${metrics[$m]} $side $v" >>"$SAMPLES"
-  done
-}
 # Rounds left out of a phase's figures (set by the report).
 EXCLUDED1="" EXCLUDED2=""
 excluded_for() { if [[ $1 == spawn* ]]; then echo "$EXCLUDED2"; else echo "$EXCLUDED1"; fi; }
-# Values of one metric and side over the rounds; paired: per-round b/a or b-a.
-values() {
-  awk -v m="$1" -v s="$2" -v ex=" $(excluded_for "$1") " \
-    '$2 == m && $3 == s && index(ex, " " $1 " ") == 0 { print $4 }' "$SAMPLES"
-}
-paired() {
-  awk -v m="$1" -v a="$2" -v b="$3" -v op="$4" -v ex=" $(excluded_for "$1") " '
-    index(ex, " " $1 " ") { next }
-    $2 == m && $3 == a { x[$1] = $4 } $2 == m && $3 == b { y[$1] = $4 }
-    END { for (r in x) if (r in y) print (op == "ratio" ? y[r] / x[r] : y[r] - x[r]) }' "$SAMPLES"
-}
-cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
-hwm_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
-CLK_TCK="$(getconf CLK_TCK)"
 
 rexec() { runc --root "$STATE" exec "$CTR_ID" "$@" </dev/null; }
 

@@ -180,25 +180,30 @@ std::unique_ptr<RuncContainer> AgentE2e::prepare(const std::string& image, std::
 
 std::unique_ptr<RuncContainer> AgentE2e::run(const std::string& image, json* started, std::vector<std::string> args) {
   auto c = prepare(image, std::move(args));
-  if (!c) return nullptr;
+  if (!c || !createThenStart(*c, {}, started)) return nullptr;
+  return c;
+}
+
+bool AgentE2e::createThenStart(RuncContainer& c, const std::function<bool()>& beforeStart, json* started) {
   const size_t from = log_->size();
   // create, then start once the agent knows the container, as containerd and CRI-O do:
   // `runc run` races discovery for the entry point's exec (the hook test covers that).
-  if (auto s = c->create(); !s) {
+  if (auto s = c.create(); !s) {
     ADD_FAILURE() << s.error().message;
-    return nullptr;
+    return false;
   }
-  auto line = log_->waitFor(containerAction("started", c->id()), from);
+  auto line = log_->waitFor(containerAction("started", c.id()), from);
   if (!line) {
-    ADD_FAILURE() << "the agent did not report container " << c->id();
-    return nullptr;
+    ADD_FAILURE() << "the agent did not report container " << c.id();
+    return false;
   }
-  if (auto s = c->start(); !s) {
+  if (beforeStart && !beforeStart()) return false;
+  if (auto s = c.start(); !s) {
     ADD_FAILURE() << s.error().message;
-    return nullptr;
+    return false;
   }
   if (started != nullptr) *started = *line;
-  return c;
+  return true;
 }
 
 std::string groupOf(const std::string& image) {

@@ -92,6 +92,10 @@ class AgentE2e : public ::testing::Test {
   // Prepared, created, seen by the agent ("started", the line is returned), then started.
   std::unique_ptr<bulkhead::testing::RuncContainer> run(const std::string& image, json* started = nullptr,
                                                         std::vector<std::string> args = {"sleep", "infinity"});
+  // Created, seen by the agent, `beforeStart` (its network wired, say; false stops there),
+  // then started; false (with the failure added) when a step failed.
+  bool createThenStart(bulkhead::testing::RuncContainer& c, const std::function<bool()>& beforeStart,
+                       json* started = nullptr);
   // A profile file in the agent's directory (policy as code).
   void writeProfile(const runtime::Profile& profile) const;
   std::optional<runtime::Profile> readProfile(const std::string& group) const;

@@ -79,22 +79,11 @@ class AgentGraph : public AgentE2e {
   std::unique_ptr<RuncContainer> runOnBridge(const std::string& image, const std::string& address,
                                              std::vector<std::string> args) {
     auto c = prepare(image, std::move(args));
-    if (!c) return nullptr;
-    const size_t from = log_->size();
-    if (auto s = c->create(); !s) {
-      ADD_FAILURE() << s.error().message;
-      return nullptr;
-    }
-    if (!log_->waitFor(containerAction("started", c->id()), from)) {
-      ADD_FAILURE() << "the agent did not report " << c->id();
-      return nullptr;
-    }
-    if (!bridge_.attach(c->pid(), address)) return nullptr;
-    if (auto s = c->start(); !s) {
-      ADD_FAILURE() << s.error().message;
-      return nullptr;
-    }
+    if (!c || !wireAndStart(*c, address)) return nullptr;
     return c;
+  }
+  bool wireAndStart(RuncContainer& c, const std::string& address) {
+    return createThenStart(c, [&] { return bridge_.attach(c.pid(), address); });
   }
 
   // nginx in a web container at <net>.2 and a client at <net>.3, on the bridge, the client
@@ -319,23 +308,11 @@ TEST_F(AgentGraph, NameLinksFollowDnsAnswersInProtect) {
                                                          << other << " other.bulkhead.test\n";
   };
   hosts(api);
-  {
-    const size_t from = log_->size();
-    ASSERT_TRUE(dns->create());
-    ASSERT_TRUE(log_->waitFor(containerAction("started", dns->id()), from));
-    ASSERT_TRUE(bridge_.attach(dns->pid(), "10.231.10.2"));
-    ASSERT_TRUE(dns->start());
-  }
+  ASSERT_TRUE(wireAndStart(*dns, "10.231.10.2"));
   auto client = prepare(clientImage, {"sleep", "infinity"});
   ASSERT_TRUE(client);
   std::ofstream(client->rootfs() + "/etc/resolv.conf") << "nameserver 10.231.10.2\noptions timeout:1 attempts:2\n";
-  {
-    const size_t from = log_->size();
-    ASSERT_TRUE(client->create());
-    ASSERT_TRUE(log_->waitFor(containerAction("started", client->id()), from));
-    ASSERT_TRUE(bridge_.attach(client->pid(), "10.231.10.3"));
-    ASSERT_TRUE(client->start());
-  }
+  ASSERT_TRUE(wireAndStart(*client, "10.231.10.3"));
   const std::string callApi = "curl -sf -o /dev/null --max-time 3 http://api.bulkhead.test:8080/";
   const std::string callOther = "curl -sf -o /dev/null --max-time 3 http://other.bulkhead.test:8080/";
   ASSERT_TRUE(serves(*client, "http://api.bulkhead.test:8080/")) << "no answer from api.bulkhead.test through dnsmasq";
