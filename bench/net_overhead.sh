@@ -16,7 +16,9 @@
 # identification: "L7 inspection"), (d) L4 rules: the agent without --graph with A's group in
 # Protect, its learned links (B's group on tcp/80 and tcp/5201) an nftables allow-list in A's
 # network namespace (every packet of A's passes the table; new connections are matched
-# against the links). The agent is started afresh for each side that has one (Discover mode), and
+# against the links), (e) L7 rules: the same with the HTTP conditions A learned on tcp/80
+# ("GET /"), so every request wrk sends goes through the agent's HTTP gate (NFQUEUE) before
+# it leaves; iperf3's tcp/5201 has none and is not queued. The agent is started afresh for each side that has one (Discover mode), and
 # each round's graph file is checked for the client -> server edge on port 80 with protocol
 # "http" (the wrk traffic), as evidence that the L7 path was on. Then protocol
 # identification throughput on the recorded flows (bench/net_identify_bench.cpp, one
@@ -130,7 +132,7 @@ progs_loaded() { # count of BPF programs named $1
 SIDE=""
 foreign_agents() {
   local sensors=0 captures=0
-  case "$SIDE" in sensor | l4) sensors=1 ;; graph) sensors=1 captures=1 ;; esac
+  case "$SIDE" in sensor | l4 | l7) sensors=1 ;; graph) sensors=1 captures=1 ;; esac
   (($(progs_loaded handle_exec) > sensors || $(progs_loaded flow_egress) > captures))
 }
 check_foreign() { if foreign_agents; then echo "$1" >>"$CONTAM"; fi; }
@@ -238,10 +240,11 @@ http_connections() { # the A -> B tcp/80 http edge's connections, 0 without one
       | .connections] | add // 0' "$1"
 }
 
-# profile_mode GROUP MODE: sets the mode in the group's profile file (policy as code).
-profile_mode() {
-  local f="$PROFILES/$1.yaml"
-  [ -f "$f" ] || die "no profile $f"
+# a_profile full|l4 MODE: A's profile as learned in the set-up, all of it or its L4 links only
+# (no HTTP conditions), in MODE (policy as code: the file is what the agent reads).
+a_profile() {
+  local f="$PROFILES/$GROUP_A.yaml"
+  if [ "$1" = full ]; then cp "$TMP/a-full.yaml" "$f"; else grep -v ' http ' "$TMP/a-full.yaml" >"$f"; fi
   sed -i -E "s/^mode: .*/mode: $2/" "$f"
 }
 
@@ -299,33 +302,42 @@ agent_stop
 SETUP_HTTP="$(http_connections "$TMP/graph-setup.json")"
 ((SETUP_HTTP > 0)) || die "the set-up graph has no $GROUP_A -> $GROUP_B tcp/80 http edge: $(cat "$TMP/graph-setup.json")"
 note "set-up done: groups $GROUP_A (A) and $GROUP_B (B), graph edge tcp/80 http with $SETUP_HTTP connections"
-for port in 80 5201; do
-  grep -q "group:$GROUP_B tcp/$port" "$PROFILES/$GROUP_A.yaml" ||
-    die "A's profile did not learn its link to B on tcp/$port: $(cat "$PROFILES/$GROUP_A.yaml")"
+for link in "tcp/80" "tcp/5201" "tcp/80 http GET /"; do
+  grep -q "group:$GROUP_B $link" "$PROFILES/$GROUP_A.yaml" ||
+    die "A's profile did not learn its link to B $link: $(cat "$PROFILES/$GROUP_A.yaml")"
 done
+cp "$PROFILES/$GROUP_A.yaml" "$TMP/a-full.yaml"
 
 # --- rounds ----------------------------------------------------------------------------------
-declare -A AGENT_TICKS=([sensor]=0 [graph]=0 [l4]=0) AGENT_WALL=([sensor]=0 [graph]=0 [l4]=0) AGENT_HWM=([sensor]=0 [graph]=0 [l4]=0)
+declare -A AGENT_TICKS=([sensor]=0 [graph]=0 [l4]=0 [l7]=0) AGENT_WALL=([sensor]=0 [graph]=0 [l4]=0 [l7]=0)
+declare -A AGENT_HWM=([sensor]=0 [graph]=0 [l4]=0 [l7]=0)
 LINKS_OK=0
 HTTP_OK=0
 for r in $(seq 1 "$ROUNDS"); do
   SIDE=""
   wait_quiet
-  sides=(none sensor graph l4)
-  for SIDE in "${sides[@]:$(((r - 1) % 4))}" "${sides[@]:0:$(((r - 1) % 4))}"; do
+  sides=(none sensor graph l4 l7)
+  for SIDE in "${sides[@]:$(((r - 1) % 5))}" "${sides[@]:0:$(((r - 1) % 5))}"; do
     graph=""
     if [ "$SIDE" != none ]; then
       [ "$SIDE" != graph ] || graph="$TMP/graph-$r.json"
-      [ "$SIDE" != l4 ] || profile_mode "$GROUP_A" protect
+      [ "$SIDE" != l4 ] || a_profile l4 protect
+      [ "$SIDE" != l7 ] || a_profile full protect
       agent_start "$SIDE-$r" "$graph"
       wait_container "$CTR_A"
       wait_container "$CTR_B"
-      if [ "$SIDE" = l4 ]; then
+      if [ "$SIDE" = l4 ] || [ "$SIDE" = l7 ]; then
         wait_event 'select(.type == "container" and .action == "links-enforced" and .container.id == $id)' \
           "A's links in force" "$CTR_A"
         pid_a="$(runc --root "$STATE" state "$CTR_A" | jq -r .pid)"
         nsenter --net="/proc/$pid_a/ns/net" nft list table inet bulkhead_links 2>/dev/null |
           grep -q "tcp dport 5201 accept" || die "round $r: no links table with the tcp/5201 link in A's namespace"
+        l7_chain="$(nsenter --net="/proc/$pid_a/ns/net" iptables -w -S BULKHEAD-L7 2>/dev/null || true)"
+        if [ "$SIDE" = l7 ]; then
+          grep -q "dport 80 .*NFQUEUE" <<<"$l7_chain" || die "round $r: no HTTP queue rule in A's namespace: $l7_chain"
+        else
+          [ -z "$l7_chain" ] || die "round $r: an HTTP queue rule with L4 links only: $l7_chain"
+        fi
         LINKS_OK=$((LINKS_OK + 1))
       fi
       c0="$(cpu_ticks "$AGENT_PID")" t0="$(now_ns)"
@@ -341,7 +353,7 @@ for r in $(seq 1 "$ROUNDS"); do
       hwm="$(hwm_kb "$AGENT_PID")"
       ((hwm > AGENT_HWM[$SIDE])) && AGENT_HWM[$SIDE]=$hwm
       agent_stop # writes the graph a last time
-      [ "$SIDE" != l4 ] || profile_mode "$GROUP_A" discover
+      [ "$SIDE" != l4 ] && [ "$SIDE" != l7 ] || a_profile full discover
     fi
     if [ -n "$graph" ]; then
       [ -s "$graph" ] || die "round $r: the agent wrote no graph file $graph"
@@ -354,7 +366,7 @@ for r in $(seq 1 "$ROUNDS"); do
       fi
     fi
   done
-  note "round $r/$ROUNDS (no agent / sensor / sensor + flow capture / L4 rules) done"
+  note "round $r/$ROUNDS (no agent / sensor / sensor + flow capture / L4 rules / L7 rules) done"
 done
 SIDE=""
 ctr_destroy "$CTR_A"
@@ -387,11 +399,11 @@ slowdown() {
   awk -v q="$(paired "$1" "$2" "$3" | median)" 'BEGIN { if (q == "nan") print "n/a"; else printf "%+.1f %%", (1 / q - 1) * 100 }'
 }
 row() { # label metric format
-  printf '%-44s %8s %8s %8s %8s %8s %8s %8s %8s %8s\n' "$1" "$(fmt "$(values "$2" none | median)" "$3")" \
+  printf '%-40s %7s %7s %7s %7s %7s %8s %8s %8s %8s %8s\n' "$1" "$(fmt "$(values "$2" none | median)" "$3")" \
     "$(fmt "$(values "$2" sensor | median)" "$3")" "$(fmt "$(values "$2" graph | median)" "$3")" \
-    "$(fmt "$(values "$2" l4 | median)" "$3")" \
-    "$(slowdown "$2" none sensor)" "$(slowdown "$2" none graph)" "$(slowdown "$2" sensor graph)" \
-    "$(slowdown "$2" none l4)" "$(slowdown "$2" sensor l4)"
+    "$(fmt "$(values "$2" l4 | median)" "$3")" "$(fmt "$(values "$2" l7 | median)" "$3")" \
+    "$(slowdown "$2" none sensor)" "$(slowdown "$2" none graph)" "$(slowdown "$2" none l4)" \
+    "$(slowdown "$2" sensor l4)" "$(slowdown "$2" none l7)"
 }
 agent_line() { # side label
   awk -v t="${AGENT_TICKS[$1]}" -v hz="$CLK_TCK" -v w="${AGENT_WALL[$1]}" -v hwm="${AGENT_HWM[$1]}" -v l="$2" 'BEGIN {
@@ -414,22 +426,24 @@ foreign_note() {
   echo "Linux bridge (veth, MTU 1500) in a network namespace of the script's own; workloads run in A."
   echo
   echo "sides: (a) no agent; (b) agent, sensor only; (c) agent --graph: sensor + L7 flow capture (cgroup_skb) on A and B;"
-  echo "(d) agent, A in Protect: sensor + exec guard + A's learned links as an nftables allow-list in its namespace (L4 rules)"
+  echo "(d) agent, A in Protect: sensor + exec guard + A's learned links as an nftables allow-list in its namespace (L4 rules);"
+  echo "(e) as (d) with A's learned HTTP conditions on tcp/80: every request judged by the HTTP gate (L7 rules)"
   echo "slowdown: median of per-round ratios, + = more time per byte or per request"
-  printf '%-44s %8s %8s %8s %8s %8s %8s %8s %8s %8s\n' "workload (in A, against B)" "(a)" "(b)" "(c)" "(d)" \
-    "b vs a" "c vs a" "c vs b" "d vs a" "d vs b"
+  printf '%-40s %7s %7s %7s %7s %7s %8s %8s %8s %8s %8s\n' "workload (in A, against B)" "(a)" "(b)" "(c)" "(d)" "(e)" \
+    "b vs a" "c vs a" "d vs a" "d vs b" "e vs a"
   row "iperf3 -t $DURATION, 1 stream, Gbit/s" iperf %.2f
   [ "$PARALLEL" = 0 ] || row "iperf3 -t $DURATION -P $PARALLEL, Gbit/s" iperfp %.2f
   [ -z "$PIN_CPU" ] || row "iperf3 -t $DURATION -A $PIN_CPU,$PIN_CPU (one CPU), Gbit/s" iperfpin %.2f
   row "wrk -t$WRK_THREADS -c$WRK_CONNECTIONS -d${DURATION}s, requests/s" wrk %.0f
-  echo "goals: L4 rules (d vs a) < 3 %; L7 inspection (c vs a) < 25 %"
-  echo "(d) checked in each round before measuring: A's namespace held the links table with its learned links ($LINKS_OK of $ROUNDS rounds)"
+  echo "goals: L4 rules (d vs a) < 3 %; L7 (c vs a: identification; e vs a: HTTP conditions enforced) < 25 %"
+  echo "(d), (e) checked before measuring: A's namespace held the links table, and the HTTP queue rule in (e) only ($LINKS_OK of $((2 * ROUNDS)))"
   echo "wrk errors (socket errors + non-2xx/3xx), all runs: $(awk '$2 == "wrkerr" { s += $4 } END { print s + 0 }' "$SAMPLES")"
   echo "another Bulkhead agent loaded on the host: $(foreign_note)"
   echo
   agent_line sensor "sensor only (b)"
   agent_line graph "sensor + flow capture (c)"
   agent_line l4 "A in Protect, L4 rules (d)"
+  agent_line l7 "A in Protect, L7 rules (e)"
   echo "agent runs: events received $(stat_sum "" 3), dropped $(stat_sum "" 2) ($(stat_sum "" 4) events-dropped lines), alerts $(stat_sum "" 5)"
   echo
   echo "graph (c): edges $GROUP_A (A) -> $GROUP_B (B) after each round (wrk: $WRK_CONNECTIONS connections to tcp/80):"

@@ -16,7 +16,8 @@
 #include "agent/profile_store.h"
 #include "core/json.h"
 #include "core/log.h"
-#include "net/dns_gate.h"
+#include "net/packet_gate.h"
+#include "net/queued_packet.h"
 #include "net/flow_capture.h"
 #include "net/link_policy.h"
 #include "net/nft.h"
@@ -59,6 +60,11 @@ constexpr const char* kRuntimeParent = "(runtime)";
 constexpr std::uint32_t kMinDnsSeconds = 300;
 constexpr std::int64_t kSeedNs = 300LL * 1000000000;
 
+std::int64_t wallNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 std::int64_t steadyNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
       .count();
@@ -88,7 +94,8 @@ class AgentImpl final : public Agent {
 
   ~AgentImpl() override {
     hook_.reset();       // no more announcements
-    gate_.reset();       // no more DNS answers (its thread takes mutex_: never reset under it)
+    dnsGate_.reset();    // no more queued packets (their threads take mutex_: never reset under it)
+    httpGate_.reset();
     discovery_.reset();  // no more callbacks
     guard_.reset();
     for (auto& [id, t] : tracked_) {
@@ -163,7 +170,8 @@ class AgentImpl final : public Agent {
       housekeeping();
     }
     hook_.reset();
-    gate_.reset();
+    dnsGate_.reset();
+    httpGate_.reset();
     housekeeping();
     const SensorStats stats = sensor_->stats();
     sink_->write({{"type", "agent"}, {"action", "stopped"}, {"received", stats.received}, {"dropped", stats.dropped},
@@ -202,7 +210,51 @@ class AgentImpl final : public Agent {
   void onFlow(const net::IdentifiedFlow& f) {  // on the poll thread, from flows_->poll
     std::lock_guard lock(mutex_);
     const auto byCgroup = byCgroup_.find(f.cgroupId);
-    if (byCgroup != byCgroup_.end()) graph_->onFlow(byCgroup->second, f);
+    if (byCgroup == byCgroup_.end()) return;
+    const std::optional<net::EdgeKey> edge = graph_->onFlow(byCgroup->second, f);
+    const auto t = tracked_.find(byCgroup->second);
+    if (!edge || t == tracked_.end() || f.id.protocol != "http" || !f.initiatedLocally) return;
+    onHttpRequest(t->second, net::linkText(*edge), std::string(f.id.get("method")), std::string(f.id.get("path")), f);
+  }
+
+  // An HTTP request the container sent on a link (its first, as the flow capture saw it):
+  // learned as the link's L7 condition in Discover, an alert in Monitor when the link has
+  // conditions it does not meet. (In Protect the HTTP gate judged it before it left.)
+  void onHttpRequest(Tracked& t, const std::string& base, const std::string& method, const std::string& path,
+                     const net::IdentifiedFlow& f) {
+    const auto p = profiles_.find(t.group);
+    if (method.empty() || p == profiles_.end()) return;
+    Profile& profile = p->second;
+    const net::HttpRule rule = net::httpRuleFor(method, path);
+    if (profile.mode == Mode::kDiscover) {
+      // The L4 link too: the flow may be judged before its connect is.
+      const bool added = profile.links.insert(base).second;
+      if (profile.links.insert(net::httpLinkText(base, rule)).second || added) {
+        profile.lastChangeNs = wallNs();
+        profile.converged = false;
+        dirty_.insert(profile.group);
+      }
+      return;
+    }
+    if (profile.mode != Mode::kMonitor) return;
+    const auto conditions = httpConditions(profile, base);
+    if (conditions.empty() || net::httpAllowed(conditions, method, path)) return;
+    sink_->write({{"type", "alert"}, {"profile", "link"}, {"title", "HTTP request outside the learned links"},
+                  {"severity", "medium"}, {"mode", "monitor"}, {"action", "alert"},
+                  {"container", containerJson(t.container)}, {"group", t.group},
+                  {"deviation", net::httpLinkText(base, {method, path})},
+                  {"evidence", {{"kind", "http"}, {"method", method}, {"path", path}, {"address", f.remoteAddress},
+                                {"port", f.remotePort}}},
+                  {"time", isoTimeNs(wallNs())}});
+  }
+
+  // The L7 conditions a profile puts on an L4 link ("group:web tcp/80").
+  static std::vector<net::HttpRule> httpConditions(const Profile& profile, const std::string& base) {
+    std::vector<net::HttpRule> out;
+    for (auto it = profile.links.lower_bound(base + " "); it != profile.links.end() && it->starts_with(base + " "); ++it) {
+      if (auto link = net::parseLink(*it); link && link->http) out.push_back(*link->http);
+    }
+    return out;
   }
 
   // Puts the profile in force for the container: the exec guard in Protect, none else.
@@ -243,7 +295,8 @@ class AgentImpl final : public Agent {
         log::warn("profile {}: {}", profile.group, link.error().message);
         continue;
       }
-      net::LinkRule rule{{}, link->transport, link->port, {}, {}};
+      if (link->http) continue;  // a condition on its L4 link, below
+      net::LinkRule rule{{}, link->transport, link->port, {}, {}, httpConditions(profile, text)};
       if (link->kind == net::ParsedLink::Kind::Group) rule.addresses = graph_->graph().groupAddresses(link->name);
       if (link->kind == net::ParsedLink::Kind::Address) rule.addresses = {link->name};
       if (link->kind == net::ParsedLink::Kind::Name) {
@@ -253,9 +306,11 @@ class AgentImpl final : public Agent {
       rules.push_back(std::move(rule));
     }
     const bool names = std::any_of(rules.begin(), rules.end(), [](const net::LinkRule& r) { return !r.dnsName.empty(); });
-    Status s = net::applyLinkPolicy(pid, rules);
-    if (s && names) s = watchDns(t);
-    if (!names && gate_) gate_->unwatch(t.container.id);
+    const bool http = std::any_of(rules.begin(), rules.end(), [](const net::LinkRule& r) { return !r.http.empty(); });
+    // The gates listen before the rules queue anything to them.
+    Status s = watchGate(dnsGate_, net::kDnsQueue, t, names);
+    if (s) s = watchGate(httpGate_, net::kHttpQueue, t, http);
+    if (s) s = net::applyLinkPolicy(pid, rules);
     if (!s || !t.linksEnforced) {
       sink_->write({{"type", "container"}, {"action", s ? "links-enforced" : "links-failed"},
                     {"container", containerJson(t.container)}, {"group", profile.group}, {"links", profile.links.size()},
@@ -285,13 +340,63 @@ class AgentImpl final : public Agent {
     return out;
   }
 
-  Status watchDns(Tracked& t) {
-    if (!gate_) {
-      auto gate = net::DnsGate::start([this](const std::string& id, const net::DnsAnswer& a) { onDnsAnswer(id, a); });
-      if (!gate) return gate.error();
-      gate_ = std::move(*gate);
+  // The container's queue of one gate, listened to when `on` (the gate started the first
+  // time it is needed), else no longer.
+  Status watchGate(std::unique_ptr<net::PacketGate>& gate, std::uint16_t queue, Tracked& t, bool on) {
+    if (!on) {
+      if (gate) gate->unwatch(t.container.id);
+      return {};
     }
-    return gate_->watch(t.container.id, t.container.pid);
+    if (!gate) {
+      auto started = queue == net::kDnsQueue
+                         ? net::PacketGate::start(queue, true, [this](const std::string& id, net::Bytes packet) {
+                             if (auto answer = net::dnsAnswerFromPacket(packet); answer && !answer->addresses.empty()) {
+                               onDnsAnswer(id, *answer);
+                             }
+                             return net::Verdict::kAccept;  // answers are never held back
+                           })
+                         : net::PacketGate::start(queue, false, [this](const std::string& id, net::Bytes packet) {
+                             return onHttpPacket(id, packet);
+                           });
+      if (!started) return started.error();
+      gate = std::move(*started);
+    }
+    return gate->watch(t.container.id, t.container.pid);
+  }
+
+  // On the HTTP gate's thread, before the packet leaves: each request line it starts must
+  // meet one of the L7 conditions of the link it is on; a refused one is reset and reported.
+  net::Verdict onHttpPacket(const std::string& id, net::Bytes packet) {
+    auto parsed = net::httpRequestsFromPacket(packet);
+    if (!parsed || parsed->requests.empty()) return net::Verdict::kAccept;  // not the start of a request
+    std::lock_guard lock(mutex_);
+    const auto it = tracked_.find(id);
+    if (it == tracked_.end()) return net::Verdict::kAccept;
+    Tracked& t = it->second;
+    const auto p = profiles_.find(t.group);
+    if (p == profiles_.end() || p->second.mode != Mode::kProtect) return net::Verdict::kAccept;
+    net::Connection c;
+    c.container = id;
+    c.peerAddress = parsed->destination;
+    c.port = parsed->port;
+    c.transport = "tcp";
+    const auto edge = graph_->graph().edgeOf(c);
+    if (!edge) return net::Verdict::kAccept;
+    const std::string base = net::linkText(*edge);
+    const auto conditions = httpConditions(p->second, base);
+    if (conditions.empty()) return net::Verdict::kAccept;  // an L4-only link on the same port
+    for (const auto& r : parsed->requests) {
+      if (r.whole && net::httpAllowed(conditions, r.method, r.path)) continue;
+      sink_->write({{"type", "alert"}, {"profile", "link"}, {"title", "HTTP request outside the learned links"},
+                    {"severity", "medium"}, {"mode", "protect"}, {"action", "blocked"},
+                    {"container", containerJson(t.container)}, {"group", t.group},
+                    {"deviation", net::httpLinkText(base, {r.method, r.path})},
+                    {"evidence", {{"kind", "http"}, {"method", r.method}, {"path", r.path}, {"whole", r.whole},
+                                  {"address", parsed->destination}, {"port", parsed->port}}},
+                    {"time", isoTimeNs(wallNs())}});
+      return net::Verdict::kRefuse;
+    }
+    return net::Verdict::kAccept;
   }
 
   // On the DNS gate's thread, before the container gets the answer: its addresses join the
@@ -386,7 +491,8 @@ class AgentImpl final : public Agent {
     std::lock_guard lock(mutex_);
     if (flows_ && !c.cgroupPath.empty()) flows_->detach(cgroup2Mount_ + c.cgroupPath);
     if (guard_) guard_->release(c.id);
-    if (gate_) gate_->unwatch(c.id);
+    if (dnsGate_) dnsGate_->unwatch(c.id);
+    if (httpGate_) httpGate_->unwatch(c.id);
     if (c.cgroupId != 0) {
       (void)sensor_->unwatchCgroup(c.cgroupId);
       byCgroup_.erase(c.cgroupId);
@@ -554,7 +660,8 @@ class AgentImpl final : public Agent {
   std::unique_ptr<net::FlowCapture> flows_;  // with --graph, where cgroup_skb programs load
   std::string cgroup2Mount_;
   std::uint64_t linksVersion_ = 0;  // the graph's addresses version the links were resolved at
-  std::unique_ptr<net::DnsGate> gate_;  // with name links in Protect
+  std::unique_ptr<net::PacketGate> dnsGate_;   // with name links in Protect
+  std::unique_ptr<net::PacketGate> httpGate_;  // with L7 conditions in Protect
   // Guards everything below (discovery, guard, DNS gate and sensor threads). Recursive: a
   // connect event reads the flow capture, whose callback takes it again.
   std::recursive_mutex mutex_;

@@ -94,12 +94,11 @@ std::optional<net::EdgeKey> GraphFeed::onEvent(const runtime::Event& e) {
   return edge;
 }
 
-void GraphFeed::onFlow(const std::string& container, const net::IdentifiedFlow& flow) {
+std::optional<net::EdgeKey> GraphFeed::onFlow(const std::string& container, const net::IdentifiedFlow& flow) {
   if (!graph_.knowsAddress(flow.remoteAddress)) {
     for (const auto& [id, pid] : pids_) readAddresses(id, false);
   }
   if (flow.id.protocol == "dns") graph_.observeDns(flow.id);
-  if (flow.repeat) return;  // another exchange of a flow already counted
   net::Connection c;
   c.timeNs = std::chrono::duration_cast<std::chrono::nanoseconds>(
                  std::chrono::system_clock::now().time_since_epoch()).count();
@@ -109,11 +108,14 @@ void GraphFeed::onFlow(const std::string& container, const net::IdentifiedFlow& 
   c.port = flow.initiatedLocally ? flow.remotePort : flow.localPort;
   c.transport = flow.transport;
   c.protocol = flow.id.protocol;
+  auto edge = graph_.edgeOf(c);
+  if (flow.repeat) return edge;  // another exchange of a flow already counted
   if (flow.transport == "udp") {
     graph_.add(c);
   } else {
     graph_.addProtocol(c);
   }
+  return edge;
 }
 
 Status GraphFeed::save() {

@@ -28,7 +28,8 @@ class GraphFeed {
   // A flow the flow capture identified, in the container. With the capture on, UDP edges
   // come from flows (a datagram needs no connect) and TCP edges from connect and accept,
   // which flows then give their protocol.
-  void onFlow(const std::string& container, const net::IdentifiedFlow& flow);
+  // Returns the edge the flow is on (for a repeat too), if the graph counts it.
+  std::optional<net::EdgeKey> onFlow(const std::string& container, const net::IdentifiedFlow& flow);
   void setFlowCapture(bool on) { flowCapture_ = on; }
   // A DNS answer seen elsewhere (the DNS gate): its addresses are named by it from then on.
   void observeDns(const net::Identification& dns) { graph_.observeDns(dns); }

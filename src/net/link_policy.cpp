@@ -11,7 +11,7 @@
 
 #include "core/json.h"
 #include "core/process.h"
-#include "net/dns_gate.h"
+#include "net/packet_gate.h"
 #include "net/nft.h"
 
 namespace bulkhead::net {
@@ -20,6 +20,7 @@ namespace {
 constexpr std::uint32_t kMinNameSeconds = 60;         // an answer's addresses stay at least this long
 constexpr std::uint32_t kMaxNameSeconds = 24 * 3600;  // and at most this long
 constexpr const char* kDnsChain = "BULKHEAD-DNS";
+constexpr const char* kHttpChain = "BULKHEAD-L7";
 
 std::string portMatch(const LinkRule& r) {
   if (r.transport == "tcp" || r.transport == "udp") return fmt::format("{} dport {}", r.transport, r.port);
@@ -40,6 +41,10 @@ Result<std::string> elementList(const std::vector<ResolvedAddress>& addresses, i
   return out;
 }
 
+bool hasNames(const std::vector<LinkRule>& rules) {
+  return std::any_of(rules.begin(), rules.end(), [](const LinkRule& r) { return !r.dnsName.empty(); });
+}
+
 // The resolvers whose answers are queued: the destinations of the rules for port 53.
 std::vector<std::string> resolvers(const std::vector<LinkRule>& rules, int family) {
   std::vector<std::string> out;
@@ -52,37 +57,89 @@ std::vector<std::string> resolvers(const std::vector<LinkRule>& rules, int famil
   return out;
 }
 
-// The queue rules for DNS answers, in iptables-restore form (the kernels we run on have the
-// NFQUEUE target through nft's xtables compatibility, not nft's own queue expression). The
-// chain is ours; declaring it flushes it, so applying again replaces its rules.
-std::string dnsQueueRules(const std::vector<std::string>& from) {
-  std::string out = fmt::format("*filter\n:{} - [0:0]\n", kDnsChain);
+// The queue rules, in iptables-restore form (the kernels we run on have the NFQUEUE target
+// through nft's xtables compatibility, not nft's own queue expression), each set in a chain
+// of ours jumped to first from its hook's chain. Declaring a chain flushes it, so applying
+// again replaces its rules; a chain with no rules is removed with its jump.
+struct QueueChain {
+  const char* name;
+  const char* hook;   // "INPUT", "OUTPUT"
+  std::string rules;  // "-A CHAIN ..." lines; empty: the chain goes
+};
+
+// DNS answers from the resolvers (and loopback), to the DNS gate; never dropped when no gate
+// listens (bypass).
+QueueChain dnsChain(const std::vector<LinkRule>& rules, int family) {
+  QueueChain c{kDnsChain, "INPUT", ""};
+  if (!hasNames(rules)) return c;
   const std::string target = fmt::format("-j NFQUEUE --queue-num {} --queue-bypass", kDnsQueue);
-  out += fmt::format("-A {} -i lo -p udp --sport 53 {}\n", kDnsChain, target);
-  for (const auto& a : from) out += fmt::format("-A {} -s {} -p udp --sport 53 {}\n", kDnsChain, a, target);
-  return out + "COMMIT\n";
+  c.rules += fmt::format("-A {} -i lo -p udp --sport 53 {}\n", kDnsChain, target);
+  for (const auto& a : resolvers(rules, family)) c.rules += fmt::format("-A {} -s {} -p udp --sport 53 {}\n", kDnsChain, a, target);
+  return c;
 }
 
-// Runs in the container's namespace (on inNetworkNamespace's thread): the queue rules for
-// both families, or none.
-Status applyDnsQueue(const std::vector<LinkRule>& rules, bool on) {
+// Requests on ports with L7 conditions, to the HTTP gate (which finds the link from the
+// destination and passes what is not on an L7 link); packets it refused come back marked
+// and are reset. Packets too short to carry a request line (bare ACKs) and SYNs skip the
+// gate. No bypass: without the gate such requests wait (Protect fails closed).
+QueueChain httpChain(const std::vector<LinkRule>& rules, int family) {
+  QueueChain c{kHttpChain, "OUTPUT", ""};
+  std::set<std::uint16_t> ports;
+  for (const auto& r : rules) {
+    if (!r.http.empty()) ports.insert(r.port);
+  }
+  if (ports.empty()) return c;
+  c.rules += fmt::format("-A {} -m mark --mark {:#x} -j REJECT --reject-with tcp-reset\n", kHttpChain, kRefusedMark);
+  const int minimum = family == AF_INET6 ? 73 : 53;  // IP + TCP with timestamps + 1 byte
+  for (const auto port : ports) {
+    c.rules += fmt::format("-A {} -p tcp --dport {} ! --syn -m length --length {}:65535 -j NFQUEUE --queue-num {}\n",
+                           kHttpChain, port, minimum, kHttpQueue);
+  }
+  return c;
+}
+
+// Runs in the container's namespace (on inNetworkNamespace's thread).
+Status applyQueueRules(const std::vector<LinkRule>& rules) {
   for (const auto& [family, tool] : {std::pair{AF_INET, std::string("iptables")}, std::pair{AF_INET6, std::string("ip6tables")}}) {
-    if (on) {
-      if (auto s = runProgram({tool + "-restore", "--noflush", "-w"}, dnsQueueRules(resolvers(rules, family))); !s) return s;
-      if (!runProgram({tool, "-w", "-C", "INPUT", "-j", kDnsChain})) {
-        if (auto s = runProgram({tool, "-w", "-I", "INPUT", "-j", kDnsChain}); !s) return s;
+    for (const QueueChain& c : {dnsChain(rules, family), httpChain(rules, family)}) {
+      const bool jumps = runProgram({tool, "-w", "-C", c.hook, "-j", c.name}).ok();
+      if (!c.rules.empty()) {
+        const std::string restore = fmt::format("*filter\n:{} - [0:0]\n{}COMMIT\n", c.name, c.rules);
+        if (auto s = runProgram({tool + "-restore", "--noflush", "-w"}, restore); !s) return s;
+        if (!jumps) {
+          if (auto s = runProgram({tool, "-w", "-I", c.hook, "-j", c.name}); !s) return s;
+        }
+      } else if (jumps) {
+        if (auto s = runProgram({tool, "-w", "-D", c.hook, "-j", c.name}); !s) return s;
+        if (auto s = runProgram({tool, "-w", "-F", c.name}); !s) return s;
+        if (auto s = runProgram({tool, "-w", "-X", c.name}); !s) return s;
       }
-    } else if (runProgram({tool, "-w", "-C", "INPUT", "-j", kDnsChain})) {
-      if (auto s = runProgram({tool, "-w", "-D", "INPUT", "-j", kDnsChain}); !s) return s;
-      if (auto s = runProgram({tool, "-w", "-F", kDnsChain}); !s) return s;
-      if (auto s = runProgram({tool, "-w", "-X", kDnsChain}); !s) return s;
     }
   }
   return {};
 }
 
-bool hasNames(const std::vector<LinkRule>& rules) {
-  return std::any_of(rules.begin(), rules.end(), [](const LinkRule& r) { return !r.dnsName.empty(); });
+
+// "http METHOD PATH": a method of capital letters (or "*"), a path from "/" of printable
+// characters with no quotes, spaces or semicolons, "*" only at its end.
+Result<HttpRule> parseHttpCondition(const std::string& text) {
+  const auto a = text.find(' '), b = a == std::string::npos ? a : text.find(' ', a + 1);
+  if (a == std::string::npos || b == std::string::npos || text.substr(0, a) != "http") {
+    return makeError("an L7 condition is \"http METHOD PATH\"");
+  }
+  HttpRule rule{text.substr(a + 1, b - a - 1), text.substr(b + 1)};
+  const bool method = rule.method == "*" ||
+                      (!rule.method.empty() && rule.method.size() <= 16 &&
+                       std::all_of(rule.method.begin(), rule.method.end(), [](char c) { return c >= 'A' && c <= 'Z'; }));
+  if (!method) return makeError("the HTTP method is not capital letters or *");
+  if (rule.path.empty() || rule.path[0] != '/' || rule.path.size() > 1024) return makeError("the HTTP path does not start with /");
+  for (std::size_t i = 0; i < rule.path.size(); ++i) {
+    const char c = rule.path[i];
+    if (c <= 0x20 || c >= 0x7f || c == '"' || c == ';' || c == '\\' || (c == '*' && i + 1 != rule.path.size())) {
+      return makeError("the HTTP path has a character it may not have (\"*\" only at its end)");
+    }
+  }
+  return rule;
 }
 
 }  // namespace
@@ -121,6 +178,25 @@ Status addResolved(int pid, const std::string& dnsName, const std::vector<Resolv
   });
 }
 
+HttpRule httpRuleFor(const std::string& method, const std::string& path) {
+  const auto second = path.find('/', 1);
+  if (path.empty() || path[0] != '/') return {method, "/*"};
+  if (second == std::string::npos) return {method, path};  // "/", "/index.html"
+  return {method, path.substr(0, second + 1) + "*"};       // "/api/*"
+}
+
+std::string httpLinkText(const std::string& base, const HttpRule& rule) {
+  return fmt::format("{} http {} {}", base, rule.method, rule.path);
+}
+
+bool httpAllowed(const std::vector<HttpRule>& rules, const std::string& method, const std::string& path) {
+  return std::any_of(rules.begin(), rules.end(), [&](const HttpRule& r) {
+    if (r.method != "*" && r.method != method) return false;
+    if (r.path.ends_with('*')) return path.starts_with(std::string_view(r.path).substr(0, r.path.size() - 1));
+    return path == r.path;
+  });
+}
+
 Result<ParsedLink> parseLink(const std::string& text) {
   const auto fail = [&](std::string_view why) { return makeError("link \"{}\": {}", text.substr(0, 200), why); };
   const auto space = text.find(' ');
@@ -133,7 +209,14 @@ Result<ParsedLink> parseLink(const std::string& text) {
   if (kind != "group" && kind != "address" && kind != "name") return fail("the destination is not group:, address: or name:");
   link.kind = kind == "group" ? ParsedLink::Kind::Group : kind == "name" ? ParsedLink::Kind::Name : ParsedLink::Kind::Address;
   link.name = text.substr(colon + 1, space - colon - 1);
-  const std::string service = text.substr(space + 1);
+  const auto l7 = text.find(' ', space + 1);
+  const std::string service = text.substr(space + 1, l7 == std::string::npos ? std::string::npos : l7 - space - 1);
+  link.base = text.substr(0, l7);
+  if (l7 != std::string::npos) {
+    auto http = parseHttpCondition(text.substr(l7 + 1));
+    if (!http) return fail(http.error().message);
+    link.http = std::move(*http);
+  }
   const auto slash = service.find('/');
   if (link.name.empty() || slash == std::string::npos) return fail("no destination or no PROTO/PORT");
   link.transport = service.substr(0, slash);
@@ -210,7 +293,7 @@ Status applyLinkPolicy(int pid, const std::vector<LinkRule>& rules) {
     Nft nft;
     auto applied = nft.run(*script, false);
     if (!applied) return makeError("nftables refused the links table: {}", applied.error().message);
-    if (auto s = applyDnsQueue(rules, hasNames(rules)); !s) return makeError("DNS answer queue: {}", s.error().message);
+    if (auto s = applyQueueRules(rules); !s) return makeError("queue rules: {}", s.error().message);
     return {};
   });
 }
@@ -221,7 +304,7 @@ Status removeLinkPolicy(int pid) {
     Nft nft;
     auto removed = nft.run(script, false);
     if (!removed) return makeError("nftables could not delete table inet {}: {}", kLinkTable, removed.error().message);
-    if (auto s = applyDnsQueue({}, false); !s) return makeError("DNS answer queue: {}", s.error().message);
+    if (auto s = applyQueueRules({}); !s) return makeError("queue rules: {}", s.error().message);
     return {};
   });
 }

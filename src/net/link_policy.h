@@ -7,6 +7,7 @@
 // a link names, so the caller re-applies the table as that group's containers come and go.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,14 @@ struct ResolvedAddress {
   std::uint32_t seconds = 0;
 };
 
+// An L7 condition on an HTTP link: the method ("GET", or "*" for any) and the path, exact
+// ("/index.html") or a prefix ending in "*" ("/api/*").
+struct HttpRule {
+  std::string method;
+  std::string path;
+  auto operator<=>(const HttpRule&) const = default;
+};
+
 struct LinkRule {
   std::vector<std::string> addresses;  // destinations; none: the rule allows nothing
   std::string transport;               // "tcp", "udp", or "" for either
@@ -31,6 +40,9 @@ struct LinkRule {
   // arrive (addResolved()); `resolved` is what the set starts with.
   std::string dnsName;
   std::vector<ResolvedAddress> resolved;
+  // L7 conditions: each HTTP request line sent on the link must meet one of them (checked
+  // by the HTTP gate, packet_gate.h); none: the link is L4 only.
+  std::vector<HttpRule> http;
 };
 
 // The set holding a DNS name's addresses of one family (AF_INET, AF_INET6) in the table.
@@ -42,18 +54,30 @@ Status addResolved(int pid, const std::string& dnsName, const std::vector<Resolv
 
 // A profile's link ("group:web-1a2b tcp/80", "address:192.0.2.1 udp/53", "name:api.example.com
 // tcp/443", "name:*.example.com tcp/443") split into its destination, transport and port.
+// A link may carry an L7 condition: "group:web-1a2b tcp/80 http GET /api/*" (the same link
+// without it is the L4 link it narrows).
 struct ParsedLink {
   enum class Kind { Group, Address, Name };
   Kind kind = Kind::Address;
   std::string name;  // the group, the address, or the DNS name
   std::string transport;
   std::uint16_t port = 0;
+  std::optional<HttpRule> http;
+  std::string base;  // the text of the L4 link ("group:web-1a2b tcp/80")
 };
 Result<ParsedLink> parseLink(const std::string& text);
 
+// L7: the condition learned from a request (the path's first segment: "/api/v1/users/7" ->
+// "/api/*"; "/" and "/index.html" stay whole), the link text that carries it, and whether a
+// request meets any of a link's conditions.
+HttpRule httpRuleFor(const std::string& method, const std::string& path);
+std::string httpLinkText(const std::string& base, const HttpRule& rule);
+bool httpAllowed(const std::vector<HttpRule>& rules, const std::string& method, const std::string& path);
+
 // The nft script applyLinkPolicy() runs (one replacing transaction), addresses checked. With
 // name links, DNS answers from the resolvers (the destinations of the rules for port 53, and
-// loopback) are queued to kDnsQueue (dns_gate.h) before the container reads them.
+// loopback) are queued to kDnsQueue (packet_gate.h) before the container reads them; with L7
+// conditions, requests on those links are queued to kHttpQueue.
 Result<std::string> linkPolicyScript(const std::vector<LinkRule>& rules);
 Status applyLinkPolicy(int pid, const std::vector<LinkRule>& rules);
 // Deletes the table; succeeds when there is none.

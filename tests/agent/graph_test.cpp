@@ -3,8 +3,10 @@
 // server (identified as HTTP from the flows' first bytes), and a call to an address no
 // container holds; then `bulkhead net graph` on the file the agent wrote.
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -352,6 +354,68 @@ TEST_F(AgentGraph, NameLinksFollowDnsAnswersInProtect) {
   }
   ASSERT_TRUE(moved) << "dnsmasq did not reload its hosts file";
   EXPECT_EQ(sh(*client, callApi).exitCode, 0) << "the name link did not follow the name to its new address";
+}
+
+// L7 conditions: a client learns which requests it sends on its link to the web group (GET
+// of "/" and of paths under /api/). In Protect, each request line is judged before it
+// leaves: those requests still go through; another path, another method, and a path that
+// reaches /admin through "/api/../" are each reset and reported as blocked.
+TEST_F(AgentGraph, HttpConditionsOnLinksInProtect) {
+  graph_ = dir_ + "/graph.json";
+  const AgentOptions o = startOnBridge(graph_);  // the flow capture sees the requests
+  const std::string webImage = "bulkhead-test/l7-web:1", clientImage = "bulkhead-test/l7-client:1";
+  auto [web, client] = webAndClient("10.231.11", webImage, clientImage);
+  ASSERT_TRUE(web && client);
+  for (const char* dir : {"/var/www/html/api", "/var/www/html/admin"}) {
+    ASSERT_EQ(::mkdir((web->rootfs() + dir).c_str(), 0755), 0) << dir;
+  }
+  std::ofstream(web->rootfs() + "/var/www/html/api/items.txt") << "items\n";
+  std::ofstream(web->rootfs() + "/var/www/html/admin/secret.txt") << "secret\n";
+  const std::string get = "curl -sf --max-time 3 http://10.231.11.2";
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_EQ(sh(*client, get + "/").exitCode, 0);
+    ASSERT_EQ(sh(*client, get + "/api/items.txt").out, "items\n");
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  stopAgent();
+
+  const std::string base = "group:" + groupOf(webImage) + " tcp/80";
+  auto learned = readProfile(groupOf(clientImage));
+  ASSERT_TRUE(learned);
+  for (const std::string& l : {base, base + " http GET /", base + " http GET /api/*"}) {
+    EXPECT_TRUE(learned->links.contains(l)) << l << "\n" << runtime::profileToYaml(*learned);
+  }
+  learned->mode = runtime::Mode::kProtect;
+  writeProfile(*learned);
+
+  startAgent(o);
+  ASSERT_TRUE(log_->waitFor(containerAction("links-enforced", client->id()))) << "the client got no links";
+  const size_t mark = log_->size();
+  EXPECT_EQ(sh(*client, get + "/api/items.txt").out, "items\n") << "a learned request was refused";
+  EXPECT_EQ(sh(*client, get + "/").exitCode, 0) << "a learned request was refused";
+  const auto refused = [&](const std::string& curlArgs) {
+    const CommandResult r = sh(*client, "curl -s --max-time 3 " + curlArgs);
+    EXPECT_NE(r.exitCode, 0) << curlArgs << " went through: " << r.out;
+    EXPECT_EQ(r.out.find("secret"), std::string::npos) << curlArgs;
+  };
+  refused("http://10.231.11.2/admin/secret.txt");
+  refused("--path-as-is http://10.231.11.2/api/../admin/secret.txt");
+  refused("-X DELETE http://10.231.11.2/api/items.txt");
+  std::vector<std::string> deviations;
+  for (int i = 0; i < 50 && deviations.size() < 3; ++i) {
+    deviations.clear();
+    for (const auto& a : log_->all(profileAlert("link", client->id()), mark)) {
+      EXPECT_EQ(a["action"], "blocked") << a.dump();
+      deviations.push_back(a["deviation"].get<std::string>());
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(std::count(deviations.begin(), deviations.end(), base + " http GET /admin/secret.txt"), 2)
+      << ::testing::PrintToString(deviations);
+  EXPECT_EQ(std::count(deviations.begin(), deviations.end(), base + " http DELETE /api/items.txt"), 1)
+      << ::testing::PrintToString(deviations);
+  // The learned requests still go through after the refusals.
+  EXPECT_EQ(sh(*client, get + "/api/items.txt").out, "items\n");
 }
 
 }  // namespace

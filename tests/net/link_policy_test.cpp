@@ -6,7 +6,6 @@
 
 #include <string>
 
-#include "net/dns_gate.h"
 #include "net/link_policy.h"
 
 namespace bulkhead::net {
@@ -91,40 +90,43 @@ TEST(LinkPolicy, NameLinksAreSetsFilledFromDns) {
   EXPECT_NE(script->find("ip daddr { 10.0.0.53 } udp dport 53 accept"), std::string::npos) << *script;
 }
 
-// DNS answers from the packets the gate is handed: IPv4, UDP from port 53.
-TEST(DnsGate, ReadsAnswersFromPackets) {
-  // api.example.com A: one answer (a pointer to the question's name), TTL 60, 192.0.2.10.
-  const std::string dns =
-      std::string("\x55\x01\x81\x80\x00\x01\x00\x01\x00\x00\x00\x00", 12) +
-      std::string("\x03" "api\x07" "example\x03" "com\x00\x00\x01\x00\x01", 21) +
-      std::string("\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04\xc0\x00\x02\x0a", 16);
-  const auto packet = [&](std::uint8_t protocol, std::uint16_t sourcePort) {
-    std::string ip("\x45\x00\x00\x00\x00\x00\x40\x00\x40", 9);
-    ip += static_cast<char>(protocol);
-    ip += std::string(10, '\0');
-    std::string udp{static_cast<char>(sourcePort >> 8), static_cast<char>(sourcePort & 0xff), '\x9c', '\x40'};
-    const std::size_t length = 8 + dns.size();
-    udp += static_cast<char>(length >> 8);
-    udp += static_cast<char>(length & 0xff);
-    udp += std::string(2, '\0');
-    const std::string all = ip + udp + dns;
-    return std::vector<std::uint8_t>(all.begin(), all.end());
-  };
-  const auto good = packet(17, 53);
-  auto answer = dnsAnswerFromPacket(good);
-  ASSERT_TRUE(answer) << answer.error().message;
-  EXPECT_EQ(answer->qname, "api.example.com");
-  ASSERT_EQ(answer->addresses.size(), 1u);
-  EXPECT_EQ(answer->addresses[0].address, "192.0.2.10");
-  EXPECT_EQ(answer->addresses[0].ttl, 60u);
-  // Not from port 53, not UDP, cut short: each refused with a reason.
-  const auto wrongPort = packet(17, 5353), tcp = packet(6, 53);
-  EXPECT_FALSE(dnsAnswerFromPacket(wrongPort));
-  EXPECT_FALSE(dnsAnswerFromPacket(tcp));
-  for (std::size_t n = 0; n < good.size(); ++n) {
-    auto cut = dnsAnswerFromPacket(Bytes(good.data(), n));
-    if (cut) EXPECT_TRUE(cut->addresses.empty()) << "an address from " << n << " bytes";
+// L7 conditions: parsed strictly, learned from a request's path by its first segment, and
+// met by method and exact path or prefix.
+TEST(LinkPolicy, HttpConditions) {
+  auto api = parseLink("group:web-1a2b tcp/80 http GET /api/*");
+  ASSERT_TRUE(api) << api.error().message;
+  EXPECT_EQ(api->base, "group:web-1a2b tcp/80");
+  ASSERT_TRUE(api->http);
+  EXPECT_EQ(api->http->method, "GET");
+  EXPECT_EQ(api->http->path, "/api/*");
+  EXPECT_FALSE(parseLink("group:web-1a2b tcp/80")->http);
+  for (const char* bad : {"group:w tcp/80 http", "group:w tcp/80 http GET", "group:w tcp/80 ftp GET /", "group:w tcp/80 http get /",
+                          "group:w tcp/80 http GET api", "group:w tcp/80 http GET /a*b", "group:w tcp/80 http GET /a;b",
+                          "group:w tcp/80 http GET /a\"b", "group:w tcp/80 http GET /a b"}) {
+    EXPECT_FALSE(parseLink(bad)) << bad;
   }
+  EXPECT_EQ(httpRuleFor("GET", "/api/v1/users/7"), (HttpRule{"GET", "/api/*"}));
+  EXPECT_EQ(httpRuleFor("GET", "/"), (HttpRule{"GET", "/"}));
+  EXPECT_EQ(httpRuleFor("POST", "/index.html"), (HttpRule{"POST", "/index.html"}));
+  EXPECT_EQ(httpLinkText("group:web tcp/80", {"GET", "/api/*"}), "group:web tcp/80 http GET /api/*");
+  const std::vector<HttpRule> rules{{"GET", "/api/*"}, {"GET", "/"}, {"*", "/health"}};
+  EXPECT_TRUE(httpAllowed(rules, "GET", "/api/x"));
+  EXPECT_TRUE(httpAllowed(rules, "GET", "/api/"));
+  EXPECT_TRUE(httpAllowed(rules, "GET", "/"));
+  EXPECT_TRUE(httpAllowed(rules, "DELETE", "/health"));
+  EXPECT_FALSE(httpAllowed(rules, "POST", "/api/x"));
+  EXPECT_FALSE(httpAllowed(rules, "GET", "/apix"));
+  EXPECT_FALSE(httpAllowed(rules, "GET", "/index.html"));
+  EXPECT_FALSE(httpAllowed({}, "GET", "/"));
+}
+
+// A link with L7 conditions: the HTTP chain resets refused requests and queues the port's
+// requests to the gate; the L4 rule still lets the connection open.
+TEST(LinkPolicy, HttpConditionsKeepTheirL4Rule) {
+  LinkRule web{{"10.0.0.2"}, "tcp", 80, "", {}, {{"GET", "/api/*"}}};
+  auto script = linkPolicyScript({web});
+  ASSERT_TRUE(script) << script.error().message;
+  EXPECT_NE(script->find("ip daddr { 10.0.0.2 } tcp dport 80 accept"), std::string::npos) << *script;
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 #pragma once
 // DNS messages (RFC 1035), read within bounds: the header, the first question and the answer
-// records. Shared by the DNS detector (dns.cpp) and the DNS gate (dns_gate.cpp), which reads
+// records. Shared by the DNS detector (dns.cpp) and the DNS gate (packet_gate.h, queued_packet.cpp), which reads
 // answers as they reach a container so that name-based links follow what it resolved.
 
 #include <cstdint>
