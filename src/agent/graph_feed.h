@@ -29,6 +29,10 @@ class GraphFeed {
   // come from flows (a datagram needs no connect) and TCP edges from connect and accept,
   // which flows then give their protocol.
   void onFlow(const std::string& container, const net::IdentifiedFlow& flow);
+  // Payload bytes of a flow in the container, on the edge its connection counts on (none
+  // when the other side counts it: a connection between watched containers is counted from
+  // the side that connected, and so are its bytes).
+  void onBytes(const std::string& container, const net::FlowBytes& flow);
   void setFlowCapture(bool on) { flowCapture_ = on; }
   // Writes the graph when it changed since the last save.
   Status save();
@@ -39,6 +43,9 @@ class GraphFeed {
 
  private:
   void readAddresses(const std::string& id, bool force);
+  // The connection a flow in the container is, now (a flow's remote address may be a
+  // container's not read yet: addresses are read again then).
+  net::Connection connectionOf(const std::string& container, const net::FlowEnds& flow);
 
   std::string path_;
   net::ServiceGraph graph_;
