@@ -192,13 +192,15 @@ class AgentImpl final : public Agent {
     return it->second;
   }
 
-  // Application protocols for the service graph: cgroup_skb programs on each container's
-  // cgroup. Without them the graph still has every connection, with no protocol.
+  // Application protocols and bytes for the service graph: cgroup_skb programs on each
+  // container's cgroup. Without them the graph still has every connection, with no
+  // protocol and no bytes.
   void openFlowCapture() {
     auto mount = runtime::findCgroup2Mount();
-    auto capture = net::FlowCapture::open([this](const net::IdentifiedFlow& f) { onFlow(f); });
+    auto capture = net::FlowCapture::open([this](const net::IdentifiedFlow& f) { onFlow(f); },
+                                          [this](const net::FlowBytes& b) { onBytes(b); });
     if (!mount || !capture) {
-      log::warn("service graph without application protocols: {}",
+      log::warn("service graph without application protocols or bytes: {}",
                 !mount ? mount.error().message : capture.error().message);
       return;
     }
@@ -255,6 +257,12 @@ class AgentImpl final : public Agent {
       if (auto link = net::parseLink(*it); link && link->http) out.push_back(*link->http);
     }
     return out;
+  }
+
+  void onBytes(const net::FlowBytes& b) {  // on the poll thread, from flows_->poll
+    std::lock_guard lock(mutex_);
+    const auto byCgroup = byCgroup_.find(b.cgroupId);
+    if (byCgroup != byCgroup_.end()) graph_->onBytes(byCgroup->second, b);
   }
 
   // Puts the profile in force for the container: the exec guard in Protect, none else.

@@ -94,11 +94,10 @@ std::optional<net::EdgeKey> GraphFeed::onEvent(const runtime::Event& e) {
   return edge;
 }
 
-std::optional<net::EdgeKey> GraphFeed::onFlow(const std::string& container, const net::IdentifiedFlow& flow) {
+net::Connection GraphFeed::connectionOf(const std::string& container, const net::FlowEnds& flow) {
   if (!graph_.knowsAddress(flow.remoteAddress)) {
     for (const auto& [id, pid] : pids_) readAddresses(id, false);
   }
-  if (flow.id.protocol == "dns") graph_.observeDns(flow.id);
   net::Connection c;
   c.timeNs = std::chrono::duration_cast<std::chrono::nanoseconds>(
                  std::chrono::system_clock::now().time_since_epoch()).count();
@@ -107,6 +106,19 @@ std::optional<net::EdgeKey> GraphFeed::onFlow(const std::string& container, cons
   c.peerAddress = flow.remoteAddress;
   c.port = flow.initiatedLocally ? flow.remotePort : flow.localPort;
   c.transport = flow.transport;
+  return c;
+}
+
+void GraphFeed::onBytes(const std::string& container, const net::FlowBytes& flow) {
+  net::Connection c = connectionOf(container, flow);
+  c.protocol = flow.protocol;
+  c.bytes = flow.sent + flow.received;
+  graph_.addBytes(c);
+}
+
+std::optional<net::EdgeKey> GraphFeed::onFlow(const std::string& container, const net::IdentifiedFlow& flow) {
+  net::Connection c = connectionOf(container, flow);
+  if (flow.id.protocol == "dns") graph_.observeDns(flow.id);
   c.protocol = flow.id.protocol;
   auto edge = graph_.edgeOf(c);
   if (flow.repeat) return edge;  // another exchange of a flow already counted

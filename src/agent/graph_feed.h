@@ -30,6 +30,10 @@ class GraphFeed {
   // which flows then give their protocol.
   // Returns the edge the flow is on (for a repeat too), if the graph counts it.
   std::optional<net::EdgeKey> onFlow(const std::string& container, const net::IdentifiedFlow& flow);
+  // Payload bytes of a flow in the container, on the edge its connection counts on (none
+  // when the other side counts it: a connection between watched containers is counted from
+  // the side that connected, and so are its bytes).
+  void onBytes(const std::string& container, const net::FlowBytes& flow);
   void setFlowCapture(bool on) { flowCapture_ = on; }
   // A DNS answer seen elsewhere (the DNS gate): its addresses are named by it from then on.
   void observeDns(const net::Identification& dns) { graph_.observeDns(dns); }
@@ -42,6 +46,9 @@ class GraphFeed {
 
  private:
   void readAddresses(const std::string& id, bool force);
+  // The connection a flow in the container is, now (a flow's remote address may be a
+  // container's not read yet: addresses are read again then).
+  net::Connection connectionOf(const std::string& container, const net::FlowEnds& flow);
 
   std::string path_;
   net::ServiceGraph graph_;

@@ -17,6 +17,18 @@ std::string addressText(std::uint8_t family, const std::uint8_t* bytes) {
   return text;
 }
 
+std::string keyId(const bh_flow_key& key) { return std::string(reinterpret_cast<const char*>(&key), sizeof key); }
+
+void setEnds(FlowEnds& out, const bh_flow_key& key, bool initiatedLocally) {
+  out.cgroupId = key.cgroup_id;
+  out.transport = key.proto == kUdp ? "udp" : "tcp";
+  out.initiatedLocally = initiatedLocally;
+  out.localAddress = addressText(key.family, key.local);
+  out.remoteAddress = addressText(key.family, key.remote);
+  out.localPort = key.local_port;
+  out.remotePort = key.remote_port;
+}
+
 }  // namespace
 
 void FlowAssembler::place(Direction& d, std::uint32_t offset, const std::uint8_t* data, std::size_t len) {
@@ -40,11 +52,15 @@ void FlowAssembler::place(Direction& d, std::uint32_t offset, const std::uint8_t
 void FlowAssembler::add(const bh_flow_chunk& chunk, std::int64_t nowNs) {
   const bh_flow_key& key = chunk.key;
   if ((key.proto != kTcp && key.proto != kUdp) || chunk.dir > 1) return;
-  const std::string id(reinterpret_cast<const char*>(&key), sizeof key);
+  const std::string id = keyId(key);
+  const bool ends = key.proto == kTcp && (chunk.tcp_flags & (kFin | kRst)) != 0;
   auto it = flows_.find(id);
   if (it == flows_.end()) {
     const bool opens = key.proto == kUdp || ((chunk.tcp_flags & kSyn) != 0);
-    if (!opens) return;  // the middle of a flow that began before the capture
+    if (!opens) {  // the middle of a flow that began before the capture, or one judged already
+      if (ends) count(key, chunk.start_ns, chunk.bytes[0], chunk.bytes[1], nowNs);
+      return;
+    }
     if (flows_.size() >= kMaxFlows) {
       auto oldest = flows_.find(order_.front());
       judge(oldest->second, true);
@@ -64,7 +80,10 @@ void FlowAssembler::add(const bh_flow_chunk& chunk, std::int64_t nowNs) {
     // its request (DNS answers), and replies may come in another order than their requests
     // (the A and AAAA queries a resolver sends at once). A flow is judged once a reply came,
     // or when idle.
-    if (f.initiator < 0) f.initiator = chunk.dir;
+    if (f.initiator < 0) {
+      f.initiator = chunk.dir;
+      startCounts(id, f, chunk.start_ns, nowNs);
+    }
     if (chunk.dir == f.initiator) {
       if (f.requests.size() < kMaxRequests) f.requests.emplace_back(chunk.data, chunk.data + len);
       if (d.bytes.empty()) place(d, 0, chunk.data, len);
@@ -76,12 +95,61 @@ void FlowAssembler::add(const bh_flow_chunk& chunk, std::int64_t nowNs) {
   if (chunk.tcp_flags & kSyn) {
     d.haveIsn = true;
     d.isn = chunk.seq + 1;
-    if (f.initiator < 0) f.initiator = (chunk.tcp_flags & kAck) ? 1 - chunk.dir : chunk.dir;
+    if (f.initiator < 0) {
+      f.initiator = (chunk.tcp_flags & kAck) ? 1 - chunk.dir : chunk.dir;
+      startCounts(id, f, chunk.start_ns, nowNs);
+    }
   }
   if (len > 0 && d.haveIsn) place(d, chunk.seq - d.isn, chunk.data, len);
-  const bool ends = (chunk.tcp_flags & (kFin | kRst)) != 0;
   judge(f, ends);
-  if (ends) erase(id);
+  if (ends) {
+    erase(id);
+    count(key, chunk.start_ns, chunk.bytes[0], chunk.bytes[1], nowNs);
+  }
+}
+
+void FlowAssembler::startCounts(const std::string& id, const Flow& f, std::uint64_t startNs, std::int64_t nowNs) {
+  auto it = counts_.find(id);
+  if (it != counts_.end() && startNs < it->second.startNs) return;  // a late packet of an entry replaced since
+  if (it == counts_.end()) {
+    if (counts_.size() >= kMaxCounted) return;  // not measured
+    it = counts_.emplace(id, Counts{}).first;
+  }
+  Counts& c = it->second;
+  if (startNs != c.startNs) c.sent = c.received = 0;
+  c.startNs = startNs;
+  c.initiatedLocally = f.initiator == BH_FLOW_EGRESS;
+  c.protocol.clear();
+  c.seenNs = nowNs;
+}
+
+void FlowAssembler::count(const bh_flow_key& key, std::uint64_t startNs, std::uint64_t sent, std::uint64_t received,
+                          std::int64_t nowNs) {
+  const auto it = counts_.find(keyId(key));
+  if (it == counts_.end()) return;  // its start was not seen: who connected is not known
+  Counts& c = it->second;
+  if (startNs < c.startNs) return;
+  if (startNs > c.startNs) {  // the same flow in a new kernel entry: its totals start from zero
+    c.startNs = startNs;
+    c.sent = c.received = 0;
+  }
+  c.seenNs = nowNs;
+  const std::uint64_t newSent = sent > c.sent ? sent - c.sent : 0;
+  const std::uint64_t newReceived = received > c.received ? received - c.received : 0;
+  if (newSent == 0 && newReceived == 0) return;
+  c.sent += newSent;
+  c.received += newReceived;
+  if (!onBytes_) return;
+  FlowBytes out;
+  setEnds(out, key, c.initiatedLocally);
+  out.protocol = c.protocol;
+  out.sent = newSent;
+  out.received = newReceived;
+  onBytes_(out);
+}
+
+void FlowAssembler::forgetCounts(std::int64_t beforeNs) {
+  std::erase_if(counts_, [&](const auto& entry) { return entry.second.seenNs < beforeNs; });
 }
 
 void FlowAssembler::judgeReply(Flow& f, const std::uint8_t* data, std::size_t len) {
@@ -106,7 +174,7 @@ void FlowAssembler::judgeReply(Flow& f, const std::uint8_t* data, std::size_t le
       best = identify(sample);
     }
     if (best.matched()) {
-      f.protocol = best.id.protocol;
+      decide(f, best.id.protocol);
       onFlow_(describe(f, std::move(best.id)));
     }
     return;
@@ -120,15 +188,14 @@ void FlowAssembler::judgeReply(Flow& f, const std::uint8_t* data, std::size_t le
 
 IdentifiedFlow FlowAssembler::describe(const Flow& f, Identification id) const {
   IdentifiedFlow out;
-  out.cgroupId = f.key.cgroup_id;
-  out.transport = f.key.proto == kUdp ? "udp" : "tcp";
-  out.initiatedLocally = f.initiator == BH_FLOW_EGRESS;
-  out.localAddress = addressText(f.key.family, f.key.local);
-  out.remoteAddress = addressText(f.key.family, f.key.remote);
-  out.localPort = f.key.local_port;
-  out.remotePort = f.key.remote_port;
+  setEnds(out, f.key, f.initiator == BH_FLOW_EGRESS);
   out.id = std::move(id);
   return out;
+}
+
+void FlowAssembler::decide(Flow& f, const std::string& protocol) {
+  f.protocol = protocol;
+  if (const auto c = counts_.find(keyId(f.key)); c != counts_.end()) c->second.protocol = protocol;
 }
 
 void FlowAssembler::judge(Flow& f, bool final) {
@@ -149,7 +216,7 @@ void FlowAssembler::judge(Flow& f, bool final) {
   if (d.kind == Detection::Kind::NeedMore && !final && !full) return;
   f.decided = true;
   if (!d.matched()) return;
-  f.protocol = d.id.protocol;
+  decide(f, d.id.protocol);
   onFlow_(describe(f, std::move(d.id)));
 }
 

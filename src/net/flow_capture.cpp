@@ -1,11 +1,13 @@
 #include "net/flow_capture.h"
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
+#include <cstddef>
 #include <cstring>
 #include <vector>
 
@@ -21,6 +23,12 @@ std::int64_t monotonicNs() {
 
 std::string errnoText(int err) { return std::strerror(err < 0 ? -err : err); }
 
+// The kernel side's records, as this side reads them (flow_abi.h keeps them explicit).
+static_assert(sizeof(bh_flow_key) == 48);
+static_assert(sizeof(bh_flow_state) == 32);
+static_assert(sizeof(bh_flow_chunk) == 88 + BH_FLOW_CHUNK);
+static_assert(offsetof(bh_flow_chunk, bytes) == 64 && offsetof(bh_flow_chunk, data) == 88);
+
 }  // namespace
 
 struct FlowCapture::Bpf {
@@ -32,10 +40,10 @@ struct FlowCapture::Bpf {
   }
 };
 
-Result<std::unique_ptr<FlowCapture>> FlowCapture::open(FlowAssembler::OnFlow onFlow) {
+Result<std::unique_ptr<FlowCapture>> FlowCapture::open(FlowAssembler::OnFlow onFlow, FlowAssembler::OnBytes onBytes) {
   std::unique_ptr<FlowCapture> capture(new FlowCapture());
   capture->bpf_ = std::make_unique<Bpf>();
-  capture->assembler_ = std::make_unique<FlowAssembler>(std::move(onFlow));
+  capture->assembler_ = std::make_unique<FlowAssembler>(std::move(onFlow), std::move(onBytes));
   Bpf& bpf = *capture->bpf_;
   bpf.skel = flow_capture_bpf__open_and_load();
   if (bpf.skel == nullptr) return makeError("flow capture: cannot load its cgroup_skb programs: {}", errnoText(errno));
@@ -94,7 +102,36 @@ Status FlowCapture::poll(int timeoutMs) {
     assembler_->expire(now);
     lastExpireNs_ = now;
   }
+  if (now - lastCountNs_ >= kCountIntervalNs) {
+    readCounts(now);
+    lastCountNs_ = now;
+  }
   return {};
+}
+
+void FlowCapture::readCounts(std::int64_t nowNs) {
+  const int fd = bpf_map__fd(bpf_->skel->maps.flows);
+  std::vector<bh_flow_key> closed;
+  bh_flow_key key{}, next{};
+  bh_flow_state state{};
+  const bh_flow_key* previous = nullptr;
+  // The kernel adds and evicts entries meanwhile: a key evicted under our feet restarts the
+  // walk, so it is bounded (a total seen twice is counted once).
+  const std::uint32_t bound = 2 * bpf_map__max_entries(bpf_->skel->maps.flows);
+  for (std::uint32_t i = 0; i < bound && bpf_map_get_next_key(fd, previous, &next) == 0; ++i) {
+    if (bpf_map_lookup_elem(fd, &next, &state) == 0) {
+      assembler_->count(next, state.start_ns, state.bytes[BH_FLOW_EGRESS], state.bytes[BH_FLOW_INGRESS], nowNs);
+      const bool finished = (state.closed & BH_FLOW_RST) != 0 ||
+                            (state.closed & (BH_FLOW_FIN_EGRESS | BH_FLOW_FIN_INGRESS)) ==
+                                (BH_FLOW_FIN_EGRESS | BH_FLOW_FIN_INGRESS);
+      if (finished) closed.push_back(next);
+    }
+    key = next;
+    previous = &key;
+  }
+  // Read and reported: what is left of a closed flow is at most a retransmission.
+  for (const auto& k : closed) bpf_map_delete_elem(fd, &k);
+  assembler_->forgetCounts(nowNs - kForgetCountsNs);
 }
 
 std::uint64_t FlowCapture::dropped() const {

@@ -50,6 +50,19 @@ std::string service(const EdgeKey& k) {
   return s;
 }
 
+// 1234567 -> "1.2 MiB": for a picture, where the exact number is noise.
+std::string bytesText(std::uint64_t bytes) {
+  static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  if (bytes < 1024) return fmt::format("{} B", bytes);
+  double value = static_cast<double>(bytes);
+  std::size_t unit = 0;
+  while (value >= 1024 && unit + 1 < std::size(kUnits)) {
+    value /= 1024;
+    ++unit;
+  }
+  return fmt::format("{:.1f} {}", value, kUnits[unit]);
+}
+
 // DOT identifiers are quoted; quotes and backslashes inside are escaped.
 std::string dotQuote(const std::string& s) {
   std::string out = "\"";
@@ -138,18 +151,32 @@ std::optional<EdgeKey> ServiceGraph::edgeOf(const Connection& c) const {
   return EdgeKey{c.accepted ? peer : self, c.accepted ? self : peer, c.port, c.transport, c.protocol};
 }
 
-void ServiceGraph::count(const EdgeKey& key, const Connection& c) {
-  Edge& e = edges_[key];
-  if (e.connections == 0) {
+Edge& ServiceGraph::touch(const EdgeKey& key, std::int64_t timeNs) {
+  const auto [it, made] = edges_.try_emplace(key);
+  Edge& e = it->second;
+  if (made) {
     e.key = key;
-    e.firstNs = c.timeNs;
-    e.lastNs = c.timeNs;
+    e.firstNs = timeNs;
+    e.lastNs = timeNs;
   }
+  e.firstNs = std::min(e.firstNs, timeNs);
+  e.lastNs = std::max(e.lastNs, timeNs);
+  ++version_;
+  return e;
+}
+
+void ServiceGraph::count(const EdgeKey& key, const Connection& c) {
+  Edge& e = touch(key, c.timeNs);
   ++e.connections;
   e.bytes += c.bytes;
-  e.firstNs = std::min(e.firstNs, c.timeNs);
-  e.lastNs = std::max(e.lastNs, c.timeNs);
-  ++version_;
+}
+
+bool ServiceGraph::addBytes(const Connection& c) {
+  if (!containers_.contains(c.container)) return false;
+  const auto key = edgeOf(c);
+  if (!key || c.bytes == 0) return true;
+  touch(*key, c.timeNs).bytes += c.bytes;
+  return true;
 }
 
 std::vector<std::string> ServiceGraph::groupAddresses(const std::string& group) const {
@@ -193,7 +220,8 @@ bool ServiceGraph::addProtocol(const Connection& c) {
   }
   Connection moved = c;
   moved.timeNs = plain->second.lastNs;
-  if (--plain->second.connections == 0) edges_.erase(plain);
+  moved.bytes = 0;  // bytes stay where they were counted
+  if (--plain->second.connections == 0 && plain->second.bytes == 0) edges_.erase(plain);
   count(*key, moved);
   return true;
 }
@@ -215,7 +243,7 @@ json ServiceGraph::toJson() const {
               {"firstSeenNs", e.firstNs}, {"lastSeenNs", e.lastNs},
               {"firstSeen", utc(e.firstNs)}, {"lastSeen", utc(e.lastNs)}};
     j["protocol"] = key.protocol.empty() ? json(nullptr) : json(key.protocol);
-    j["bytes"] = e.bytes == 0 ? json(nullptr) : json(e.bytes);
+    j["bytes"] = e.bytes;
     edges.push_back(std::move(j));
   }
   return {{"groups", groups}, {"edges", edges}};
@@ -250,6 +278,7 @@ Result<ServiceGraph> ServiceGraph::fromJson(const json& j) {
     edge.key = {*from, *to, port.get<std::uint16_t>(), "", ""};
     if (const auto t = e.find("transport"); t != e.end() && t->is_string()) edge.key.transport = t->get<std::string>();
     if (const auto p = e.find("protocol"); p != e.end() && p->is_string()) edge.key.protocol = p->get<std::string>();
+    // "bytes": null in files written before bytes were measured: 0.
     for (const auto& [field, out] : {std::pair{"connections", &edge.connections}, std::pair{"bytes", &edge.bytes}}) {
       if (const auto v = e.find(field); v != e.end() && v->is_number_unsigned()) *out = v->get<std::uint64_t>();
     }
@@ -266,11 +295,12 @@ std::string renderText(const ServiceGraph& graph) {
   const auto edges = graph.edges();
   std::size_t width = 4;
   for (const auto& e : edges) width = std::max(width, endpointText(e.key.from).size());
-  out += fmt::format("{:<{}}  {:<24}  {:<30}  {:>11}  {:<20}  {}\n", "FROM", width, "TO", "SERVICE",
-                     "CONNECTIONS", "FIRST SEEN", "LAST SEEN");
+  out += fmt::format("{:<{}}  {:<24}  {:<30}  {:>11}  {:>14}  {:<20}  {}\n", "FROM", width, "TO", "SERVICE",
+                     "CONNECTIONS", "BYTES", "FIRST SEEN", "LAST SEEN");
   for (const auto& e : edges) {
-    out += fmt::format("{:<{}}  {:<24}  {:<30}  {:>11}  {:<20}  {}\n", endpointText(e.key.from), width,
-                       endpointText(e.key.to), service(e.key), e.connections, utc(e.firstNs), utc(e.lastNs));
+    out += fmt::format("{:<{}}  {:<24}  {:<30}  {:>11}  {:>14}  {:<20}  {}\n", endpointText(e.key.from), width,
+                       endpointText(e.key.to), service(e.key), e.connections, e.bytes, utc(e.firstNs),
+                       utc(e.lastNs));
   }
   out += fmt::format("{} edge(s) between {} group(s)\n", edges.size(), graph.groupMembers().size());
   return out;
@@ -291,7 +321,7 @@ std::string renderDot(const ServiceGraph& graph) {
   for (const auto& e : graph.edges()) {
     out += fmt::format("  {} -> {} [label={}];\n", dotQuote(endpointText(e.key.from)),
                        dotQuote(endpointText(e.key.to)),
-                       dotQuote(fmt::format("{} x{}", service(e.key), e.connections)));
+                       dotQuote(fmt::format("{} x{} {}", service(e.key), e.connections, bytesText(e.bytes))));
   }
   return out + "}\n";
 }

@@ -1,9 +1,10 @@
 #pragma once
 // The service graph: who talks to whom. Connections observed per container are folded into
 // edges between workload groups (or a group and an outside address), keyed by destination
-// port, transport and application protocol, with connection counts and first and last
-// seen. Container addresses, learned as they appear, turn a destination address into the
-// group it belongs to; an address no container holds stays an external endpoint.
+// port, transport and application protocol, with connection counts, payload bytes (both
+// directions) and first and last seen. Container addresses, learned as they appear, turn a
+// destination address into the group it belongs to; an address no container holds stays an
+// external endpoint.
 
 #include <cstdint>
 #include <map>
@@ -35,8 +36,8 @@ struct EdgeKey {
 
 struct Edge {
   EdgeKey key;
-  std::uint64_t connections = 0;
-  std::uint64_t bytes = 0;  // 0: not measured
+  std::uint64_t connections = 0;  // 0 when only bytes were seen (their connection not yet)
+  std::uint64_t bytes = 0;        // TCP/UDP payload, both directions
   std::int64_t firstNs = 0, lastNs = 0;
 };
 
@@ -49,7 +50,7 @@ struct Connection {
   std::uint16_t port = 0;  // the destination port (the local port when accepted)
   std::string transport;
   std::string protocol;
-  std::uint64_t bytes = 0;
+  std::uint64_t bytes = 0;  // payload bytes, both directions
 };
 
 class ServiceGraph {
@@ -78,6 +79,12 @@ class ServiceGraph {
   // The application protocol of a connection already added without one (it moves to the
   // edge of that protocol), or about to be: then the next such connection takes it.
   bool addProtocol(const Connection& c);
+  // Payload bytes of a connection (c.bytes), counted on its edge without counting the
+  // connection again: the edge of c.protocol, the flow's protocol as identified so far ("":
+  // the edge with none). Bytes follow connections: nothing when the other side counts the
+  // connection (edgeOf). An edge that does not exist yet (bytes before their connection was
+  // reported) is made with no connection. Returns false when the container is unknown.
+  bool addBytes(const Connection& c);
 
   std::vector<Edge> edges() const;
   const std::map<std::string, std::set<std::string>>& groupMembers() const { return members_; }
@@ -99,6 +106,8 @@ class ServiceGraph {
   std::size_t pendingCount_ = 0;
   static constexpr std::size_t kMaxPending = 1024;
 
+  // The edge of key, made if need be, seen at timeNs.
+  Edge& touch(const EdgeKey& key, std::int64_t timeNs);
   void count(const EdgeKey& key, const Connection& c);
   std::uint64_t version_ = 0;  // bumps on every change, to know when to save
   std::uint64_t addressesVersion_ = 0;

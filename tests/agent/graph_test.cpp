@@ -1,14 +1,18 @@
 // The service graph the agent keeps (--graph): two workloads on a bridge, wired the way a
 // CNI plugin does it (after `runc create`, before `runc start`), a client calling a web
-// server (identified as HTTP from the flows' first bytes), and a call to an address no
-// container holds; then `bulkhead net graph` on the file the agent wrote.
+// server (identified as HTTP from the flows' first bytes, its bytes counted), and a call to
+// an address no container holds; then `bulkhead net graph` on the file the agent wrote.
+// Then links in force: to groups, to DNS names, with HTTP conditions.
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "agent/agent_fixture.h"
 #include "support/testbed.h"
@@ -122,6 +126,16 @@ class AgentGraph : public AgentE2e {
     return false;
   }
 
+  // A file of `size` bytes for nginx in `web` to serve as /<name> (written from the host,
+  // through the container's overlay root).
+  static void serveFile(RuncContainer& web, const std::string& name, std::uint64_t size) {
+    const std::filesystem::path html = web.rootfs() + "/var/www/html";
+    std::filesystem::create_directories(html);
+    std::ofstream(html / name) << std::string(size, 'x');
+  }
+
+  static constexpr std::uint64_t kBig = 100000;
+
   nlohmann::json graphFile() const {
     std::ifstream in(graph_);
     std::stringstream text;
@@ -130,16 +144,18 @@ class AgentGraph : public AgentE2e {
   }
 
   // The edge from group `from` to group or address `to` on `port`, waiting for the agent to
-  // save it with at least `connections`.
+  // save it with at least `connections` and `bytes`.
   std::optional<nlohmann::json> waitForEdge(const std::string& fromGroup, const nlohmann::json& to, int port,
-                                            std::uint64_t connections, const nlohmann::json& protocol) const {
+                                            std::uint64_t connections, const nlohmann::json& protocol,
+                                            std::uint64_t bytes = 0) const {
     const auto deadline = std::chrono::steady_clock::now() + kWait;
     while (std::chrono::steady_clock::now() < deadline) {
       const auto g = graphFile();
       if (g.is_object() && g.contains("edges")) {
         for (const auto& e : g["edges"]) {
           if (e["from"] == nlohmann::json{{"group", fromGroup}} && e["to"] == to && e["port"] == port &&
-              e["protocol"] == protocol && e["connections"].get<std::uint64_t>() >= connections) {
+              e["protocol"] == protocol && e["connections"].get<std::uint64_t>() >= connections &&
+              e["bytes"].is_number_unsigned() && e["bytes"].get<std::uint64_t>() >= bytes) {
             return e;
           }
         }
@@ -161,20 +177,36 @@ TEST_F(AgentGraph, LearnsWhoCallsWhomAcrossABridge) {
   auto [web, client] = webAndClient("10.231.7", webImage, clientImage);
   ASSERT_TRUE(web && client);
 
-  // Three calls to the web server, and one to an address on the bridge nobody holds.
-  ASSERT_EQ(sh(*client, "curl -sf -o /dev/null http://10.231.7.2/ && curl -sf -o /dev/null http://10.231.7.2/").exitCode, 0);
+  // A file of a known size for the web server to serve, so that the edge's bytes have a
+  // firm lower bound.
+  serveFile(*web, "big", kBig);
+
+  // Three calls to the web server (one of them in webAndClient), the last one fetching the
+  // big file, and one to an address on the bridge nobody holds.
+  const CommandResult calls = sh(*client,
+                                 "curl -sf -o /dev/null http://10.231.7.2/ && "
+                                 "curl -sf -o /dev/null -w '%{size_download}' http://10.231.7.2/big");
+  ASSERT_EQ(calls.exitCode, 0) << calls.err;
+  ASSERT_EQ(calls.out, std::to_string(kBig));
   sh(*client, "curl -s -o /dev/null --max-time 1 http://10.231.7.99:8080/");
 
   // Each call identified as HTTP from its first bytes (the flow capture on the client's
-  // cgroup), so the edge carries the protocol.
-  const auto web80 = waitForEdge(groupOf(clientImage), {{"group", groupOf(webImage)}}, 80, 3, "http");
+  // cgroup), so the edge carries the protocol, and the bytes of all three: at least the big
+  // file, and far from twice it (the web server's side of the same connections is not
+  // counted again; headers and the small page are a few KiB).
+  const auto web80 = waitForEdge(groupOf(clientImage), {{"group", groupOf(webImage)}}, 80, 3, "http", kBig);
   ASSERT_TRUE(web80) << graphFile().dump(2);
   EXPECT_EQ((*web80)["transport"], "tcp");
   EXPECT_LE((*web80)["firstSeenNs"].get<std::int64_t>(), (*web80)["lastSeenNs"].get<std::int64_t>());
+  EXPECT_LT((*web80)["bytes"].get<std::uint64_t>(), kBig * 3 / 2) << web80->dump();
   // Nobody answered: no bytes, no protocol.
-  EXPECT_TRUE(waitForEdge(groupOf(clientImage), {{"address", "10.231.7.99"}}, 8080, 1, nullptr)) << graphFile().dump(2);
-  // Counted once: the web server's accepts are the same connections.
-  for (const auto& e : graphFile()["edges"]) {
+  const auto nobody = waitForEdge(groupOf(clientImage), {{"address", "10.231.7.99"}}, 8080, 1, nullptr);
+  ASSERT_TRUE(nobody) << graphFile().dump(2);
+  EXPECT_EQ((*nobody)["bytes"], 0) << nobody->dump();
+  // Counted once: the web server's accepts are the same connections. (The file is held in
+  // a variable: a range-for over a temporary's member would read it after its end.)
+  const nlohmann::json saved = graphFile();
+  for (const auto& e : saved["edges"]) {
     EXPECT_NE(e["to"], (nlohmann::json{{"group", groupOf(clientImage)}})) << e.dump();
   }
 
@@ -183,11 +215,53 @@ TEST_F(AgentGraph, LearnsWhoCallsWhomAcrossABridge) {
   ASSERT_EQ(text.exitCode, 0) << text.err;
   EXPECT_NE(text.out.find(groupOf(webImage)), std::string::npos) << text.out;
   EXPECT_NE(text.out.find("tcp/80 http"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("BYTES"), std::string::npos) << text.out;
+  std::uint64_t bytes = 0;  // as saved at the stop
+  const nlohmann::json last = graphFile();
+  for (const auto& e : last["edges"]) {
+    if (e["port"] == 80 && e["protocol"] == "http") bytes = e["bytes"].get<std::uint64_t>();
+  }
+  EXPECT_GE(bytes, kBig) << last.dump(2);
+  EXPECT_NE(text.out.find(" " + std::to_string(bytes) + "  "), std::string::npos) << text.out;
   EXPECT_NE(text.out.find("external 10.231.7.99"), std::string::npos) << text.out;
   const CommandResult dot = runCommand({bulkhead::testing::bulkheadBinary(), "net", "graph", graph_, "--format", "dot"});
   ASSERT_EQ(dot.exitCode, 0) << dot.err;
   EXPECT_NE(dot.out.find("\"" + groupOf(clientImage) + "\" -> \"" + groupOf(webImage) + "\""), std::string::npos)
       << dot.out;
+}
+
+// A connection still open: its bytes come from the agent's periodic read of the kernel's
+// flows map (every 5 s), not from its close.
+TEST_F(AgentGraph, CountsBytesOfConnectionsStillOpen) {
+  graph_ = dir_ + "/graph.json";
+  startOnBridge(graph_);
+  const std::string webImage = "bulkhead-test/open-web:1", clientImage = "bulkhead-test/open-client:1";
+  auto [web, client] = webAndClient("10.231.10", webImage, clientImage);
+  ASSERT_TRUE(web && client);
+  serveFile(*web, "big", kBig);
+  const auto before = waitForEdge(groupOf(clientImage), {{"group", groupOf(webImage)}}, 80, 1, "http");
+  ASSERT_TRUE(before) << graphFile().dump(2);
+  const std::uint64_t already = (*before)["bytes"].get<std::uint64_t>();
+
+  // curl writes into a pipe nobody reads until the test says so (through a FIFO): the
+  // kernel takes in what the buffers allow (tens of KiB at least) at once, and the
+  // connection stays open until then.
+  ASSERT_EQ(sh(*client, "mkfifo /tmp/go").exitCode, 0);
+  std::atomic<bool> done = false;
+  CommandResult slowCall;
+  std::thread slow([&] {
+    slowCall = sh(*client, "curl -sS http://10.231.10.2/big | (cat /tmp/go; wc -c)");
+    done = true;
+  });
+  const auto open = waitForEdge(groupOf(clientImage), {{"group", groupOf(webImage)}}, 80, 1, "http", already + 30000);
+  const bool early = done;
+  sh(*client, "echo > /tmp/go");
+  slow.join();
+  EXPECT_FALSE(early) << "curl is done, the bytes may have come from its close";
+  EXPECT_EQ(slowCall.out, "\n" + std::to_string(kBig) + "\n") << slowCall.err;
+  ASSERT_TRUE(open) << graphFile().dump(2);
+  // At most the file, headers, and the first call's bytes if they came late.
+  EXPECT_LE((*open)["bytes"].get<std::uint64_t>(), already + kBig + 5000) << open->dump();
 }
 
 // Links are learned per group (to the web group, not to its address) in Discover; in

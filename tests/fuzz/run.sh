@@ -25,7 +25,8 @@ SEEDED_TARGETS=(auth_challenge_fuzz decompress_fuzz image_source_fuzz layer_cach
                 layer_reader_fuzz manifest_fuzz os_release_fuzz reference_fuzz vuln_version_fuzz
                 runtime_decode_fuzz net_http1_fuzz net_http2_fuzz net_tls_fuzz net_dns_fuzz
                 net_ssh_fuzz net_redis_fuzz net_postgres_fuzz net_mysql_fuzz net_mongodb_fuzz
-                net_kafka_fuzz net_hpack_fuzz net_graph_fuzz net_flow_assembler_fuzz net_link_fuzz)
+                net_kafka_fuzz net_hpack_fuzz net_graph_fuzz net_flow_assembler_fuzz net_link_fuzz
+                net_queued_packet_fuzz)
 TARGETS=()
 
 log() { echo "fuzz: $*" >&2; }
@@ -282,6 +283,15 @@ write_seeds() {
   # Links in profiles.
   printf 'group:web-1a2b3c4d tcp/80' >"$seeds/net_link_fuzz/group"
   printf 'address:fd00::53 udp/53' >"$seeds/net_link_fuzz/address"
+  printf 'name:*.example.com tcp/443' >"$seeds/net_link_fuzz/name"
+  printf 'group:web-1a2b3c4d tcp/80 http GET /api/*' >"$seeds/net_link_fuzz/http"
+
+  # Queued packets (IPv4): a DNS answer from port 53 (api.example.com A 192.0.2.10), and an
+  # HTTP request to port 80 with a pipelined second request after a 5-byte body.
+  printf '\x45\x00\x00\x3d\x00\x00\x40\x00\x40\x11\x00\x00\x0a\x00\x00\x35\x0a\x00\x00\x03''\x00\x35\x9c\x40\x00\x39\x00\x00''\x55\x01\x81\x80\x00\x01\x00\x01\x00\x00\x00\x00''\x03api\x07example\x03com\x00\x00\x01\x00\x01''\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04\xc0\x00\x02\x0a' \
+    >"$seeds/net_queued_packet_fuzz/dns"
+  printf '\x45\x00\x00\x00\x00\x00\x40\x00\x40\x06\x00\x00\x0a\x00\x00\x03\x0a\x00\x00\x02''\x9c\x40\x00\x50\x00\x00\x00\x01\x00\x00\x00\x01\x50\x18\xff\xff\x00\x00\x00\x00''POST /api/x HTTP/1.1\r\nContent-Length: 5\r\n\r\nhelloGET /api/../admin HTTP/1.1\r\n\r\n' \
+    >"$seeds/net_queued_packet_fuzz/http"
 
   # Version schemes (vuln_version_fuzz.cpp): the first byte picks the scheme (0 deb, 1 rpm,
   # 2 apk, 3 semver, 4 pep440, 5 go, 6 maven, 7 gem, 8 cargo, 9 npm range, 10 PEP 440

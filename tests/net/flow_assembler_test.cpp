@@ -28,9 +28,13 @@ bh_flow_key key(std::uint16_t localPort, std::uint8_t proto = 6) {
 }
 
 bh_flow_chunk chunk(const bh_flow_key& k, std::uint8_t dir, std::uint8_t flags, std::uint32_t seq,
-                    std::string_view payload = {}) {
+                    std::string_view payload = {}, std::uint64_t sent = 0, std::uint64_t received = 0,
+                    std::uint64_t startNs = 0) {
   bh_flow_chunk c{};
   c.key = k;
+  c.bytes[BH_FLOW_EGRESS] = sent;
+  c.bytes[BH_FLOW_INGRESS] = received;
+  c.start_ns = startNs;
   c.dir = dir;
   c.tcp_flags = flags;
   c.seq = seq;
@@ -42,7 +46,19 @@ bh_flow_chunk chunk(const bh_flow_key& k, std::uint8_t dir, std::uint8_t flags, 
 
 struct Collected {
   std::vector<IdentifiedFlow> flows;
-  FlowAssembler assembler{[this](const IdentifiedFlow& f) { flows.push_back(f); }};
+  std::vector<FlowBytes> bytes;
+  FlowAssembler assembler{[this](const IdentifiedFlow& f) { flows.push_back(f); },
+                          [this](const FlowBytes& b) { bytes.push_back(b); }};
+  std::uint64_t sent() const {
+    std::uint64_t n = 0;
+    for (const auto& b : bytes) n += b.sent;
+    return n;
+  }
+  std::uint64_t received() const {
+    std::uint64_t n = 0;
+    for (const auto& b : bytes) n += b.received;
+    return n;
+  }
 };
 
 TEST(FlowAssembler, OrdersSegmentsBySequenceAndIdentifiesOnce) {
@@ -164,6 +180,103 @@ TEST(FlowAssembler, StaysWithinItsBounds) {
   for (std::uint32_t i = 0; i < 100; ++i) c.assembler.add(chunk(k, BH_FLOW_EGRESS, kAck, 100 + i * 10, "0123456789"), 2);
   c.assembler.add(chunk(k, BH_FLOW_EGRESS, kAck, 0x7fffffff, "x"), 3);
   EXPECT_TRUE(c.flows.empty());
+}
+
+// The kernel's running totals, read from FIN and RST records and from the map, become
+// bytes reported once: a total read twice counts once.
+TEST(FlowAssembler, ReportsEachFlowsBytesOnce) {
+  Collected c;
+  const auto k = key(40010);
+  c.assembler.add(chunk(k, BH_FLOW_EGRESS, kSyn, 999, {}, 0, 0, 7), 1);
+  c.assembler.add(chunk(k, BH_FLOW_INGRESS, kSyn | kAck, 4999, {}, 0, 0, 7), 2);
+  c.assembler.add(chunk(k, BH_FLOW_EGRESS, kAck, 1000, "*1\r\n$4\r\nPING\r\n", 14, 0, 7), 3);
+  ASSERT_EQ(c.flows.size(), 1u);
+  EXPECT_TRUE(c.bytes.empty());  // payload packets carry totals, only closes report them
+
+  c.assembler.count(k, 7, 14, 0, 4);  // a read of the map
+  ASSERT_EQ(c.bytes.size(), 1u);
+  const FlowBytes& b = c.bytes[0];
+  EXPECT_EQ(b.sent, 14u);
+  EXPECT_EQ(b.received, 0u);
+  EXPECT_EQ(b.protocol, "redis");
+  EXPECT_TRUE(b.initiatedLocally);
+  EXPECT_EQ(b.transport, "tcp");
+  EXPECT_EQ(b.cgroupId, 42u);
+  EXPECT_EQ(b.localAddress, "10.0.0.2");
+  EXPECT_EQ(b.remoteAddress, "10.0.0.3");
+  EXPECT_EQ(b.localPort, 40010);
+  EXPECT_EQ(b.remotePort, 6379);
+  c.assembler.count(k, 7, 14, 0, 5);  // read again, nothing new
+  EXPECT_EQ(c.bytes.size(), 1u);
+  c.assembler.count(k, 7, 14, 7, 6);
+  ASSERT_EQ(c.bytes.size(), 2u);
+  EXPECT_EQ(c.bytes[1].sent, 0u);
+  EXPECT_EQ(c.bytes[1].received, 7u);
+  // The closes carry the totals: the first FIN has nothing new, the peer's brings 2 bytes.
+  c.assembler.add(chunk(k, BH_FLOW_EGRESS, kFin | kAck, 1014, {}, 14, 7, 7), 7);
+  EXPECT_EQ(c.bytes.size(), 2u);
+  c.assembler.add(chunk(k, BH_FLOW_INGRESS, kFin | kAck, 5007, {}, 14, 9, 7), 8);
+  ASSERT_EQ(c.bytes.size(), 3u);
+  EXPECT_EQ(c.bytes[2].received, 2u);
+  EXPECT_EQ(c.bytes[2].protocol, "redis");  // the flow was judged and erased; its counts stay
+  // A late record of an older kernel entry of the same key: ignored.
+  c.assembler.count(k, 3, 1000, 1000, 9);
+  EXPECT_EQ(c.bytes.size(), 3u);
+  // The same flow in a new kernel entry (evicted, then made again): its totals start at 0.
+  c.assembler.count(k, 9, 4, 0, 10);
+  ASSERT_EQ(c.bytes.size(), 4u);
+  EXPECT_EQ(c.bytes[3].sent, 4u);
+  EXPECT_EQ(c.bytes[3].protocol, "redis");
+  EXPECT_EQ(c.sent(), 18u);
+  EXPECT_EQ(c.received(), 9u);
+}
+
+TEST(FlowAssembler, MeasuresOnlyFlowsWhoseStartItSaw) {
+  Collected c;
+  const auto k = key(40011);
+  c.assembler.count(k, 1, 100, 100, 1);  // in the map, never seen starting
+  c.assembler.add(chunk(k, BH_FLOW_EGRESS, kFin | kAck, 5, {}, 200, 200, 1), 2);
+  EXPECT_TRUE(c.bytes.empty());
+  EXPECT_EQ(c.assembler.counted(), 0u);
+}
+
+TEST(FlowAssembler, AcceptedAndUdpFlowsAndAReusedPort) {
+  Collected c;
+  // Someone connects to us; a RST alone reports the totals.
+  const auto in = key(8080);
+  c.assembler.add(chunk(in, BH_FLOW_INGRESS, kSyn, 100, {}, 0, 0, 1), 1);
+  c.assembler.add(chunk(in, BH_FLOW_INGRESS, 0x04, 101, {}, 300, 40, 1), 2);
+  ASSERT_EQ(c.bytes.size(), 1u);
+  EXPECT_FALSE(c.bytes[0].initiatedLocally);
+  EXPECT_EQ(c.bytes[0].sent, 300u);
+  EXPECT_EQ(c.bytes[0].received, 40u);
+  EXPECT_EQ(c.bytes[0].protocol, "");
+  // UDP: counts come from reads of the map only.
+  const auto udp = key(53001, 17);
+  const std::string query("\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x01" "a\x01" "b\x00\x00\x01\x00\x01", 23);
+  c.assembler.add(chunk(udp, BH_FLOW_EGRESS, 0, 0, query, 23, 0, 5), 3);
+  c.assembler.count(udp, 5, 23, 80, 4);
+  ASSERT_EQ(c.bytes.size(), 2u);
+  EXPECT_EQ(c.bytes[1].transport, "udp");
+  EXPECT_EQ(c.bytes[1].protocol, "dns");
+  EXPECT_EQ(c.bytes[1].sent, 23u);
+  EXPECT_EQ(c.bytes[1].received, 80u);
+  // The client port taken again: a new SYN makes a new kernel entry and a new flow, whose
+  // protocol is not the old one's.
+  c.assembler.add(chunk(in, BH_FLOW_INGRESS, kSyn, 900, {}, 0, 0, 6), 5);
+  c.assembler.count(in, 6, 10, 0, 6);
+  ASSERT_EQ(c.bytes.size(), 3u);
+  EXPECT_EQ(c.bytes[2].sent, 10u);
+  EXPECT_EQ(c.bytes[2].protocol, "");
+  // Flows no longer read are forgotten, then not measured any more.
+  EXPECT_EQ(c.assembler.counted(), 2u);
+  c.assembler.forgetCounts(5);
+  EXPECT_EQ(c.assembler.counted(), 1u);  // the UDP flow, read last at 4, is gone
+  c.assembler.count(udp, 5, 50, 100, 7);
+  EXPECT_EQ(c.bytes.size(), 3u);
+  c.assembler.count(in, 6, 12, 0, 7);  // the other is still measured
+  ASSERT_EQ(c.bytes.size(), 4u);
+  EXPECT_EQ(c.bytes[3].sent, 2u);
 }
 
 }  // namespace

@@ -120,21 +120,100 @@ TEST(ServiceGraph, ProtocolsMoveConnectionsToTheirEdge) {
   EXPECT_EQ(g.edges().size(), 3u);
 }
 
+Connection withBytes(Connection c, std::uint64_t bytes, std::string protocol = "") {
+  c.bytes = bytes;
+  c.protocol = std::move(protocol);
+  return c;
+}
+
+// Bytes land on the edge their connection counts on, without counting it again, and only
+// from the side that counts it.
+TEST(ServiceGraph, BytesFollowTheirConnections) {
+  ServiceGraph g = threeTier();
+  ASSERT_TRUE(g.add(out("f1", "10.1.0.3", 8080, 1)));
+  ASSERT_TRUE(g.addProtocol(withBytes(out("f1", "10.1.0.3", 8080, 2), 0, "http")));
+  ASSERT_TRUE(g.add(out("a1", "10.1.0.5", 6379, 3)));  // never identified
+  ASSERT_TRUE(g.addBytes(withBytes(out("f1", "10.1.0.3", 8080, 4), 1000, "http")));
+  ASSERT_TRUE(g.addBytes(withBytes(out("f1", "10.1.0.3", 8080, 5), 500, "http")));
+  ASSERT_TRUE(g.addBytes(withBytes(out("a1", "10.1.0.5", 6379, 6), 70)));
+  // The accepting sides of the same connections: counted by the side that connected.
+  ASSERT_TRUE(g.addBytes(withBytes(in("a1", "10.1.0.2", 8080, 7), 1500, "http")));
+  ASSERT_TRUE(g.addBytes(withBytes(in("r1", "10.1.0.3", 6379, 8), 70)));
+  EXPECT_FALSE(g.addBytes(withBytes(out("nobody", "10.1.0.3", 8080, 9), 5)));
+  // A client from outside: the accepting side counts it.
+  ASSERT_TRUE(g.add(in("f1", "198.51.100.7", 80, 10)));
+  ASSERT_TRUE(g.addBytes(withBytes(in("f1", "198.51.100.7", 80, 11), 300)));
+
+  auto edges = g.edges();
+  ASSERT_EQ(edges.size(), 3u);
+  const Edge* web = find(edges, "front", "app", 8080);
+  ASSERT_NE(web, nullptr);
+  EXPECT_EQ(web->key.protocol, "http");
+  EXPECT_EQ(web->connections, 1u);
+  EXPECT_EQ(web->bytes, 1500u);
+  EXPECT_EQ(web->lastNs, 5);
+  const Edge* cache = find(edges, "app", "redis", 6379);
+  ASSERT_NE(cache, nullptr);
+  EXPECT_EQ(cache->key.protocol, "");
+  EXPECT_EQ(cache->connections, 1u);
+  EXPECT_EQ(cache->bytes, 70u);
+  const Edge* client = find(edges, "198.51.100.7", "front", 80);
+  ASSERT_NE(client, nullptr);
+  EXPECT_EQ(client->bytes, 300u);
+}
+
+// Bytes reported before their connection make its edge, which the connection then joins;
+// bytes counted before a protocol was identified stay where they were counted.
+TEST(ServiceGraph, BytesBeforeTheirConnectionOrProtocol) {
+  ServiceGraph g = threeTier();
+  ASSERT_TRUE(g.addBytes(withBytes(out("a1", "192.0.2.10", 443, 1), 500, "tls")));
+  ASSERT_TRUE(g.addProtocol(withBytes(out("a1", "192.0.2.10", 443, 2), 0, "tls")));
+  auto edges = g.edges();
+  ASSERT_EQ(edges.size(), 1u);
+  EXPECT_EQ(edges[0].connections, 0u);
+  EXPECT_EQ(edges[0].bytes, 500u);
+  ASSERT_TRUE(g.add(out("a1", "192.0.2.10", 443, 3)));
+  edges = g.edges();
+  ASSERT_EQ(edges.size(), 1u);
+  EXPECT_EQ(edges[0].key.protocol, "tls");
+  EXPECT_EQ(edges[0].connections, 1u);
+  EXPECT_EQ(edges[0].bytes, 500u);
+  EXPECT_EQ(edges[0].firstNs, 1);
+
+  ASSERT_TRUE(g.add(out("f1", "10.1.0.3", 8080, 4)));
+  ASSERT_TRUE(g.addBytes(withBytes(out("f1", "10.1.0.3", 8080, 5), 40)));
+  ASSERT_TRUE(g.addProtocol(withBytes(out("f1", "10.1.0.3", 8080, 6), 0, "http")));
+  edges = g.edges();
+  ASSERT_EQ(edges.size(), 3u);
+  for (const auto& e : edges) {
+    if (e.key.port != 8080) continue;
+    EXPECT_EQ(e.connections, e.key.protocol == "http" ? 1u : 0u) << e.key.protocol;
+    EXPECT_EQ(e.bytes, e.key.protocol == "http" ? 0u : 40u) << e.key.protocol;
+  }
+}
+
 TEST(ServiceGraph, RendersTextDotAndJsonThatReadsBack) {
   ServiceGraph g = threeTier();
   ASSERT_TRUE(g.add(out("f1", "10.1.0.3", 8080, 1700000000000000000)));
   ASSERT_TRUE(g.add(out("a1", "192.0.2.10", 443, 1700000001000000000)));
+  ASSERT_TRUE(g.addBytes(withBytes(out("a1", "192.0.2.10", 443, 1700000001000000000), 1234567)));
   const std::string text = renderText(g);
+  EXPECT_NE(text.find("BYTES"), std::string::npos) << text;
+  EXPECT_NE(text.find(" 1234567 "), std::string::npos) << text;
   EXPECT_NE(text.find("front"), std::string::npos);
   EXPECT_NE(text.find("tcp/8080"), std::string::npos);
   EXPECT_NE(text.find("external 192.0.2.10"), std::string::npos);
   EXPECT_NE(text.find("2023-11-14T22:13:20Z"), std::string::npos);
   EXPECT_NE(text.find("2 edge(s) between 3 group(s)"), std::string::npos);
   const std::string dot = renderDot(g);
-  EXPECT_NE(dot.find("\"front\" -> \"app\" [label=\"tcp/8080 x1\"]"), std::string::npos);
+  EXPECT_NE(dot.find("\"front\" -> \"app\" [label=\"tcp/8080 x1 0 B\"]"), std::string::npos) << dot;
+  EXPECT_NE(dot.find("[label=\"tcp/443 x1 1.2 MiB\"]"), std::string::npos) << dot;
   EXPECT_NE(dot.find("style=dashed"), std::string::npos);  // the outside address
 
-  auto back = ServiceGraph::fromJson(g.toJson());
+  const auto j = g.toJson();
+  ASSERT_EQ(j["edges"].size(), 2u);
+  for (const auto& e : j["edges"]) EXPECT_EQ(e["bytes"], e["port"] == 443 ? 1234567 : 0) << e.dump();
+  auto back = ServiceGraph::fromJson(j);
   ASSERT_TRUE(back) << back.error().message;
   EXPECT_EQ(back->toJson(), g.toJson());
   EXPECT_EQ(renderText(*back), text);
@@ -151,6 +230,13 @@ TEST(ServiceGraph, RejectsMalformedFiles) {
   ASSERT_TRUE(ok) << ok.error().message;
   ASSERT_EQ(ok->edges().size(), 1u);
   EXPECT_EQ(ok->edges()[0].key.to.kind, Endpoint::Kind::External);
+  // Written before bytes were measured.
+  auto old = parse(R"({"edges": [{"from": {"group": "a"}, "to": {"group": "b"}, "port": 80,
+                                   "connections": 2, "bytes": null}]})");
+  ASSERT_TRUE(old) << old.error().message;
+  ASSERT_EQ(old->edges().size(), 1u);
+  EXPECT_EQ(old->edges()[0].bytes, 0u);
+  EXPECT_EQ(old->edges()[0].connections, 2u);
 }
 
 }  // namespace

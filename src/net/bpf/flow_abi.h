@@ -23,6 +23,22 @@ struct bh_flow_key {
   __u8 remote[16];
 };
 
+/* Bits of bh_flow_state.closed. */
+#define BH_FLOW_FIN_EGRESS 0x01
+#define BH_FLOW_FIN_INGRESS 0x02
+#define BH_FLOW_RST 0x04
+
+/* What the kernel keeps per flow: the value of the `flows` map, which user space reads for
+ * the byte counts of flows that stay open. 32 bytes, no implicit padding. */
+struct bh_flow_state {
+  __u64 bytes[2];   /* L4 payload bytes by enum bh_flow_dir: sent, received */
+  __u64 start_ns;   /* bpf_ktime_get_ns() when the entry was made (again): tells entries of one key apart */
+  __u8 packets[2];  /* payload packets copied so far per direction */
+  __u8 closed;      /* BH_FLOW_FIN_EGRESS | BH_FLOW_FIN_INGRESS | BH_FLOW_RST, as seen */
+  __u8 pad[5];
+};
+
+/* One captured packet. 600 bytes, no implicit padding. */
 struct bh_flow_chunk {
   struct bh_flow_key key;
   __u8 dir;        /* enum bh_flow_dir */
@@ -31,6 +47,8 @@ struct bh_flow_chunk {
   __u32 seq;       /* TCP sequence number of the first byte (of the SYN for a SYN) */
   __u32 payload;   /* payload bytes the packet carried (more than len when cut) */
   __u32 pad;
+  __u64 bytes[2];  /* the flow's payload bytes so far, this packet's included (bh_flow_state) */
+  __u64 start_ns;  /* the flow entry's bh_flow_state.start_ns */
   __u8 data[BH_FLOW_CHUNK];
 };
 

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Flow capture for protocol identification: cgroup_skb programs, attached to the cgroups
- * of watched containers only, copy the first payload bytes of each new TCP or UDP flow
- * (BH_FLOW_PACKETS packets a direction, BH_FLOW_CHUNK bytes each) and every TCP SYN and FIN
- * into a ring buffer. Packets are never changed or dropped: both programs return 1. */
+/* Flow capture for protocol identification and byte counts: cgroup_skb programs, attached
+ * to the cgroups of watched containers only, copy the first payload bytes of each new TCP or
+ * UDP flow (BH_FLOW_PACKETS packets a direction, BH_FLOW_CHUNK bytes each) and every TCP SYN,
+ * FIN and RST into a ring buffer, and count every packet's L4 payload bytes per flow and
+ * direction in the `flows` map (FIN and RST records carry the counts; user space reads the
+ * map for flows that stay open). Packets are never changed or dropped: both programs
+ * return 1. */
 #include "vmlinux.h"
 
 #include <bpf/bpf_endian.h>
@@ -24,15 +27,13 @@ struct {
   __uint(max_entries, 1 << 20);
 } flow_chunks SEC(".maps");
 
-/* Payload packets copied so far, per flow and direction. */
-struct flow_seen {
-  __u8 packets[2];
-};
+/* Per flow: payload packets copied and bytes counted so far, per direction. User space
+ * deletes the entries of closed flows once it has read them; the LRU evicts the rest. */
 struct {
   __uint(type, BPF_MAP_TYPE_LRU_HASH);
   __uint(max_entries, 65536);
   __type(key, struct bh_flow_key);
-  __type(value, struct flow_seen);
+  __type(value, struct bh_flow_state);
 } flows SEC(".maps");
 
 /* Chunks the ring buffer had no room for. */
@@ -94,12 +95,23 @@ static __always_inline int capture(struct __sk_buff *skb, __u8 dir) {
   const int control = flags & 0x07; /* FIN, SYN, RST: always sent, they frame the flow */
   if (payload == 0 && !control) return 1;
 
-  struct flow_seen *seen = bpf_map_lookup_elem(&flows, &key);
-  if (!seen) {
-    struct flow_seen fresh = {};
-    bpf_map_update_elem(&flows, &key, &fresh, BPF_NOEXIST);
+  struct bh_flow_state *seen = bpf_map_lookup_elem(&flows, &key);
+  /* A SYN without ACK starts a connection: afresh when the key is reused (a client port
+   * taken again), so that its first packets are copied and its counts start from zero. */
+  const int opens = (flags & 0x12) == 0x02;
+  if (!seen || opens) {
+    struct bh_flow_state fresh = {};
+    fresh.start_ns = bpf_ktime_get_ns();
+    bpf_map_update_elem(&flows, &key, &fresh, seen ? BPF_ANY : BPF_NOEXIST);
     seen = bpf_map_lookup_elem(&flows, &key);
     if (!seen) return 1;
+  }
+  /* Every packet's payload counts, the ones after the first BH_FLOW_PACKETS too. */
+  if (payload > 0) __sync_fetch_and_add(&seen->bytes[dir & 1], payload);
+  if (flags & 0x04) {
+    seen->closed |= BH_FLOW_RST;
+  } else if (flags & 0x01) {
+    seen->closed |= dir == BH_FLOW_EGRESS ? BH_FLOW_FIN_EGRESS : BH_FLOW_FIN_INGRESS;
   }
   if (payload > 0 && !control) {
     if (seen->packets[dir & 1] >= BH_FLOW_PACKETS) return 1;
@@ -117,6 +129,10 @@ static __always_inline int capture(struct __sk_buff *skb, __u8 dir) {
   c->tcp_flags = flags;
   c->seq = seq;
   c->payload = payload;
+  c->pad = 0;
+  c->bytes[0] = seen->bytes[0];
+  c->bytes[1] = seen->bytes[1];
+  c->start_ns = seen->start_ns;
   c->len = 0;
   __u32 n = payload;
   if (n > BH_FLOW_CHUNK) n = BH_FLOW_CHUNK;
