@@ -7,8 +7,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 
 extern char** environ;
 
@@ -86,7 +88,16 @@ Status runProgram(const std::vector<std::string>& argv, const std::string& input
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return {};
-  std::string first = stderrText.substr(0, stderrText.find('\n'));
+  // The first lines of what it said (tools such as iptables-restore put their name on the
+  // first line and the reason on the next), on one line.
+  std::string first;
+  for (std::size_t at = 0, lines = 0; at < stderrText.size() && lines < 3; ++lines) {
+    const std::size_t end = std::min(stderrText.find('\n', at), stderrText.size());
+    std::string_view line(stderrText.data() + at, end - at);
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.remove_suffix(1);
+    if (!line.empty()) first += (first.empty() ? "" : " ") + std::string(line);
+    at = end + 1;
+  }
   if (WIFEXITED(status)) return makeError("{} exited with {}: {}", name, WEXITSTATUS(status), first);
   return makeError("{} ended by signal {}: {}", name, WTERMSIG(status), first);
 }

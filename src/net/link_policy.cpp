@@ -89,7 +89,7 @@ QueueChain httpChain(const std::vector<LinkRule>& rules, int family) {
     if (!r.http.empty()) ports.insert(r.port);
   }
   if (ports.empty()) return c;
-  c.rules += fmt::format("-A {} -m mark --mark {:#x} -j REJECT --reject-with tcp-reset\n", kHttpChain, kRefusedMark);
+  c.rules += fmt::format("-A {} -p tcp -m mark --mark {:#x} -j REJECT --reject-with tcp-reset\n", kHttpChain, kRefusedMark);
   const int minimum = family == AF_INET6 ? 73 : 53;  // IP + TCP with timestamps + 1 byte
   for (const auto port : ports) {
     c.rules += fmt::format("-A {} -p tcp --dport {} ! --syn -m length --length {}:65535 -j NFQUEUE --queue-num {}\n",

@@ -13,10 +13,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto link = parseLink(text);
   if (!link) return 0;
   if (link->port == 0 || (link->transport != "" && link->transport != "tcp" && link->transport != "udp")) std::abort();
-  LinkRule rule{link->kind == ParsedLink::Kind::Address ? std::vector<std::string>{link->name}
-                                                         : std::vector<std::string>{"10.0.0.1"},
-                link->transport, link->port, {}, {}};
+  LinkRule rule;
+  rule.addresses = link->kind == ParsedLink::Kind::Address ? std::vector<std::string>{link->name}
+                                                           : std::vector<std::string>{"10.0.0.1"};
+  rule.transport = link->transport;
+  rule.port = link->port;
   if (link->kind == ParsedLink::Kind::Name) rule.dnsName = link->name;  // a set named for it, the name in a comment
+  if (link->http) rule.http = {*link->http};
   auto script = linkPolicyScript({rule});
   if (!script) std::abort();  // a parsed link always makes a script
   // Nothing that could end or open an nft statement survives parsing.

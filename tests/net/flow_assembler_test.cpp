@@ -254,7 +254,11 @@ TEST(FlowAssembler, AcceptedAndUdpFlowsAndAReusedPort) {
   // UDP: counts come from reads of the map only.
   const auto udp = key(53001, 17);
   const std::string query("\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x01" "a\x01" "b\x00\x00\x01\x00\x01", 23);
+  std::string reply = query;  // the answer to it (no records): the flow is judged with its reply
+  reply[2] = '\x81';
+  reply[3] = '\x80';
   c.assembler.add(chunk(udp, BH_FLOW_EGRESS, 0, 0, query, 23, 0, 5), 3);
+  c.assembler.add(chunk(udp, BH_FLOW_INGRESS, 0, 0, reply, 23, 23, 5), 3);
   c.assembler.count(udp, 5, 23, 80, 4);
   ASSERT_EQ(c.bytes.size(), 2u);
   EXPECT_EQ(c.bytes[1].transport, "udp");

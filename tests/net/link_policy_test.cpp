@@ -11,6 +11,14 @@
 namespace bulkhead::net {
 namespace {
 
+LinkRule l4(std::vector<std::string> addresses, std::string transport, std::uint16_t port) {
+  LinkRule r;
+  r.addresses = std::move(addresses);
+  r.transport = std::move(transport);
+  r.port = port;
+  return r;
+}
+
 TEST(LinkPolicy, ParsesLinksToGroupsAndAddresses) {
   auto web = parseLink("group:web-1a2b3c4d tcp/80");
   ASSERT_TRUE(web) << web.error().message;
@@ -41,9 +49,8 @@ TEST(LinkPolicy, ParsesLinksToGroupsAndAddresses) {
 }
 
 TEST(LinkPolicy, ScriptAllowsTheLinksAndRejectsTheRest) {
-  auto script = linkPolicyScript({{{"10.0.0.2", "10.0.0.3", "fd00::2"}, "tcp", 80},
-                                  {{"192.0.2.53"}, "", 53},
-                                  {{}, "tcp", 6379}});  // a group with no containers: nothing
+  auto script = linkPolicyScript({l4({"10.0.0.2", "10.0.0.3", "fd00::2"}, "tcp", 80), l4({"192.0.2.53"}, "", 53),
+                                  l4({}, "tcp", 6379)});  // a group with no containers: nothing
   ASSERT_TRUE(script) << script.error().message;
   EXPECT_NE(script->find("ip daddr { 10.0.0.2, 10.0.0.3 } tcp dport 80 accept"), std::string::npos) << *script;
   EXPECT_NE(script->find("ip6 daddr { fd00::2 } tcp dport 80 accept"), std::string::npos) << *script;
@@ -55,7 +62,7 @@ TEST(LinkPolicy, ScriptAllowsTheLinksAndRejectsTheRest) {
   EXPECT_EQ(script->rfind("add table inet bulkhead_links\ndelete table inet bulkhead_links\n", 0), 0u);
   EXPECT_NE(script->find("counter name \"rejected\" reject"), std::string::npos);
   // Only parsed addresses reach the script.
-  EXPECT_FALSE(linkPolicyScript({{{"10.0.0.2 } accept; flush ruleset; {"}, "tcp", 80}}));
+  EXPECT_FALSE(linkPolicyScript({l4({"10.0.0.2 } accept; flush ruleset; {"}, "tcp", 80)}));
 }
 
 TEST(LinkPolicy, NamePatterns) {
@@ -74,10 +81,12 @@ TEST(LinkPolicy, NamePatterns) {
 // A name link is a set of the table, filled from DNS answers (with what is known already),
 // and DNS answers are queued to the gate.
 TEST(LinkPolicy, NameLinksAreSetsFilledFromDns) {
-  LinkRule api{{}, "tcp", 443, "api.example.com", {{"192.0.2.10", 30}, {"2001:db8::10", 600}, {"not an address", 5}}};
+  LinkRule api = l4({}, "tcp", 443);
+  api.dnsName = "api.example.com";
+  api.resolved = {{"192.0.2.10", 30}, {"2001:db8::10", 600}, {"not an address", 5}};
   EXPECT_FALSE(linkPolicyScript({api})) << "an unparsed address reached the script";
   api.resolved.pop_back();
-  LinkRule resolver{{"10.0.0.53"}, "udp", 53};
+  LinkRule resolver = l4({"10.0.0.53"}, "udp", 53);
   auto script = linkPolicyScript({api, resolver});
   ASSERT_TRUE(script) << script.error().message;
   const std::string v4 = nameSet("api.example.com", AF_INET), v6 = nameSet("api.example.com", AF_INET6);
@@ -123,7 +132,8 @@ TEST(LinkPolicy, HttpConditions) {
 // A link with L7 conditions: the HTTP chain resets refused requests and queues the port's
 // requests to the gate; the L4 rule still lets the connection open.
 TEST(LinkPolicy, HttpConditionsKeepTheirL4Rule) {
-  LinkRule web{{"10.0.0.2"}, "tcp", 80, "", {}, {{"GET", "/api/*"}}};
+  LinkRule web = l4({"10.0.0.2"}, "tcp", 80);
+  web.http = {{"GET", "/api/*"}};
   auto script = linkPolicyScript({web});
   ASSERT_TRUE(script) << script.error().message;
   EXPECT_NE(script->find("ip daddr { 10.0.0.2 } tcp dport 80 accept"), std::string::npos) << *script;

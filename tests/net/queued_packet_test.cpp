@@ -42,7 +42,9 @@ TEST(QueuedPacket, DnsAnswers) {
   EXPECT_FALSE(dnsAnswerFromPacket(tcp));
   for (std::size_t n = 0; n < good.size(); ++n) {
     auto cut = dnsAnswerFromPacket(Bytes(good.data(), n));
-    if (cut) EXPECT_TRUE(cut->addresses.empty()) << "an address from " << n << " bytes";
+    if (cut) {
+      EXPECT_TRUE(cut->addresses.empty()) << "an address from " << n << " bytes";
+    }
   }
 }
 
