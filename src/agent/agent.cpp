@@ -422,7 +422,9 @@ class AgentImpl final : public Agent {
     const std::int64_t now = steadyNs();
     for (const auto& text : p->second.links) {
       auto link = net::parseLink(text);
-      if (!link || link->kind != net::ParsedLink::Kind::Name || !net::nameMatches(link->name, answer.qname)) continue;
+      if (!link || link->http || link->kind != net::ParsedLink::Kind::Name || !net::nameMatches(link->name, answer.qname)) {
+        continue;  // (an L7 condition's name is its L4 link's)
+      }
       auto& known = t.resolved[link->name];
       std::vector<net::ResolvedAddress> add;
       for (const auto& a : answer.addresses) {
