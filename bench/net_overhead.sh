@@ -330,8 +330,9 @@ for r in $(seq 1 "$ROUNDS"); do
         wait_event 'select(.type == "container" and .action == "links-enforced" and .container.id == $id)' \
           "A's links in force" "$CTR_A"
         pid_a="$(runc --root "$STATE" state "$CTR_A" | jq -r .pid)"
-        nsenter --net="/proc/$pid_a/ns/net" nft list table inet bulkhead_links 2>/dev/null |
-          grep -q "tcp dport 5201 accept" || die "round $r: no links table with the tcp/5201 link in A's namespace"
+        links_table="$(nsenter --net="/proc/$pid_a/ns/net" nft list table inet bulkhead_links 2>&1 || true)"
+        grep -q "tcp dport 5201 accept" <<<"$links_table" ||
+          die "round $r: no links table with the tcp/5201 link in A's namespace: $links_table"
         l7_chain="$(nsenter --net="/proc/$pid_a/ns/net" iptables -w -S BULKHEAD-L7 2>/dev/null || true)"
         if [ "$SIDE" = l7 ]; then
           grep -q "dport 80 .*NFQUEUE" <<<"$l7_chain" || die "round $r: no HTTP queue rule in A's namespace: $l7_chain"

@@ -493,8 +493,25 @@ class AgentImpl final : public Agent {
     graph_->containerStarted(c, t.group);
     t.armed = arm(t, profile);
     enforceLinks(t, profile);
+    const std::string group = t.group;
     if (auto old = tracked_.find(c.id); old != tracked_.end() && old->second.rootFd >= 0) ::close(old->second.rootFd);
     tracked_[c.id] = std::move(t);
+    linksToGroupChanged(group, c.id);
+  }
+
+  // A container of `group` came with its addresses: the Protect containers with links to the
+  // group allow them at once, rather than at the next housekeeping (an agent that starts
+  // finds its containers one by one, and a client found before its server would be cut
+  // off from it until then).
+  void linksToGroupChanged(const std::string& group, const std::string& started) {
+    if (graph_->graph().addressesOf(started).empty()) return;
+    const std::string prefix = "group:" + group + " ";
+    for (auto& [id, t] : tracked_) {
+      const auto p = profiles_.find(t.group);
+      if (id == started || p == profiles_.end() || p->second.mode != Mode::kProtect || !t.linksEnforced) continue;
+      const auto& links = p->second.links;
+      if (auto l = links.lower_bound(prefix); l != links.end() && l->starts_with(prefix)) enforceLinks(t, p->second);
+    }
   }
 
   void onContainerStop(const Container& c) {
@@ -558,7 +575,12 @@ class AgentImpl final : public Agent {
     }
     // The entry point's parent is the runtime, or whatever inherited the init once the
     // runtime exited: one name for it, so that replicas match what was learned.
-    if (e.kind == EventKind::kExec && static_cast<int>(e.pid) == t.container.pid) e.parentComm = kRuntimeParent;
+    if (e.kind == EventKind::kExec && static_cast<int>(e.pid) == t.container.pid) {
+      e.parentComm = kRuntimeParent;
+      // Its entry point runs: a network set up between create and start (CNI) is there now,
+      // and links to its group must allow its addresses before its first reply is due.
+      if (graph_->refreshAddresses(t.container.id)) linksToGroupChanged(t.group, t.container.id);
+    }
     if (record_ != nullptr) {
       const std::string line = jsonText(eventToJson(e)) + "\n";
       std::fwrite(line.data(), 1, line.size(), record_);

@@ -47,6 +47,12 @@ void GraphFeed::refreshRecent() {
   }
 }
 
+bool GraphFeed::refreshAddresses(const std::string& id) {
+  const std::uint64_t before = graph_.addressesVersion();
+  readAddresses(id, true);
+  return graph_.addressesVersion() != before;
+}
+
 void GraphFeed::containerStopped(const std::string& id) {
   graph_.removeContainer(id);
   pids_.erase(id);

@@ -39,6 +39,8 @@ class GraphFeed {
   void observeDns(const net::Identification& dns) { graph_.observeDns(dns); }
   // Writes the graph when it changed since the last save.
   Status save();
+  // Reads the container's addresses again now; true when they changed.
+  bool refreshAddresses(const std::string& id);
   // Reads again the addresses of containers started in the last 30 s (their network may
   // have come after they started), at most once a second each.
   void refreshRecent();

@@ -334,9 +334,18 @@ TEST_F(AgentGraph, ProtectBlocksLateralConnectionsFromTheFirstPacket) {
   learned->mode = runtime::Mode::kProtect;
   writeProfile(*learned);
 
-  startAgent(o);
-  ASSERT_TRUE(log_->waitFor(containerAction("links-enforced", client->id()))) << "the running client got no links";
+  // Housekeeping (which also re-resolves links) far away: the links must follow the web
+  // group's addresses as the restarted agent finds its containers, in whatever order.
+  AgentOptions slow = o;
+  slow.statsIntervalMs = 60000;
+  const size_t restart = log_->size();
+  startAgent(slow);
+  ASSERT_TRUE(log_->waitFor(containerAction("links-enforced", client->id()), restart)) << "the running client got no links";
+  ASSERT_TRUE(log_->waitFor(containerAction("started", web->id()), restart));
+  ASSERT_TRUE(log_->waitFor(containerAction("started", db->id()), restart));
   const size_t mark = log_->size();
+  EXPECT_EQ(sh(*client, "curl -sf -o /dev/null --max-time 2 http://10.231.9.2/").exitCode, 0)
+      << "the learned link is blocked right after the agent found the web server";
   EXPECT_EQ(sh(*client, redisPing).out.find("PONG"), std::string::npos) << "the lateral connection went through";
   EXPECT_EQ(sh(*client, "curl -sf -o /dev/null --max-time 2 http://10.231.9.2/").exitCode, 0) << "the learned link is blocked";
   auto blocked = log_->waitFor(profileAlert("link", client->id()), mark);
@@ -362,6 +371,12 @@ TEST_F(AgentGraph, ProtectBlocksLateralConnectionsFromTheFirstPacket) {
   EXPECT_EQ(first.find("PONG"), std::string::npos) << first;
   EXPECT_EQ(first.find("rc=0"), std::string::npos) << first;
   EXPECT_NE(first.find("web=0"), std::string::npos) << first;
+
+  // A new replica of the web group at a new address, its network set up after create (as
+  // CNI does): the clients' links allow it as soon as it runs, not at the next housekeeping.
+  auto web2 = runOnBridge(webImage, "10.231.9.6", {"nginx", "-g", "daemon off;"});
+  ASSERT_TRUE(web2);
+  EXPECT_TRUE(serves(*client, "http://10.231.9.6/")) << "the client's links did not follow its link to the new replica";
 }
 
 // Name links: a client learns to call api.bulkhead.test (an outside server, by the name
