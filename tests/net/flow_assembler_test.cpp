@@ -40,7 +40,7 @@ bh_flow_chunk chunk(const bh_flow_key& k, std::uint8_t dir, std::uint8_t flags, 
   c.seq = seq;
   c.len = static_cast<std::uint16_t>(payload.size());
   c.payload = c.len;
-  std::memcpy(c.data, payload.data(), payload.size());
+  if (!payload.empty()) std::memcpy(c.data, payload.data(), payload.size());
   return c;
 }
 
@@ -110,7 +110,7 @@ TEST(FlowAssembler, UdpFirstDatagramsAndIdleFlows) {
   Collected c;
   const auto k = key(53000, 17);
   // A DNS query for a.b: header, question.
-  const std::string query("\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x01" "a\x01" "b\x00\x00\x01\x00\x01", 23);
+  const std::string query("\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x01" "a\x01" "b\x00\x00\x01\x00\x01", 21);
   c.assembler.add(chunk(k, BH_FLOW_EGRESS, 0, 0, query), 1);
   EXPECT_TRUE(c.flows.empty()) << "judged before its reply could come";
   c.assembler.expire(1 + FlowAssembler::kIdleNs + 1);  // no reply: judged on the request
@@ -253,7 +253,7 @@ TEST(FlowAssembler, AcceptedAndUdpFlowsAndAReusedPort) {
   EXPECT_EQ(c.bytes[0].protocol, "");
   // UDP: counts come from reads of the map only.
   const auto udp = key(53001, 17);
-  const std::string query("\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x01" "a\x01" "b\x00\x00\x01\x00\x01", 23);
+  const std::string query("\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x01" "a\x01" "b\x00\x00\x01\x00\x01", 21);
   std::string reply = query;  // the answer to it (no records): the flow is judged with its reply
   reply[2] = '\x81';
   reply[3] = '\x80';
