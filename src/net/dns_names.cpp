@@ -1,5 +1,7 @@
 #include "net/dns_names.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 
 namespace bulkhead::net {
@@ -15,7 +17,13 @@ bool DnsNames::observe(const Identification& dns) {
     const auto second = value.find(' ', first == std::string::npos ? first : first + 1);
     if (first == std::string::npos || second == std::string::npos) continue;
     const std::string type = value.substr(first + 1, second - first - 1);
-    if (type == "A" || type == "AAAA") found.push_back(value.substr(second + 1));
+    // A and AAAA records whose data is an address (a record of the wrong size reads "(N bytes)").
+    unsigned char bytes[16];
+    const std::string data = value.substr(second + 1);
+    if ((type == "A" && ::inet_pton(AF_INET, data.c_str(), bytes) == 1) ||
+        (type == "AAAA" && ::inet_pton(AF_INET6, data.c_str(), bytes) == 1)) {
+      found.push_back(data);
+    }
   }
   if (found.empty()) return false;
   auto [it, inserted] = addresses_.try_emplace(name);

@@ -14,6 +14,8 @@
 #include <thread>
 #include <vector>
 
+#include "net/protocol/bytes.h"
+
 namespace bulkhead::net {
 namespace {
 
@@ -88,6 +90,11 @@ Result<std::string> Nft::run(const std::string& commands, bool json) {
 }
 
 Result<std::pair<int, std::string>> nftAddress(const std::string& text) {
+  // inet_pton stops at a NUL: check every byte, so that nothing but the address is taken.
+  if (text.empty() || text.size() > INET6_ADDRSTRLEN + 4 ||
+      text.find_first_not_of("0123456789abcdefABCDEF:./") != std::string::npos) {
+    return makeError("allowed address \"{}\": not an IPv4 or IPv6 address or prefix", printable(text, 64));
+  }
   const size_t slash = text.find('/');
   const std::string address = text.substr(0, slash);
   unsigned char bytes[16] = {};

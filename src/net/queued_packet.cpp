@@ -160,7 +160,7 @@ Result<DnsAnswer> dnsAnswerFromPacket(Bytes packet) {
   if (m.rcode() != 0) return answer;
   readDnsAnswers(body, m);
   for (const auto& r : m.answers) {
-    if (r.type == 1 || r.type == 28) answer.addresses.push_back({r.data, r.ttl});
+    if (r.isAddress) answer.addresses.push_back({r.data, r.ttl});
   }
   return answer;
 }

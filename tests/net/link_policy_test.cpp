@@ -46,6 +46,8 @@ TEST(LinkPolicy, ParsesLinksToGroupsAndAddresses) {
                           "name:*. tcp/80", "name:*example.com tcp/80", "name:a.*.com tcp/80", "group:*.web tcp/80"}) {
     EXPECT_FALSE(parseLink(bad)) << bad;
   }
+  // Found by the fuzzer: inet_pton stops at a NUL, so "::" was taken and the rest kept.
+  EXPECT_FALSE(parseLink(std::string("address:::\0\0\0\n/125 udp/3", 25)));
 }
 
 TEST(LinkPolicy, ScriptAllowsTheLinksAndRejectsTheRest) {

@@ -36,6 +36,13 @@ TEST(QueuedPacket, DnsAnswers) {
   ASSERT_EQ(answer->addresses.size(), 1u);
   EXPECT_EQ(answer->addresses[0].address, "192.0.2.10");
   EXPECT_EQ(answer->addresses[0].ttl, 60u);
+  // An A record whose data is not 4 bytes gives no address (found by the fuzzer: it gave
+  // "(0 bytes)", which nftables then refused).
+  std::vector<std::uint8_t> empty = good;
+  empty[good.size() - 5] = 0;  // RDLENGTH 4 -> 0: the address bytes are left over
+  auto noAddress = dnsAnswerFromPacket(empty);
+  ASSERT_TRUE(noAddress) << noAddress.error().message;
+  EXPECT_TRUE(noAddress->addresses.empty());
   // Not from port 53, not UDP, cut short: each refused with a reason.
   const auto wrongPort = packet(17, 5353), tcp = packet(6, 53);
   EXPECT_FALSE(dnsAnswerFromPacket(wrongPort));

@@ -116,9 +116,11 @@ void readDnsAnswers(Bytes msg, DnsMessage& m) {
     if (record.type == 1 && rdlength == 4) {
       ::inet_ntop(AF_INET, rdata.data(), text, sizeof text);
       record.data = text;
+      record.isAddress = true;
     } else if (record.type == 28 && rdlength == 16) {
       ::inet_ntop(AF_INET6, rdata.data(), text, sizeof text);
       record.data = text;
+      record.isAddress = true;
     } else if (record.type == 5 || record.type == 2 || record.type == 12) {
       std::size_t at = rdataAt;
       if (!readName(msg, at, record.data)) return;

@@ -16,6 +16,7 @@ struct DnsRecord {
   std::uint16_t type = 0;
   std::uint32_t ttl = 0;
   std::string data;  // A/AAAA: the address; CNAME/NS/PTR: the name; else "(N bytes)"
+  bool isAddress = false;  // an A or AAAA record whose data is an address (4 or 16 bytes)
 };
 
 struct DnsMessage {
