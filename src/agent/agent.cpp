@@ -82,6 +82,7 @@ struct Tracked {
   int rootFd = -1;  // O_PATH of the container's root, to resolve exec paths
   Status armed;     // the last arming of the group's policy
   bool linksEnforced = false;  // the links table is in its network namespace
+  bool linksChecked = false;   // looked for a table an earlier agent left
   // Name links: the addresses DNS answered the container for each name (pattern), with when
   // they stop being allowed (steady clock, ns); the links table's sets hold the same.
   std::map<std::string, std::map<std::string, std::int64_t>> resolved;
@@ -286,7 +287,14 @@ class AgentImpl final : public Agent {
     const int pid = t.container.pid;
     if (pid <= 0) return;
     if (profile.mode != Mode::kProtect) {
-      if (t.linksEnforced) {
+      // What this agent put there, or what an earlier one left when its group was in Protect.
+      bool present = t.linksEnforced;
+      if (!t.linksChecked) {
+        auto left = net::hasLinkPolicy(pid);
+        present = present || (left && *left);
+        t.linksChecked = true;
+      }
+      if (present) {
         if (auto s = net::removeLinkPolicy(pid); !s) log::warn("{}", s.error().message);
         t.linksEnforced = false;
       }

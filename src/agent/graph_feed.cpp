@@ -84,14 +84,17 @@ std::optional<net::EdgeKey> GraphFeed::onEvent(const runtime::Event& e) {
   }
   // An address nobody is known to hold may be a container's that got its network after
   // it started (CNI): read the containers' addresses again.
-  if (!graph_.knowsAddress(e.address)) {
+  // A dual-stack socket names an IPv4 peer as ::ffff:a.b.c.d: the address is a.b.c.d.
+  std::string peer = e.address;
+  if (peer.starts_with("::ffff:") && peer.find('.') != std::string::npos) peer.erase(0, 7);
+  if (!graph_.knowsAddress(peer)) {
     for (const auto& [id, pid] : pids_) readAddresses(id, false);
   }
   net::Connection c;
   c.timeNs = e.timeNs;
   c.container = e.container;
   c.accepted = e.kind == EventKind::kAccept;
-  c.peerAddress = e.address;
+  c.peerAddress = peer;
   c.port = c.accepted ? e.localPort : e.port;
   c.transport = net::transportName(e.flags);
   auto edge = graph_.edgeOf(c);

@@ -81,7 +81,8 @@ QueueChain dnsChain(const std::vector<LinkRule>& rules, int family) {
 // Requests on ports with L7 conditions, to the HTTP gate (which finds the link from the
 // destination and passes what is not on an L7 link); packets it refused come back marked
 // and are reset. Packets too short to carry a request line (bare ACKs) and SYNs skip the
-// gate. No bypass: without the gate such requests wait (Protect fails closed).
+// gate. With bypass: while no agent listens (a restart), requests pass unjudged and the L4
+// links still hold, rather than every request on the port hanging.
 QueueChain httpChain(const std::vector<LinkRule>& rules, int family) {
   QueueChain c{kHttpChain, "OUTPUT", ""};
   std::set<std::uint16_t> ports;
@@ -92,8 +93,9 @@ QueueChain httpChain(const std::vector<LinkRule>& rules, int family) {
   c.rules += fmt::format("-A {} -p tcp -m mark --mark {:#x} -j REJECT --reject-with tcp-reset\n", kHttpChain, kRefusedMark);
   const int minimum = family == AF_INET6 ? 73 : 53;  // IP + TCP with timestamps + 1 byte
   for (const auto port : ports) {
-    c.rules += fmt::format("-A {} -p tcp --dport {} ! --syn -m length --length {}:65535 -j NFQUEUE --queue-num {}\n",
-                           kHttpChain, port, minimum, kHttpQueue);
+    c.rules += fmt::format(
+        "-A {} -p tcp --dport {} ! --syn -m length --length {}:65535 -j NFQUEUE --queue-num {} --queue-bypass\n",
+        kHttpChain, port, minimum, kHttpQueue);
   }
   return c;
 }
@@ -307,6 +309,17 @@ Status removeLinkPolicy(int pid) {
     if (auto s = applyQueueRules({}); !s) return makeError("queue rules: {}", s.error().message);
     return {};
   });
+}
+
+Result<bool> hasLinkPolicy(int pid) {
+  bool present = false;
+  auto s = inNetworkNamespace(pid, "links table", [&]() -> Status {
+    Nft nft;
+    present = nft.run(fmt::format("list table inet {}", kLinkTable), false).ok();
+    return {};
+  });
+  if (!s) return s.error();
+  return present;
 }
 
 Result<std::uint64_t> linkPolicyRejected(int pid) {

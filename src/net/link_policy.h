@@ -80,8 +80,10 @@ bool httpAllowed(const std::vector<HttpRule>& rules, const std::string& method, 
 // conditions, requests on those links are queued to kHttpQueue.
 Result<std::string> linkPolicyScript(const std::vector<LinkRule>& rules);
 Status applyLinkPolicy(int pid, const std::vector<LinkRule>& rules);
-// Deletes the table; succeeds when there is none.
+// Deletes the table (and the queue rules); succeeds when there is none.
 Status removeLinkPolicy(int pid);
+// True when the namespace holds the table (left by an agent that stopped, say).
+Result<bool> hasLinkPolicy(int pid);
 // Packets rejected since the table was last applied.
 Result<std::uint64_t> linkPolicyRejected(int pid);
 

@@ -331,6 +331,13 @@ TEST_F(AgentGraph, ProtectBlocksLateralConnectionsFromTheFirstPacket) {
   const std::string webLink = "group:" + groupOf(webImage) + " tcp/80";
   ASSERT_TRUE(learned->links.contains(webLink)) << runtime::profileToYaml(*learned);
   for (const auto& l : learned->links) ASSERT_EQ(l.find(groupOf(dbImage)), std::string::npos) << l;
+  // The three tiers, each learned where it is: the client calls the web tier (HTTP), the
+  // web tier calls the data tier (Redis), and nothing else.
+  auto webLearned = readProfile(groupOf(webImage));
+  ASSERT_TRUE(webLearned);
+  const std::string dbLink = "group:" + groupOf(dbImage) + " tcp/6379";
+  EXPECT_TRUE(webLearned->links.contains(dbLink)) << runtime::profileToYaml(*webLearned);
+  for (const auto& l : webLearned->links) EXPECT_EQ(l.find(groupOf(clientImage)), std::string::npos) << l;
   learned->mode = runtime::Mode::kProtect;
   writeProfile(*learned);
 
@@ -505,6 +512,21 @@ TEST_F(AgentGraph, HttpConditionsOnLinksInProtect) {
       << ::testing::PrintToString(deviations);
   // The learned requests still go through after the refusals.
   EXPECT_EQ(sh(*client, get + "/api/items.txt").out, "items\n");
+
+  // Back to Discover under a new agent: the links table and the queue rules the last one
+  // left in the client's namespace go, and every request goes through again.
+  stopAgent();
+  learned->mode = runtime::Mode::kDiscover;
+  writeProfile(*learned);
+  const size_t restart = log_->size();
+  startAgent(o);
+  ASSERT_TRUE(log_->waitFor(containerAction("started", client->id()), restart));
+  const std::string inClient = "nsenter --net=/proc/" + std::to_string(client->pid()) + "/ns/net ";
+  EXPECT_NE(runCommand({"sh", "-c", inClient + "nft list table inet bulkhead_links"}).exitCode, 0)
+      << "the links table outlived Protect";
+  EXPECT_NE(runCommand({"sh", "-c", inClient + "iptables -w -S BULKHEAD-L7"}).exitCode, 0)
+      << "the HTTP queue rules outlived Protect";
+  EXPECT_EQ(sh(*client, "curl -s --max-time 3 http://10.231.11.2/admin/secret.txt").out, "secret\n");
 }
 
 }  // namespace
