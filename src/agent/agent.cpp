@@ -83,6 +83,9 @@ struct Tracked {
   Status armed;     // the last arming of the group's policy
   bool linksEnforced = false;  // the links table is in its network namespace
   bool linksChecked = false;   // looked for a table an earlier agent left
+  // Protect: the L7 conditions of each L4 link ("group:web tcp/80"), as last enforced, for
+  // the HTTP gate (it judges every request packet: no profile parsing there).
+  std::map<std::string, std::vector<net::HttpRule>> httpConditions;
   // Name links: the addresses DNS answered the container for each name (pattern), with when
   // they stop being allowed (steady clock, ns); the links table's sets hold the same.
   std::map<std::string, std::map<std::string, std::int64_t>> resolved;
@@ -305,13 +308,17 @@ class AgentImpl final : public Agent {
       return;  // the host's network: its rules would be the host's
     }
     std::vector<net::LinkRule> rules;
+    t.httpConditions.clear();
     for (const auto& text : profile.links) {
       auto link = net::parseLink(text);
       if (!link) {
         log::warn("profile {}: {}", profile.group, link.error().message);
         continue;
       }
-      if (link->http) continue;  // a condition on its L4 link, below
+      if (link->http) {  // a condition on its L4 link
+        t.httpConditions[link->base].push_back(*link->http);
+        continue;
+      }
       net::LinkRule rule{{}, link->transport, link->port, {}, {}, httpConditions(profile, text)};
       if (link->kind == net::ParsedLink::Kind::Group) rule.addresses = graph_->graph().groupAddresses(link->name);
       if (link->kind == net::ParsedLink::Kind::Address) rule.addresses = {link->name};
@@ -398,9 +405,10 @@ class AgentImpl final : public Agent {
     c.transport = "tcp";
     const auto edge = graph_->graph().edgeOf(c);
     if (!edge) return net::Verdict::kAccept;
-    const std::string base = net::linkText(*edge);
-    const auto conditions = httpConditions(p->second, base);
-    if (conditions.empty()) return net::Verdict::kAccept;  // an L4-only link on the same port
+    const auto found = t.httpConditions.find(net::linkText(*edge));
+    if (found == t.httpConditions.end()) return net::Verdict::kAccept;  // an L4-only link on the same port
+    const std::vector<net::HttpRule>& conditions = found->second;
+    const std::string& base = found->first;
     for (const auto& r : parsed->requests) {
       if (r.whole && net::httpAllowed(conditions, r.method, r.path)) continue;
       sink_->write({{"type", "alert"}, {"profile", "link"}, {"title", "HTTP request outside the learned links"},

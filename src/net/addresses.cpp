@@ -34,4 +34,10 @@ Result<std::vector<std::string>> namespaceAddresses(int pid) {
   return out;
 }
 
+std::string addressText(int family, const std::uint8_t* bytes) {
+  char text[INET6_ADDRSTRLEN] = {};
+  ::inet_ntop(family == AF_INET6 ? AF_INET6 : AF_INET, bytes, text, sizeof text);
+  return text;
+}
+
 }  // namespace bulkhead::net

@@ -5,17 +5,13 @@
 #include <algorithm>
 #include <cstring>
 
+#include "net/addresses.h"
+
 namespace bulkhead::net {
 namespace {
 
 constexpr std::uint8_t kFin = 0x01, kSyn = 0x02, kRst = 0x04, kAck = 0x10;
 constexpr std::uint8_t kTcp = 6, kUdp = 17;
-
-std::string addressText(std::uint8_t family, const std::uint8_t* bytes) {
-  char text[INET6_ADDRSTRLEN] = {};
-  ::inet_ntop(family == AF_INET6 ? AF_INET6 : AF_INET, bytes, text, sizeof text);
-  return text;
-}
 
 std::string keyId(const bh_flow_key& key) { return std::string(reinterpret_cast<const char*>(&key), sizeof key); }
 

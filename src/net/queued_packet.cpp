@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "net/addresses.h"
 #include "net/protocol/dns.h"
 
 namespace bulkhead::net {
@@ -14,12 +15,6 @@ namespace {
 constexpr std::size_t kMaxMethod = 16;
 constexpr std::size_t kMaxPath = 2048;
 constexpr std::size_t kMaxRequests = 16;  // request lines read from one packet
-
-std::string addressText(int family, const std::uint8_t* bytes) {
-  char text[INET6_ADDRSTRLEN] = {};
-  ::inet_ntop(family, bytes, text, sizeof text);
-  return text;
-}
 
 // The transport header and payload of an IPv4 or IPv6 packet carrying `protocol`, and its
 // destination address when asked.
