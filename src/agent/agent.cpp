@@ -1,6 +1,7 @@
 #include "agent/agent.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <unordered_map>
 
 #include "agent/event_sink.h"
 #include "agent/graph_feed.h"
@@ -80,6 +82,9 @@ struct Tracked {
   // namespaces). Its own calls are not the workload's until it execs the entry point.
   bool runtimeSetup = false;
   int rootFd = -1;  // O_PATH of the container's root, to resolve exec paths
+  // Exec paths resolved in the root, by the path the exec named: used again while the file
+  // the kernel reports running is the same inode (a symlink retargeted resolves anew).
+  std::unordered_map<std::string, std::pair<int64_t, std::string>> resolvedExecs;
   Status armed;     // the last arming of the group's policy
   bool linksEnforced = false;  // the links table is in its network namespace
   bool linksChecked = false;   // looked for a table an earlier agent left
@@ -586,9 +591,7 @@ class AgentImpl final : public Agent {
     }
     Event e = raw;
     e.container = t.container.id;
-    if (e.kind == EventKind::kExec && t.rootFd >= 0 && !e.path.empty() && e.path[0] == '/') {
-      if (auto resolved = resolveInRoot(t.rootFd, e.path)) e.path = std::move(*resolved);
-    }
+    if (e.kind == EventKind::kExec && t.rootFd >= 0 && !e.path.empty() && e.path[0] == '/') resolveExec(t, e);
     // The entry point's parent is the runtime, or whatever inherited the init once the
     // runtime exited: one name for it, so that replicas match what was learned.
     if (e.kind == EventKind::kExec && static_cast<int>(e.pid) == t.container.pid) {
@@ -614,9 +617,15 @@ class AgentImpl final : public Agent {
     EventFacts facts;
     facts.inContainer = true;
     if (e.kind == EventKind::kExec) {
-      facts.stdioSocket = stdioIsSocket(static_cast<pid_t>(e.pid));
-      facts.parentListens = e.ppid != 0 && holdsListeningSocket(static_cast<pid_t>(e.ppid));
-      facts.setuidFile = runsSetuidFile(static_cast<pid_t>(e.pid));
+      const auto pid = static_cast<pid_t>(e.pid), ppid = static_cast<pid_t>(e.ppid);
+      facts.stdioSocket = Fact([pid] { return stdioIsSocket(pid); });
+      facts.parentListens = Fact([ppid] { return ppid != 0 && holdsListeningSocket(ppid); });
+      // The sensor reads the executable's mode in the kernel; /proc only when it could not.
+      if (e.flags != 0) {
+        facts.setuidFile = (e.flags & S_ISUID) != 0;
+      } else {
+        facts.setuidFile = Fact([pid] { return runsSetuidFile(pid); });
+      }
     }
     // "New" means new to a profile in force: while a group is learned, everything is new.
     const bool enforced = profile.mode != Mode::kDiscover;
@@ -654,6 +663,25 @@ class AgentImpl final : public Agent {
                   {"severity", "medium"}, {"mode", modeName(profile.mode)}, {"action", "alert"},
                   {"container", containerJson(t.container)}, {"group", t.group},
                   {"deviation", deviates->value}, {"evidence", eventToJson(e)}, {"time", isoTimeNs(e.timeNs)}});
+  }
+
+  // The exec's path as the container sees it, symlinks resolved (/bin/true is /usr/bin/true).
+  static void resolveExec(Tracked& t, Event& e) {
+    constexpr size_t kMaxResolved = 1024;
+    const int64_t inode = e.targetId;
+    if (inode != 0) {
+      if (auto it = t.resolvedExecs.find(e.path); it != t.resolvedExecs.end() && it->second.first == inode) {
+        e.path = it->second.second;
+        return;
+      }
+    }
+    auto resolved = resolveInRoot(t.rootFd, e.path);
+    if (!resolved) return;
+    if (inode != 0) {
+      if (t.resolvedExecs.size() >= kMaxResolved) t.resolvedExecs.clear();
+      t.resolvedExecs[e.path] = {inode, *resolved};
+    }
+    e.path = std::move(*resolved);
   }
 
   void reloadProfiles() {

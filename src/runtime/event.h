@@ -11,7 +11,8 @@
 namespace bulkhead::runtime {
 
 enum class EventKind : uint8_t {
-  kExec,     // path, argv, parent (ppid, parentComm), uid
+  kExec,     // path, argv, parent (ppid, parentComm), uid; flags = the executable's mode
+             // (S_ISUID ...), targetId = its inode (0 when the sensor could not read them)
   kExit,     // exitCode
   kOpen,     // path, flags (open flags); only write intent or sensitive paths
   kConnect,  // family, address, port (remote); flags: the socket's IP protocol (6 TCP, 17 UDP)

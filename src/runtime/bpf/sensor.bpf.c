@@ -29,6 +29,10 @@ char LICENSE[] SEC("license") = "GPL";
 /* Set by user space before load: rodata lets the verifier drop the dead branch. */
 const volatile __u32 self_tgid = 0;
 const volatile __u32 watch_only = 0;
+/* 0: every record wakes the reader. Otherwise a record wakes it only once this many bytes
+ * wait, and the reader polls on a timer: a wake-up costs the writer an irq_work and the
+ * reader a context switch, which on a virtual machine cost more than the record itself. */
+const volatile __u64 wakeup_bytes = 0;
 
 struct {
   __uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -122,7 +126,12 @@ static __always_inline void emit(void *ctx, struct scratch *s) {
   __u64 size = sizeof(*r) + (__u64)r->path_len + r->detail_len + r->argv_len;
   if (size > BH_RECORD_MAX) size = BH_RECORD_MAX;
   r->size = size;
-  if (bpf_ringbuf_output(&events, s, size, 0) != 0) {
+  __u64 flags = 0;
+  if (wakeup_bytes) {
+    __u64 waiting = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+    flags = waiting + size >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+  }
+  if (bpf_ringbuf_output(&events, s, size, flags) != 0) {
     __u32 kind = r->kind < BH_KIND_COUNT ? r->kind : 0;
     __u64 *count = bpf_map_lookup_elem(&drops, &kind);
     if (count) *count += 1;  // per-CPU slot: no other writer
@@ -180,6 +189,10 @@ int handle_exec(struct trace_event_raw_sched_process_exec *ctx) {
   struct task_struct *task = (struct task_struct *)bpf_get_current_task();
   struct task_struct *parent = BPF_CORE_READ(task, real_parent);
   bpf_probe_read_kernel_str(r->parent_comm, sizeof(r->parent_comm), &parent->comm);
+  /* The file now running: its mode (set-user-ID) and inode spare the agent a stat per exec. */
+  struct inode *inode = BPF_CORE_READ(task, mm, exe_file, f_inode);
+  r->flags = BPF_CORE_READ(inode, i_mode);
+  r->target = BPF_CORE_READ(inode, i_ino);
 
   /* argv as the new image sees it: the NUL-separated block between arg_start and arg_end. */
   unsigned long start = BPF_CORE_READ(task, mm, arg_start);

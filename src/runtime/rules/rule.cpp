@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <array>
 #include <fstream>
 #include <set>
@@ -162,6 +163,10 @@ Result<Condition> parseCondition(const json& node, int depth) {
       return makeError("unknown field or operator '{}'", key);
     }
   }
+  // Facts read from /proc last: a rule whose cheap tests fail never reads them.
+  std::stable_partition(all.children.begin(), all.children.end(), [](const Condition& c) {
+    return c.field != RuleField::kStdioSocket && c.field != RuleField::kParentListens;
+  });
   return all;
 }
 
@@ -278,9 +283,9 @@ bool boolOf(const Subject& s, RuleField field) {
   switch (field) {
     case RuleField::kWrite:
       return e.kind == EventKind::kOpen && opensForWrite(e.flags);
-    case RuleField::kStdioSocket: return s.facts.stdioSocket;
-    case RuleField::kParentListens: return s.facts.parentListens;
-    case RuleField::kSetuidFile: return s.facts.setuidFile;
+    case RuleField::kStdioSocket: return s.facts.stdioSocket.get();
+    case RuleField::kParentListens: return s.facts.parentListens.get();
+    case RuleField::kSetuidFile: return s.facts.setuidFile.get();
     case RuleField::kNewListen: return s.facts.newListen;
     case RuleField::kNewPeer: return s.facts.newPeer;
     case RuleField::kLoopback: return isLoopback(e);

@@ -6,7 +6,9 @@
 // closed, so a rule file cannot do more than match.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,11 +19,29 @@
 
 namespace bulkhead::runtime {
 
+// A fact the agent reads from /proc only when a rule first asks for it: most events need
+// none (a rule tests the cheap fields of its condition first), and reading them for every
+// exec cost more than the rest of the agent's work per exec.
+class Fact {
+ public:
+  Fact() = default;
+  Fact(bool known) : value_(known) {}  // NOLINT(google-explicit-constructor): a known fact
+  explicit Fact(std::function<bool()> read) : read_(std::move(read)) {}
+  bool get() const {
+    if (!value_) value_ = read_ ? read_() : false;
+    return *value_;
+  }
+
+ private:
+  std::function<bool()> read_;
+  mutable std::optional<bool> value_;
+};
+
 // What the agent knows about an event beyond the event itself (collected, then judged).
 struct EventFacts {
-  bool stdioSocket = false;     // exec: the new program's stdin or stdout is a socket
-  bool parentListens = false;   // exec: the parent process has a listening socket
-  bool setuidFile = false;      // exec: the executable has the set-user-ID bit
+  Fact stdioSocket;             // exec: the new program's stdin or stdout is a socket
+  Fact parentListens;           // exec: the parent process has a listening socket
+  Fact setuidFile;              // exec: the executable has the set-user-ID bit
   bool newListen = false;       // listen: the group's profile does not have this port
   bool newPeer = false;         // connect: the group's profile does not have this peer
   bool inContainer = false;     // the event comes from a container (not the host)

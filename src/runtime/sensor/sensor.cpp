@@ -5,6 +5,7 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdarg>
 #include <cstdio>
@@ -115,7 +116,10 @@ Result<std::unique_ptr<Sensor>> Sensor::open(const SensorOptions& options) {
 
   bpf.skel->rodata->self_tgid = static_cast<uint32_t>(getpid());
   bpf.skel->rodata->watch_only = options.scope == SensorScope::kWatchedCgroups ? 1 : 0;
-  int err = bpf_map__set_max_entries(bpf.skel->maps.events, ringBytes(options.ringBufferBytes));
+  const uint32_t ring = ringBytes(options.ringBufferBytes);
+  if (options.batchMs > 0) bpf.skel->rodata->wakeup_bytes = ring / 4;
+  sensor->batchMs_ = static_cast<int>(options.batchMs);
+  int err = bpf_map__set_max_entries(bpf.skel->maps.events, ring);
   if (err) return makeError("eBPF sensor: ring buffer size: {}", errnoText(err));
 
   // Programs whose tracepoint this kernel lacks are not loaded. Without module support
@@ -214,7 +218,14 @@ Result<int> Sensor::poll(int timeoutMs, const std::function<void(const Event&)>&
   bootToRealtimeNs_ = bootToRealtimeOffsetNs();  // follows clock steps between polls
   onEvent_ = &onEvent;
   delivered_ = 0;
-  int n = ring_buffer__poll(bpf_->ring, timeoutMs);
+  int n = 0;
+  if (batchMs_ > 0) {
+    // Woken early only when the ring fills; otherwise read what waits after the batch time.
+    n = ring_buffer__poll(bpf_->ring, timeoutMs < 0 ? batchMs_ : std::min(timeoutMs, batchMs_));
+    if (n >= 0 || n == -EINTR) n = ring_buffer__consume(bpf_->ring);
+  } else {
+    n = ring_buffer__poll(bpf_->ring, timeoutMs);
+  }
   onEvent_ = nullptr;
   if (n < 0 && n != -EINTR) return makeError("eBPF sensor: polling: {}", errnoText(n));
   return delivered_;

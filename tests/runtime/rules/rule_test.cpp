@@ -45,10 +45,16 @@ Event openFlags(std::string path, int flags) {
   return e;
 }
 
-EventFacts facts(bool EventFacts::*field, bool inContainer = true) {
+template <typename T>
+EventFacts facts(T EventFacts::*field, bool inContainer = true) {
   EventFacts f;
   f.inContainer = inContainer;
-  if (field != nullptr) f.*field = true;
+  f.*field = true;
+  return f;
+}
+EventFacts facts(std::nullptr_t, bool inContainer = true) {
+  EventFacts f;
+  f.inContainer = inContainer;
   return f;
 }
 
@@ -150,6 +156,30 @@ TEST(Rules, ARuleAppliesOnlyToItsEventKinds) {
   ASSERT_TRUE(rules.ok()) << rules.error().message;
   EXPECT_TRUE(ruleMatches(rules->front(), ev(EventKind::kOpen, "/x"), kPlain));
   EXPECT_FALSE(ruleMatches(rules->front(), ev(EventKind::kExec, "/x"), kPlain));
+}
+
+// Facts cost /proc reads: every built-in rule on an ordinary exec (not a shell) decides
+// without reading any, and a shell exec reads each fact it asks for once.
+TEST(Rules, FactsAreReadOnlyWhenARuleNeedsThem) {
+  auto rules = loadRules();
+  ASSERT_TRUE(rules.ok()) << rules.error().message;
+  int reads = 0;
+  const auto counted = [&reads](bool value) { return Fact([&reads, value] { ++reads; return value; }); };
+  EventFacts f;
+  f.inContainer = true;
+  f.stdioSocket = counted(false);
+  f.parentListens = counted(false);
+  f.setuidFile = false;
+  for (const auto& r : *rules) EXPECT_FALSE(ruleMatches(r, ev(EventKind::kExec, "/usr/bin/true"), f)) << r.id;
+  EXPECT_EQ(reads, 0);
+
+  EventFacts shell = f;
+  shell.stdioSocket = counted(true);
+  shell.parentListens = counted(false);
+  int fired = 0;
+  for (const auto& r : *rules) fired += ruleMatches(r, ev(EventKind::kExec, "/bin/bash"), shell) ? 1 : 0;
+  EXPECT_EQ(reads, 2);  // each fact once, however many rules ask
+  EXPECT_GE(fired, 1);  // the reverse shell
 }
 
 TEST(Rules, BadRuleFilesAreRejectedWithTheFileAndRule) {

@@ -238,6 +238,11 @@ TEST_F(SensorTest, ExecReportsPathArgvParentAndUid) {
   std::string ownComm;
   std::getline(commFile, ownComm);
   EXPECT_EQ(exec->parentComm, ownComm);
+  // The file that runs, read in the kernel: its mode and inode (what stat says of it).
+  struct stat st {};
+  ASSERT_EQ(::stat("/bin/true", &st), 0);
+  EXPECT_EQ(exec->flags, st.st_mode);
+  EXPECT_EQ(exec->targetId, static_cast<int64_t>(st.st_ino));
   auto exit = find(events, EventKind::kExit);
   ASSERT_TRUE(exit);
   EXPECT_EQ(exit->exitCode, 0);
