@@ -100,10 +100,13 @@ static __always_inline bool skip_task(void) {
   return false;
 }
 
-static __always_inline struct scratch *begin(__u16 kind) {
+static __always_inline struct scratch *scratch(void) {
   __u32 zero = 0;
-  struct scratch *s = bpf_map_lookup_elem(&scratch_buf, &zero);
-  if (!s) return 0;
+  return bpf_map_lookup_elem(&scratch_buf, &zero);
+}
+
+/* Fills the record's header: what every kind reports about the task. */
+static __always_inline void fill_header(struct scratch *s, __u16 kind) {
   struct bh_record *r = &s->rec;
   __builtin_memset(r, 0, sizeof(*r));
   __u64 pid_tgid = bpf_get_current_pid_tgid();
@@ -118,6 +121,11 @@ static __always_inline struct scratch *begin(__u16 kind) {
   r->time_boot_ns = bpf_ktime_get_boot_ns();
   r->cgroup_id = bpf_get_current_cgroup_id();
   bpf_get_current_comm(r->comm, sizeof(r->comm));
+}
+
+static __always_inline struct scratch *begin(__u16 kind) {
+  struct scratch *s = scratch();
+  if (s) fill_header(s, kind);
   return s;
 }
 
@@ -229,21 +237,22 @@ int handle_exit(struct trace_event_raw_sched_process_exit *ctx) {
 /* ---- open ---------------------------------------------------------------------------- */
 
 /* Reports an open with write intent, or a read under a sensitive prefix (longest-prefix
- * match in the trie user space fills). False if the path could not be read yet. */
+ * match in the trie user space fills). False if the path could not be read yet. Most opens
+ * are plain reads: they cost one short string read and a trie lookup, nothing more. */
 static __always_inline bool report_open(void *ctx, const char *filename, __u64 flags) {
-  struct scratch *s = begin(BH_OPEN);
+  struct scratch *s = scratch();
   if (!s) return true;
+  if (!(flags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC))) {
+    long n = bpf_probe_read_user_str(s->key.data, BH_PREFIX_MAX, filename);
+    if (n < 0) return false;
+    s->key.prefixlen = str_len(n) * 8;
+    if (!bpf_map_lookup_elem(&sensitive_prefixes, &s->key)) return true;
+  }
+  fill_header(s, BH_OPEN);
   long copied = bpf_probe_read_user_str(s->data, BH_PATH_MAX, filename);
   if (copied < 0) return false;
   s->rec.path_len = str_len(copied);
   s->rec.flags = flags;
-  if (!(flags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC))) {
-    __u32 n = s->rec.path_len;
-    if (n > BH_PREFIX_MAX) n = BH_PREFIX_MAX;
-    s->key.prefixlen = n * 8;
-    bpf_probe_read_kernel(s->key.data, BH_PREFIX_MAX, s->data);
-    if (!bpf_map_lookup_elem(&sensitive_prefixes, &s->key)) return true;
-  }
   emit(ctx, s);
   return true;
 }

@@ -160,9 +160,10 @@ Result<std::unique_ptr<Sensor>> Sensor::open(const SensorOptions& options) {
 
   for (const std::string& prefix : options.sensitivePrefixes) {
     bh_prefix_key key{};
-    if (prefix.empty() || prefix.size() > sizeof(key.data)) {
+    // The kernel compares the first sizeof(key.data) - 1 bytes of a path (then its NUL).
+    if (prefix.empty() || prefix.size() >= sizeof(key.data)) {
       return makeError("eBPF sensor: sensitive prefix '{}' must be 1 to {} bytes", prefix,
-                       sizeof(key.data));
+                       sizeof(key.data) - 1);
     }
     key.prefixlen = static_cast<uint32_t>(prefix.size() * 8);
     std::memcpy(key.data, prefix.data(), prefix.size());

@@ -39,7 +39,7 @@ struct SensorOptions {
   // ring buffer waits, and poll() reads what waits at least every batchMs. 0: a wake-up per
   // record (lowest latency; on this project's VMs it doubled the agent's cost per exec).
   uint32_t batchMs = 10;
-  std::vector<std::string> sensitivePrefixes = defaultSensitivePrefixes();  // <= 128 bytes each
+  std::vector<std::string> sensitivePrefixes = defaultSensitivePrefixes();  // < 128 bytes each
   // Kernels without module support have no *init_module tracepoints and cannot load a
   // module at all. Attempts can still be seen through raw_syscalls/sys_enter, but that
   // runs a program on every system call of every process (dd at bs=500 measured about
