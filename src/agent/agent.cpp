@@ -49,9 +49,9 @@ json containerJson(const Container& c) {
   return j;
 }
 
-json droppedByKind(const SensorStats& stats) {
+json countsByKind(const std::vector<std::pair<EventKind, uint64_t>>& counts) {
   json byKind = json::object();
-  for (const auto& [kind, n] : stats.droppedByKind) byKind[std::string(eventKindName(kind))] = n;
+  for (const auto& [kind, n] : counts) byKind[std::string(eventKindName(kind))] = n;
   return byKind;
 }
 
@@ -173,7 +173,7 @@ class AgentImpl final : public Agent {
       const SensorStats stats = sensor_->stats();
       if (stats.dropped != lastDropped) {
         sink_->write({{"type", "agent"}, {"action", "events-dropped"}, {"dropped", stats.dropped - lastDropped},
-                      {"droppedTotal", stats.dropped}, {"received", stats.received}, {"byKind", droppedByKind(stats)}});
+                      {"droppedTotal", stats.dropped}, {"received", stats.received}, {"byKind", countsByKind(stats.droppedByKind)}});
         lastDropped = stats.dropped;
       }
       housekeeping();
@@ -183,8 +183,10 @@ class AgentImpl final : public Agent {
     httpGate_.reset();
     housekeeping();
     const SensorStats stats = sensor_->stats();
+    // merged: repeats of a reported open, counted in the kernel and not sent again.
     sink_->write({{"type", "agent"}, {"action", "stopped"}, {"received", stats.received}, {"dropped", stats.dropped},
-                  {"byKind", droppedByKind(stats)}});
+                  {"byKind", countsByKind(stats.droppedByKind)}, {"merged", stats.merged},
+                  {"mergedByKind", countsByKind(stats.mergedByKind)}});
     return {};
   }
 

@@ -33,6 +33,9 @@ const volatile __u32 watch_only = 0;
  * wait, and the reader polls on a timer: a wake-up costs the writer an irq_work and the
  * reader a context switch, which on a virtual machine cost more than the record itself. */
 const volatile __u64 wakeup_bytes = 0;
+/* 0: every open reported. Otherwise an open that repeats one reported less than this long
+ * ago (same process, path and write flags) is only counted in `merged`. */
+const volatile __u64 repeat_ns = 0;
 
 struct {
   __uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -79,10 +82,34 @@ struct {
 
 /* A record is built here (too big for the 512-byte stack), then copied out at its real
  * size: ring buffer space is paid per byte used, not per maximum. */
+/* An open reported lately: the same process opening the same path the same way again
+ * within repeat_ns is counted (merged), not sent again. The key holds the whole path, not
+ * a hash of it, so no crafted path can hide one write behind another. */
+struct open_key {
+  __u64 cgroup_id;
+  __u32 tgid;
+  __u32 flags;
+  char path[BH_PATH_MAX];
+};
+struct {
+  __uint(type, BPF_MAP_TYPE_LRU_HASH);
+  __uint(max_entries, 8192);
+  __type(key, struct open_key);
+  __type(value, __u64); /* when it was last reported (boot ns) */
+} recent_opens SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, BH_KIND_COUNT);
+  __type(key, __u32);
+  __type(value, __u64);
+} merged SEC(".maps");
+
 struct scratch {
   struct bh_record rec;
   char data[2 * BH_PATH_MAX + BH_ARGV_MAX];
   struct bh_prefix_key key;
+  struct open_key open;
 };
 struct {
   __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -129,7 +156,14 @@ static __always_inline struct scratch *begin(__u16 kind) {
   return s;
 }
 
-static __always_inline void emit(void *ctx, struct scratch *s) {
+static __always_inline void count_in(void *counters, __u32 kind) {
+  if (kind >= BH_KIND_COUNT) kind = 0;
+  __u64 *count = bpf_map_lookup_elem(counters, &kind);
+  if (count) *count += 1;  // per-CPU slot: no other writer
+}
+
+/* False if the ring buffer was full (the record is counted as dropped). */
+static __always_inline bool emit(void *ctx, struct scratch *s) {
   struct bh_record *r = &s->rec;
   __u64 size = sizeof(*r) + (__u64)r->path_len + r->detail_len + r->argv_len;
   if (size > BH_RECORD_MAX) size = BH_RECORD_MAX;
@@ -139,11 +173,9 @@ static __always_inline void emit(void *ctx, struct scratch *s) {
     __u64 waiting = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
     flags = waiting + size >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
   }
-  if (bpf_ringbuf_output(&events, s, size, flags) != 0) {
-    __u32 kind = r->kind < BH_KIND_COUNT ? r->kind : 0;
-    __u64 *count = bpf_map_lookup_elem(&drops, &kind);
-    if (count) *count += 1;  // per-CPU slot: no other writer
-  }
+  if (bpf_ringbuf_output(&events, s, size, flags) == 0) return true;
+  count_in(&drops, r->kind);
+  return false;
 }
 
 static __always_inline void save_args(__u32 kind, __u64 a, __u64 b, __u64 c) {
@@ -242,18 +274,33 @@ int handle_exit(struct trace_event_raw_sched_process_exit *ctx) {
 static __always_inline bool report_open(void *ctx, const char *filename, __u64 flags) {
   struct scratch *s = scratch();
   if (!s) return true;
-  if (!(flags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC))) {
+  __u32 write = flags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC);
+  if (!write) {
     long n = bpf_probe_read_user_str(s->key.data, BH_PREFIX_MAX, filename);
     if (n < 0) return false;
     s->key.prefixlen = str_len(n) * 8;
     if (!bpf_map_lookup_elem(&sensitive_prefixes, &s->key)) return true;
   }
-  fill_header(s, BH_OPEN);
-  long copied = bpf_probe_read_user_str(s->data, BH_PATH_MAX, filename);
+  struct open_key *k = &s->open;
+  __builtin_memset(k, 0, sizeof(*k));  // the path's tail is part of the key
+  long copied = bpf_probe_read_user_str(k->path, BH_PATH_MAX, filename);
   if (copied < 0) return false;
+  __u64 now = bpf_ktime_get_boot_ns();
+  if (repeat_ns) {
+    k->cgroup_id = bpf_get_current_cgroup_id();
+    k->tgid = bpf_get_current_pid_tgid() >> 32;
+    k->flags = write;
+    __u64 *last = bpf_map_lookup_elem(&recent_opens, k);
+    if (last && now - *last < repeat_ns) {
+      count_in(&merged, BH_OPEN);
+      return true;
+    }
+  }
+  fill_header(s, BH_OPEN);
   s->rec.path_len = str_len(copied);
   s->rec.flags = flags;
-  emit(ctx, s);
+  bpf_probe_read_kernel(s->data, BH_PATH_MAX, k->path);
+  if (emit(ctx, s) && repeat_ns) bpf_map_update_elem(&recent_opens, k, &now, BPF_ANY);
   return true;
 }
 

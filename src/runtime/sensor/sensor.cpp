@@ -84,6 +84,26 @@ std::string_view tracepointOf(const bpf_program* prog) {
   return section;
 }
 
+// Sums a per-CPU counter array indexed by record kind: the total, and each kind's count.
+uint64_t countsByKind(const bpf_map* map, std::vector<std::pair<EventKind, uint64_t>>& byKind) {
+  const int cpus = libbpf_num_possible_cpus();
+  if (cpus <= 0) return 0;
+  std::vector<uint64_t> perCpu(static_cast<size_t>(cpus));
+  uint64_t all = 0;
+  for (uint32_t kind = 0; kind < BH_KIND_COUNT; ++kind) {
+    if (bpf_map__lookup_elem(map, &kind, sizeof(kind), perCpu.data(), perCpu.size() * sizeof(uint64_t), 0) != 0) {
+      continue;
+    }
+    uint64_t total = 0;
+    for (uint64_t count : perCpu) total += count;
+    EventKind eventKind;
+    if (total == 0 || !eventKindOfRecord(static_cast<uint16_t>(kind), eventKind)) continue;
+    all += total;
+    byKind.emplace_back(eventKind, total);
+  }
+  return all;
+}
+
 }  // namespace
 
 const std::vector<std::string>& defaultSensitivePrefixes() {
@@ -118,6 +138,7 @@ Result<std::unique_ptr<Sensor>> Sensor::open(const SensorOptions& options) {
   bpf.skel->rodata->watch_only = options.scope == SensorScope::kWatchedCgroups ? 1 : 0;
   const uint32_t ring = ringBytes(options.ringBufferBytes);
   if (options.batchMs > 0) bpf.skel->rodata->wakeup_bytes = ring / 4;
+  bpf.skel->rodata->repeat_ns = uint64_t{options.repeatWindowMs} * 1000000;
   sensor->batchMs_ = static_cast<int>(options.batchMs);
   int err = bpf_map__set_max_entries(bpf.skel->maps.events, ring);
   if (err) return makeError("eBPF sensor: ring buffer size: {}", errnoText(err));
@@ -252,21 +273,8 @@ SensorStats Sensor::stats() const {
   SensorStats stats;
   stats.received = received_.load(std::memory_order_relaxed);
   stats.malformed = malformed_.load(std::memory_order_relaxed);
-  int cpus = libbpf_num_possible_cpus();
-  if (cpus <= 0) return stats;
-  std::vector<uint64_t> perCpu(static_cast<size_t>(cpus));
-  for (uint32_t kind = 0; kind < BH_KIND_COUNT; ++kind) {
-    if (bpf_map__lookup_elem(bpf_->skel->maps.drops, &kind, sizeof(kind), perCpu.data(),
-                             perCpu.size() * sizeof(uint64_t), 0) != 0) {
-      continue;
-    }
-    uint64_t total = 0;
-    for (uint64_t count : perCpu) total += count;
-    EventKind eventKind;
-    if (total == 0 || !eventKindOfRecord(static_cast<uint16_t>(kind), eventKind)) continue;
-    stats.dropped += total;
-    stats.droppedByKind.emplace_back(eventKind, total);
-  }
+  stats.dropped = countsByKind(bpf_->skel->maps.drops, stats.droppedByKind);
+  stats.merged = countsByKind(bpf_->skel->maps.merged, stats.mergedByKind);
   return stats;
 }
 

@@ -39,6 +39,10 @@ struct SensorOptions {
   // ring buffer waits, and poll() reads what waits at least every batchMs. 0: a wake-up per
   // record (lowest latency; on this project's VMs it doubled the agent's cost per exec).
   uint32_t batchMs = 10;
+  // An open that repeats one reported less than this long ago (same process, path and
+  // write flags) is counted in SensorStats::merged instead of sent again: a process that
+  // writes one file in a loop costs one record a second, not one per open. 0: report all.
+  uint32_t repeatWindowMs = 1000;
   std::vector<std::string> sensitivePrefixes = defaultSensitivePrefixes();  // < 128 bytes each
   // Kernels without module support have no *init_module tracepoints and cannot load a
   // module at all. Attempts can still be seen through raw_syscalls/sys_enter, but that
@@ -52,6 +56,8 @@ struct SensorStats {
   uint64_t malformed = 0;  // records the decoder rejected
   uint64_t dropped = 0;    // records lost in the kernel: ring buffer full
   std::vector<std::pair<EventKind, uint64_t>> droppedByKind;  // only kinds with drops
+  uint64_t merged = 0;     // repeats counted in the kernel, not sent (repeatWindowMs)
+  std::vector<std::pair<EventKind, uint64_t>> mergedByKind;
 };
 
 // One tracepoint program and whether it is attached (an agent logs this at start).

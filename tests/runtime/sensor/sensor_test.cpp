@@ -21,10 +21,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -302,6 +304,53 @@ TEST_F(SensorTest, OpenForWriteAndSensitiveReadButNotPlainRead) {
       << "a plain read was reported";
   unlink(written.c_str());
   unlink(plain.c_str());
+}
+
+// A process writing one file in a loop is sent once a second, the repeats counted; another
+// way of opening it, another file or another process is sent at once.
+TEST_F(SensorTest, RepeatedOpensAreMergedAndCounted) {
+  const std::string file = "/tmp/bulkhead-sensor-repeat-" + std::to_string(getpid());
+  const std::string other = file + "-other";
+  const auto loop = [&] {
+    for (int i = 0; i < 100; ++i) close(open(file.c_str(), O_WRONLY | O_CREAT, 0600));
+    close(open(file.c_str(), O_WRONLY | O_TRUNC));
+    close(open(other.c_str(), O_WRONLY | O_CREAT, 0600));
+    return 0;
+  };
+  for (const uint32_t window : {1000u, 0u}) {
+    SensorOptions options;
+    options.repeatWindowMs = window;
+    auto sensor = openSensor(options);
+    ASSERT_TRUE(sensor);
+    const pid_t first = runChild(loop), second = runChild(loop);
+    int exits = 0;
+    const auto all = collect(*sensor, {first, second}, [&](const Event& e) {
+      return e.kind == EventKind::kExit && (e.pid == static_cast<uint32_t>(first) || e.pid == static_cast<uint32_t>(second)) &&
+             ++exits == 2;
+    });
+    const auto opensOf = [&](const std::vector<Event>& events, const std::string& path, uint64_t flags) {
+      return std::count_if(events.begin(), events.end(), [&](const Event& e) {
+        return e.kind == EventKind::kOpen && e.path == path && (e.flags & (O_ACCMODE | O_CREAT | O_TRUNC)) == flags;
+      });
+    };
+    for (const pid_t child : {first, second}) {
+      std::vector<Event> events;
+      std::copy_if(all.begin(), all.end(), std::back_inserter(events), [&](const Event& e) { return e.pid == static_cast<uint32_t>(child); });
+      EXPECT_EQ(opensOf(events, file, O_WRONLY | O_CREAT), window == 0 ? 100 : 1) << "window " << window;
+      EXPECT_EQ(opensOf(events, file, O_WRONLY | O_TRUNC), 1);
+      EXPECT_EQ(opensOf(events, other, O_WRONLY | O_CREAT), 1);
+    }
+    const SensorStats stats = sensor->stats();
+    uint64_t merged = 0;
+    for (const auto& [kind, n] : stats.mergedByKind) merged += kind == EventKind::kOpen ? n : 0;
+    if (window == 0) {
+      EXPECT_EQ(stats.merged, 0u);
+    } else {
+      EXPECT_GE(merged, 2u * 99u);  // other processes may repeat opens too
+    }
+  }
+  unlink(file.c_str());
+  unlink(other.c_str());
 }
 
 TEST_F(SensorTest, SensitivePrefixesComeFromOptions) {
