@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <sys/mount.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -127,6 +129,10 @@ RuncContainer::~RuncContainer() {
       ::usleep(100000);
     }
   }
+  if (initPidfd_ >= 0) {
+    ::syscall(SYS_pidfd_send_signal, initPidfd_, SIGKILL, nullptr, 0);
+    ::close(initPidfd_);
+  }
   if (mounted_ && ::umount2(rootfs().c_str(), MNT_DETACH) != 0) {
     std::fprintf(stderr, "umount %s: %s\n", rootfs().c_str(), std::strerror(errno));
   }
@@ -155,11 +161,15 @@ Status check(const CommandResult& r, const std::string& what) {
 }  // namespace
 
 Status RuncContainer::create() {
-  return check(runtime({"create", "--bundle", bundle_, spec_.id}), binary_ + " create " + spec_.id);
+  auto s = check(runtime({"create", "--bundle", bundle_, spec_.id}), binary_ + " create " + spec_.id);
+  if (s.ok()) holdInit();
+  return s;
 }
 Status RuncContainer::start() { return check(runtime({"start", spec_.id}), binary_ + " start " + spec_.id); }
 Status RuncContainer::runDetached() {
-  return check(runtime({"run", "-d", "--bundle", bundle_, spec_.id}), binary_ + " run -d " + spec_.id);
+  auto s = check(runtime({"run", "-d", "--bundle", bundle_, spec_.id}), binary_ + " run -d " + spec_.id);
+  if (s.ok()) holdInit();
+  return s;
 }
 CommandResult RuncContainer::exec(const std::vector<std::string>& args) {
   std::vector<std::string> argv{"exec", spec_.id};
@@ -187,6 +197,11 @@ nlohmann::json stateOf(RuncContainer& c) {
   return parsed ? *parsed : nlohmann::json();
 }
 }  // namespace
+
+void RuncContainer::holdInit() {
+  if (initPidfd_ >= 0) return;
+  if (const int init = pid(); init > 0) initPidfd_ = static_cast<int>(::syscall(SYS_pidfd_open, init, 0));
+}
 
 int RuncContainer::pid() {
   const auto state = stateOf(*this);

@@ -70,6 +70,10 @@ class RuncContainer {
   std::string binary_, dir_, bundle_, root_;
   nlohmann::json config_;
   bool mounted_ = false;
+  // The init, held from create on: crun on hosts with hybrid cgroups can delete a container
+  // and leave its init running; the destructor kills that process (never a reused PID).
+  int initPidfd_ = -1;
+  void holdInit();
 };
 
 // The capabilities Docker and containerd give a container by default.

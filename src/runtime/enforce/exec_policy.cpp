@@ -9,6 +9,10 @@
 
 namespace bulkhead::runtime {
 
+FileId fileIdOf(const struct stat& st) {
+  return {static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino), st.st_ctim.tv_sec, st.st_ctim.tv_nsec};
+}
+
 Result<std::shared_ptr<const ExecPolicy>> execPolicyFor(const Profile& profile, const std::string& rootfs) {
   const int root = ::open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (root < 0) return makeError("root file system {}: {}", rootfs, std::strerror(errno));
@@ -28,6 +32,11 @@ Result<std::shared_ptr<const ExecPolicy>> execPolicyFor(const Profile& profile, 
     // profile may hold either form.
     policy->allowed.insert(path);
     if (!policy->allowed.insert(*resolved).second && path != *resolved) continue;
+    if (const int file = ::openat(root, resolved->c_str() + 1, O_PATH | O_NOFOLLOW | O_CLOEXEC); file >= 0) {
+      struct stat st {};
+      if (::fstat(file, &st) == 0 && S_ISREG(st.st_mode)) policy->allowedFiles.insert(fileIdOf(st));
+      ::close(file);
+    }
     auto interp = interpreterOf(root, *resolved);
     if (!interp) {
       policy->warnings.push_back(interp.error().message);

@@ -148,6 +148,14 @@ class FanotifyExecGuard final : public ExecGuard {
     }
   }
 
+  static void respond(int fanotifyFd, int eventFd, uint32_t verdict) {
+    fanotify_response response{};
+    response.fd = eventFd;
+    response.response = verdict;
+    (void)!::write(fanotifyFd, &response, sizeof response);
+    ::close(eventFd);
+  }
+
   void drain(const Protected& p, const ExecPolicy& policy, fanotify_event_metadata* buf, size_t size) {
     for (;;) {
       const ssize_t len = ::read(p.fd, buf, size);
@@ -161,6 +169,12 @@ class FanotifyExecGuard final : public ExecGuard {
         off += meta.event_len;
         const fanotify_event_metadata* m = &meta;
         if (m->vers != FANOTIFY_METADATA_VERSION || m->fd < 0) continue;
+        struct stat st {};
+        if (::fstat(m->fd, &st) == 0 && policy.allowsFile(fileIdOf(st))) {
+          respond(p.fd, m->fd, FAN_ALLOW);
+          ++allowed_;
+          continue;
+        }
         std::array<char, 64> link{};
         std::snprintf(link.data(), link.size(), "/proc/self/fd/%d", m->fd);
         std::array<char, PATH_MAX> path{};
@@ -169,11 +183,7 @@ class FanotifyExecGuard final : public ExecGuard {
         // An unreadable path is allowed: denying on our own failure would break the
         // workload for a bug of ours; it is counted and reported instead.
         const bool allow = file.empty() || policy.allows(file);
-        fanotify_response response{};
-        response.fd = m->fd;
-        response.response = allow ? FAN_ALLOW : FAN_DENY;
-        (void)!::write(p.fd, &response, sizeof response);
-        ::close(m->fd);
+        respond(p.fd, m->fd, allow ? FAN_ALLOW : FAN_DENY);
         if (file.empty()) {
           ++errors_;
         } else if (allow) {

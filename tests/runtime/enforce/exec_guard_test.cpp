@@ -127,6 +127,19 @@ TEST_F(ExecGuardTest, PolicyUpdatesAndReleaseTakeEffect) {
   EXPECT_EQ(execInContainer("denied", 1), 0);
 }
 
+// Allowed files are recognized by identity (device, inode, change time) without reading
+// their path; a new name for one (a hard link changes its change time) is judged by path.
+TEST_F(ExecGuardTest, AHardLinkToAnAllowedFileIsJudgedByItsPath) {
+  ASSERT_TRUE(guard_->protect("c1", root_.string(), policy({"/allowed"})).ok());
+  EXPECT_EQ(execInContainer("allowed", 3), 0);
+  ASSERT_EQ(::link((root_ / "allowed").c_str(), (root_ / "linked").c_str()), 0) << std::strerror(errno);
+  EXPECT_EQ(execInContainer("linked", 1), 1);
+  EXPECT_EQ(execInContainer("allowed", 1), 0);  // its path is still allowed
+  std::lock_guard lock(mutex_);
+  ASSERT_EQ(denials_.size(), 1u);
+  EXPECT_EQ(denials_[0].path, "/linked");
+}
+
 TEST_F(ExecGuardTest, RefusesARootFileSystemSharedWithTheHost) {
   const fs::path onHost = fs::temp_directory_path() / ("bh-guard-host-" + std::to_string(::getpid()));
   fs::create_directories(onHost);
