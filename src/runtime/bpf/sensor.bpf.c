@@ -80,8 +80,6 @@ struct {
   __type(value, struct pending_call);
 } pending SEC(".maps");
 
-/* A record is built here (too big for the 512-byte stack), then copied out at its real
- * size: ring buffer space is paid per byte used, not per maximum. */
 /* An open reported lately: the same process opening the same path the same way again
  * within repeat_ns is counted (merged), not sent again. The key holds the whole path, not
  * a hash of it, so no crafted path can hide one write behind another. */
@@ -105,6 +103,8 @@ struct {
   __type(value, __u64);
 } merged SEC(".maps");
 
+/* A record is built here (too big for the 512-byte stack), then copied out at its real
+ * size: ring buffer space is paid per byte used, not per maximum. */
 struct scratch {
   struct bh_record rec;
   char data[2 * BH_PATH_MAX + BH_ARGV_MAX];
