@@ -304,49 +304,33 @@ static __always_inline bool report_open(void *ctx, const char *filename, __u64 f
   return true;
 }
 
-/* how: the open_how of openat2, whose flags are read here too. */
-static __always_inline int open_enter(void *ctx, const char *filename, __u64 flags, const void *how) {
+/* Opens are read at their exit, from the registers the call was made with: the kernel has
+ * just read the path (so it is paged in) and, for openat2, the open_how. One program per
+ * open instead of an enter and an exit. path_arg/flags_arg: 0-based argument positions;
+ * how: flags come from the open_how the third argument points to. */
+static __always_inline int open_exit(void *ctx, int path_arg, int flags_arg, bool how) {
   if (skip_task()) return 0;
-  if (how && bpf_probe_read_user(&flags, sizeof(flags), how) != 0) {
-    save_args(BH_OPEN, (__u64)filename, flags, (__u64)how);
-    return 0;
+  struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+  if (!regs) return 0;
+  const char *filename = (const char *)(path_arg == 0 ? PT_REGS_PARM1_CORE_SYSCALL(regs) : PT_REGS_PARM2_CORE_SYSCALL(regs));
+  __u64 flags = 0;
+  if (how) {
+    if (bpf_probe_read_user(&flags, sizeof(flags), (const void *)PT_REGS_PARM3_CORE_SYSCALL(regs)) != 0) return 0;
+  } else {
+    flags = flags_arg == 1 ? PT_REGS_PARM2_CORE_SYSCALL(regs) : PT_REGS_PARM3_CORE_SYSCALL(regs);
   }
-  if (!report_open(ctx, filename, flags)) save_args(BH_OPEN, (__u64)filename, flags, 0);
+  report_open(ctx, filename, flags);
   return 0;
-}
-
-static __always_inline int open_exit(void *ctx) {
-  struct pending_call call;
-  if (!take_args(BH_OPEN, &call)) return 0;
-  __u64 flags = call.args[1];
-  if (call.args[2]) bpf_probe_read_user(&flags, sizeof(flags), (void *)call.args[2]);
-  report_open(ctx, (const char *)call.args[0], flags);
-  return 0;
-}
-
-SEC("tracepoint/syscalls/sys_enter_open")
-int handle_open(struct trace_event_raw_sys_enter *ctx) {
-  return open_enter(ctx, (const char *)ctx->args[0], ctx->args[1], 0);
-}
-
-SEC("tracepoint/syscalls/sys_enter_openat")
-int handle_openat(struct trace_event_raw_sys_enter *ctx) {
-  return open_enter(ctx, (const char *)ctx->args[1], ctx->args[2], 0);
-}
-
-SEC("tracepoint/syscalls/sys_enter_openat2")
-int handle_openat2(struct trace_event_raw_sys_enter *ctx) {
-  return open_enter(ctx, (const char *)ctx->args[1], 0, (const void *)ctx->args[2]);
 }
 
 SEC("tracepoint/syscalls/sys_exit_open")
-int handle_open_exit(struct trace_event_raw_sys_exit *ctx) { return open_exit(ctx); }
+int handle_open_exit(struct trace_event_raw_sys_exit *ctx) { return open_exit(ctx, 0, 1, false); }
 
 SEC("tracepoint/syscalls/sys_exit_openat")
-int handle_openat_exit(struct trace_event_raw_sys_exit *ctx) { return open_exit(ctx); }
+int handle_openat_exit(struct trace_event_raw_sys_exit *ctx) { return open_exit(ctx, 1, 2, false); }
 
 SEC("tracepoint/syscalls/sys_exit_openat2")
-int handle_openat2_exit(struct trace_event_raw_sys_exit *ctx) { return open_exit(ctx); }
+int handle_openat2_exit(struct trace_event_raw_sys_exit *ctx) { return open_exit(ctx, 1, 0, true); }
 
 /* ---- network ------------------------------------------------------------------------- */
 

@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
@@ -304,6 +305,27 @@ TEST_F(SensorTest, OpenForWriteAndSensitiveReadButNotPlainRead) {
       << "a plain read was reported";
   unlink(written.c_str());
   unlink(plain.c_str());
+}
+
+// The path of an open is read when the call returns: a path in memory the process never
+// touched before the call (a file mapping nothing had faulted in) is still reported.
+TEST_F(SensorTest, OpenOfAPathNotYetPagedIn) {
+  auto sensor = openSensor();
+  ASSERT_TRUE(sensor);
+  const std::string target = "/tmp/bulkhead-sensor-lazy-" + std::to_string(getpid());
+  const std::string holder = target + "-name";
+  ASSERT_TRUE(writeFile(holder, target + std::string(1, '\0')));
+  pid_t child = runChild([&] {
+    const int fd = open(holder.c_str(), O_RDONLY);
+    void* page = mmap(nullptr, 4096, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (page == MAP_FAILED) return 1;
+    close(open(static_cast<const char*>(page), O_WRONLY | O_CREAT, 0600));
+    return 0;
+  });
+  auto events = eventsOf(*sensor, child);
+  EXPECT_TRUE(find(events, EventKind::kOpen, [&](const Event& e) { return e.path == target; })) << "no event for " << target;
+  unlink(target.c_str());
+  unlink(holder.c_str());
 }
 
 // A process writing one file in a loop is sent once a second, the repeats counted; another
