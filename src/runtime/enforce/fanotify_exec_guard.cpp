@@ -148,6 +148,9 @@ class FanotifyExecGuard final : public ExecGuard {
     }
   }
 
+  // More than any one event takes: metadata plus the info records this group never asks for.
+  static constexpr size_t kMaxEventBytes = 4096;
+
   static void respond(int fanotifyFd, int eventFd, uint32_t verdict) {
     fanotify_response response{};
     response.fd = eventFd;
@@ -160,6 +163,11 @@ class FanotifyExecGuard final : public ExecGuard {
     for (;;) {
       const ssize_t len = ::read(p.fd, buf, size);
       if (len <= 0) return;  // EAGAIN: drained; EBADF: released meanwhile
+      // The kernel stops copying only when the queue is empty or the next event does not
+      // fit: with room for any event left, the queue was empty, and one more read would
+      // only say EAGAIN (a system call per wake-up; epoll is level-triggered and wakes us
+      // again for events queued since).
+      const bool drained = static_cast<size_t>(len) + kMaxEventBytes <= size;
       // Walked by offset with a copy of each header (FAN_EVENT_NEXT casts char* up).
       const char* bytes = reinterpret_cast<const char*>(buf);
       for (size_t off = 0; off + sizeof(fanotify_event_metadata) <= static_cast<size_t>(len);) {
@@ -193,6 +201,7 @@ class FanotifyExecGuard final : public ExecGuard {
           if (onDenied_) onDenied_(ExecDenial{p.container, policy.group, m->pid, file, nowNs()});
         }
       }
+      if (drained) return;
     }
   }
 
