@@ -269,22 +269,22 @@ int handle_exit(struct trace_event_raw_sched_process_exit *ctx) {
 /* ---- open ---------------------------------------------------------------------------- */
 
 /* Reports an open with write intent, or a read under a sensitive prefix (longest-prefix
- * match in the trie user space fills). False if the path could not be read yet. Most opens
- * are plain reads: they cost one short string read and a trie lookup, nothing more. */
-static __always_inline bool report_open(void *ctx, const char *filename, __u64 flags) {
+ * match in the trie user space fills). Most opens are plain reads: they cost one short
+ * string read and a trie lookup, nothing more. */
+static __always_inline void report_open(void *ctx, const char *filename, __u64 flags) {
   struct scratch *s = scratch();
-  if (!s) return true;
+  if (!s) return;
   __u32 write = flags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC);
   if (!write) {
     long n = bpf_probe_read_user_str(s->key.data, BH_PREFIX_MAX, filename);
-    if (n < 0) return false;
+    if (n < 0) return;
     s->key.prefixlen = str_len(n) * 8;
-    if (!bpf_map_lookup_elem(&sensitive_prefixes, &s->key)) return true;
+    if (!bpf_map_lookup_elem(&sensitive_prefixes, &s->key)) return;
   }
   struct open_key *k = &s->open;
   __builtin_memset(k, 0, sizeof(*k));  // the path's tail is part of the key
   long copied = bpf_probe_read_user_str(k->path, BH_PATH_MAX, filename);
-  if (copied < 0) return false;
+  if (copied < 0) return;
   __u64 now = bpf_ktime_get_boot_ns();
   if (repeat_ns) {
     k->cgroup_id = bpf_get_current_cgroup_id();
@@ -293,7 +293,7 @@ static __always_inline bool report_open(void *ctx, const char *filename, __u64 f
     __u64 *last = bpf_map_lookup_elem(&recent_opens, k);
     if (last && now - *last < repeat_ns) {
       count_in(&merged, BH_OPEN);
-      return true;
+      return;
     }
   }
   fill_header(s, BH_OPEN);
@@ -301,36 +301,39 @@ static __always_inline bool report_open(void *ctx, const char *filename, __u64 f
   s->rec.flags = flags;
   bpf_probe_read_kernel(s->data, BH_PATH_MAX, k->path);
   if (emit(ctx, s) && repeat_ns) bpf_map_update_elem(&recent_opens, k, &now, BPF_ANY);
-  return true;
 }
 
 /* Opens are read at their exit, from the registers the call was made with: the kernel has
  * just read the path (so it is paged in) and, for openat2, the open_how. One program per
- * open instead of an enter and an exit. path_arg/flags_arg: 0-based argument positions;
- * how: flags come from the open_how the third argument points to. */
-static __always_inline int open_exit(void *ctx, int path_arg, int flags_arg, bool how) {
+ * open instead of an enter and an exit. NULL for tasks not watched. */
+static __always_inline struct pt_regs *open_call_regs(void) {
   if (skip_task()) return 0;
-  struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-  if (!regs) return 0;
-  const char *filename = (const char *)(path_arg == 0 ? PT_REGS_PARM1_CORE_SYSCALL(regs) : PT_REGS_PARM2_CORE_SYSCALL(regs));
-  __u64 flags = 0;
-  if (how) {
-    if (bpf_probe_read_user(&flags, sizeof(flags), (const void *)PT_REGS_PARM3_CORE_SYSCALL(regs)) != 0) return 0;
-  } else {
-    flags = flags_arg == 1 ? PT_REGS_PARM2_CORE_SYSCALL(regs) : PT_REGS_PARM3_CORE_SYSCALL(regs);
-  }
-  report_open(ctx, filename, flags);
-  return 0;
+  return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 }
 
 SEC("tracepoint/syscalls/sys_exit_open")
-int handle_open_exit(struct trace_event_raw_sys_exit *ctx) { return open_exit(ctx, 0, 1, false); }
+int handle_open_exit(struct trace_event_raw_sys_exit *ctx) {
+  struct pt_regs *regs = open_call_regs();
+  if (regs) report_open(ctx, (const char *)PT_REGS_PARM1_CORE_SYSCALL(regs), PT_REGS_PARM2_CORE_SYSCALL(regs));
+  return 0;
+}
 
 SEC("tracepoint/syscalls/sys_exit_openat")
-int handle_openat_exit(struct trace_event_raw_sys_exit *ctx) { return open_exit(ctx, 1, 2, false); }
+int handle_openat_exit(struct trace_event_raw_sys_exit *ctx) {
+  struct pt_regs *regs = open_call_regs();
+  if (regs) report_open(ctx, (const char *)PT_REGS_PARM2_CORE_SYSCALL(regs), PT_REGS_PARM3_CORE_SYSCALL(regs));
+  return 0;
+}
 
 SEC("tracepoint/syscalls/sys_exit_openat2")
-int handle_openat2_exit(struct trace_event_raw_sys_exit *ctx) { return open_exit(ctx, 1, 0, true); }
+int handle_openat2_exit(struct trace_event_raw_sys_exit *ctx) {
+  struct pt_regs *regs = open_call_regs();
+  __u64 flags = 0;  // open_how.flags, its first field
+  if (regs && bpf_probe_read_user(&flags, sizeof(flags), (const void *)PT_REGS_PARM3_CORE_SYSCALL(regs)) == 0) {
+    report_open(ctx, (const char *)PT_REGS_PARM2_CORE_SYSCALL(regs), flags);
+  }
+  return 0;
+}
 
 /* ---- network ------------------------------------------------------------------------- */
 

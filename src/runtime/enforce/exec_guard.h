@@ -29,6 +29,7 @@ struct ExecDenial {
 
 struct ExecGuardStats {
   uint64_t allowed = 0;
+  uint64_t allowedByIdentity = 0;  // of allowed: recognized by fstat, without reading the path
   uint64_t denied = 0;
   uint64_t errors = 0;  // events answered "allow" because the path could not be read
 };

@@ -118,7 +118,7 @@ class FanotifyExecGuard final : public ExecGuard {
   }
 
   ExecGuardStats stats() const override {
-    return {allowed_.load(), denied_.load(), errors_.load()};
+    return {allowed_.load(), allowedByIdentity_.load(), denied_.load(), errors_.load()};
   }
 
  private:
@@ -181,6 +181,7 @@ class FanotifyExecGuard final : public ExecGuard {
         if (::fstat(m->fd, &st) == 0 && policy.allowsFile(fileIdOf(st))) {
           respond(p.fd, m->fd, FAN_ALLOW);
           ++allowed_;
+          ++allowedByIdentity_;
           continue;
         }
         std::array<char, 64> link{};
@@ -213,7 +214,7 @@ class FanotifyExecGuard final : public ExecGuard {
   mutable std::mutex mutex_;
   std::map<std::string, std::shared_ptr<Protected>> byId_;
   std::map<int, std::shared_ptr<Protected>> byFd_;
-  std::atomic<uint64_t> allowed_{0}, denied_{0}, errors_{0};
+  std::atomic<uint64_t> allowed_{0}, allowedByIdentity_{0}, denied_{0}, errors_{0};
 };
 
 }  // namespace

@@ -132,6 +132,8 @@ TEST_F(ExecGuardTest, PolicyUpdatesAndReleaseTakeEffect) {
 TEST_F(ExecGuardTest, AHardLinkToAnAllowedFileIsJudgedByItsPath) {
   ASSERT_TRUE(guard_->protect("c1", root_.string(), policy({"/allowed"})).ok());
   EXPECT_EQ(execInContainer("allowed", 3), 0);
+  // Each run opens the program and its loader for exec, both known by identity.
+  EXPECT_GE(guard_->stats().allowedByIdentity, 6u);
   ASSERT_EQ(::link((root_ / "allowed").c_str(), (root_ / "linked").c_str()), 0) << std::strerror(errno);
   EXPECT_EQ(execInContainer("linked", 1), 1);
   EXPECT_EQ(execInContainer("allowed", 1), 0);  // its path is still allowed
