@@ -25,6 +25,7 @@
 #include "net/nft.h"
 #include "runtime/discovery/cgroup_path.h"
 #include "runtime/enforce/exec_guard.h"
+#include "runtime/enforce/listen_guard.h"
 #include "runtime/event_json.h"
 #include "runtime/group.h"
 #include "runtime/learner.h"
@@ -107,6 +108,7 @@ class AgentImpl final : public Agent {
     httpGate_.reset();
     discovery_.reset();  // no more callbacks
     guard_.reset();
+    listenGuard_.reset();
     for (auto& [id, t] : tracked_) {
       if (t.rootFd >= 0) ::close(t.rootFd);
     }
@@ -137,6 +139,15 @@ class AgentImpl final : public Agent {
     } else {
       log::warn("Protect cannot block execs here: {}", guard.error().message);
     }
+    auto listen = makeCgroupListenGuard([this](const BindDenial& d) { onBindDenied(d); });
+    if (listen) {
+      listenGuard_ = std::move(*listen);
+    } else {
+      log::warn("Protect cannot block listening ports here: {}", listen.error().message);
+    }
+    if (cgroup2Mount_.empty()) {
+      if (auto mount = runtime::findCgroup2Mount()) cgroup2Mount_ = *mount;
+    }
     discovery_ = std::make_unique<Discovery>(options_.discovery);
     discovery_->onStart([this](const Container& c) { onContainerStart(c); });
     discovery_->onStop([this](const Container& c) { onContainerStop(c); });
@@ -165,6 +176,9 @@ class AgentImpl final : public Agent {
     while (!stop) {
       auto polled = sensor_->poll(200, [this](const Event& e) { onEvent(e); });
       if (!polled) log::warn("sensor: {}", polled.error().message);
+      if (listenGuard_) {
+        if (auto s = listenGuard_->poll(0); !s) log::warn("{}", s.error().message);
+      }
       if (flows_) {
         if (auto s = flows_->poll(0); !s) log::warn("{}", s.error().message);
       }
@@ -276,19 +290,33 @@ class AgentImpl final : public Agent {
     if (byCgroup != byCgroup_.end()) graph_->onBytes(byCgroup->second, b);
   }
 
-  // Puts the profile in force for the container: the exec guard in Protect, none else.
+  // Puts the profile in force for the container: the exec and listen guards in Protect,
+  // none else. The exec guard decides whether the container is protected; a listen guard
+  // that could not be armed is reported on the same line ("listen").
   Status arm(const Tracked& t, const Profile& profile) {
     if (profile.mode != Mode::kProtect) {
       if (guard_) guard_->release(t.container.id);
+      if (listenGuard_) listenGuard_->release(t.container.id);
       return {};
     }
     if (!guard_) return makeError("Protect cannot block execs on this host (fanotify)");
     const std::string root = !t.container.rootfs.empty() ? t.container.rootfs : fmt::format("/proc/{}/root", t.container.pid);
     auto policy = execPolicyFor(profile, root);
     Status s = policy ? guard_->protect(t.container.id, root, *policy) : Status(policy.error());
+    Status listen = armListen(t, profile);
     sink_->write({{"type", "container"}, {"action", s ? "protected" : "protect-failed"}, {"container", containerJson(t.container)},
-                  {"group", profile.group}, {"mode", "protect"}, {"error", s ? "" : s.error().message}});
+                  {"group", profile.group}, {"mode", "protect"}, {"error", s ? "" : s.error().message},
+                  {"listen", listen ? "enforced" : listen.error().message}});
     return s;
+  }
+
+  Status armListen(const Tracked& t, const Profile& profile) {
+    if (!listenGuard_) return makeError("Protect cannot block listening ports on this host (cgroup/bind programs)");
+    if (t.container.cgroupId == 0 || t.container.cgroupPath.empty() || cgroup2Mount_.empty()) {
+      return makeError("container {} has no cgroup2 directory", t.container.id);
+    }
+    return listenGuard_->protect(t.container.id, cgroup2Mount_ + t.container.cgroupPath, t.container.cgroupId,
+                                 listenPortsOf(profile));
   }
 
   // Protect for links: the group's learned links as an nftables allow-list in the
@@ -541,6 +569,7 @@ class AgentImpl final : public Agent {
     std::lock_guard lock(mutex_);
     if (flows_ && !c.cgroupPath.empty()) flows_->detach(cgroup2Mount_ + c.cgroupPath);
     if (guard_) guard_->release(c.id);
+    if (listenGuard_) listenGuard_->release(c.id);
     if (dnsGate_) dnsGate_->unwatch(c.id);
     if (httpGate_) httpGate_->unwatch(c.id);
     if (c.cgroupId != 0) {
@@ -569,14 +598,28 @@ class AgentImpl final : public Agent {
                  {"severity", "high"}, {"title", "Exec outside the profile blocked"},
                  {"evidence", {{"kind", "exec"}, {"pid", d.pid}, {"path", d.path}}}, {"time", isoTimeNs(d.timeNs)}};
     std::lock_guard lock(mutex_);
-    // The container may be gone by now (its entry point was the denied exec).
-    if (auto it = tracked_.find(d.container); it != tracked_.end()) {
-      line["container"] = containerJson(it->second.container);
-    } else if (auto gone = recentlyStopped_.find(d.container); gone != recentlyStopped_.end()) {
-      line["container"] = gone->second;
-    } else {
-      line["container"] = {{"id", d.container}};
-    }
+    line["container"] = reportedContainer(d.container);  // gone by now if its entry point was denied
+    sink_->write(std::move(line));
+  }
+
+  // A container as a report names it, also after its stop. Under mutex_.
+  json reportedContainer(const std::string& id) const {
+    if (auto it = tracked_.find(id); it != tracked_.end()) return containerJson(it->second.container);
+    if (auto gone = recentlyStopped_.find(id); gone != recentlyStopped_.end()) return gone->second;
+    return {{"id", id}};
+  }
+
+  // A bind the listen guard refused (on the poll thread, from listenGuard_->poll).
+  void onBindDenied(const BindDenial& d) {
+    json line = {{"type", "alert"}, {"profile", "listen"}, {"mode", "protect"}, {"action", "blocked"},
+                 {"severity", "high"}, {"title", "Listening port outside the profile blocked"},
+                 {"deviation", fmt::format("tcp/{}", d.port)},
+                 {"evidence", {{"kind", "bind"}, {"pid", d.pid}, {"uid", d.uid}, {"comm", d.comm},
+                               {"family", d.family}, {"address", d.address}, {"port", d.port}}},
+                 {"time", isoTimeNs(d.timeNs)}};
+    std::lock_guard lock(mutex_);
+    line["container"] = reportedContainer(d.container);
+    if (auto it = tracked_.find(d.container); it != tracked_.end()) line["group"] = it->second.group;
     sink_->write(std::move(line));
   }
 
@@ -731,6 +774,7 @@ class AgentImpl final : public Agent {
   ProfileStore store_;
   std::unique_ptr<Sensor> sensor_;
   std::unique_ptr<ExecGuard> guard_;
+  std::unique_ptr<ListenGuard> listenGuard_;  // Protect's binds, where cgroup/bind programs load
   std::unique_ptr<Discovery> discovery_;
   std::unique_ptr<HookServer> hook_;
   FILE* record_ = nullptr;

@@ -90,12 +90,14 @@ int replay(const std::string& profilePath, const std::string& eventsPath, const 
     ++judged;
     const auto d = runtime::deviation(*profile, *event);
     if (!d) continue;
-    const bool block = d->kind == "exec";
+    // The exec guard judges an exec's path; the listen guard refuses the bind before a
+    // listen on a port the profile lacks. Other deviations are alerts in Protect too.
+    const bool block = d->kind == "exec" || d->kind == "listen";
     (block ? blocked : alerted) += 1;
     fmt::print("{}\t{}\t{}\t{}\tpid {}\t{}\n", runtime::isoTimeNs(event->timeNs), block ? "would-block" : "would-alert",
                d->kind, d->value, event->pid, event->container);
   }
-  fmt::print(stderr, "{} events judged against {}: {} execs Protect would block, {} other deviations\n", judged,
+  fmt::print(stderr, "{} events judged against {}: {} execs and listens Protect would block, {} other deviations\n", judged,
              profile->group, blocked, alerted);
   return 0;
 }

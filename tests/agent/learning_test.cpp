@@ -1,7 +1,9 @@
 // Learning a real service (nginx from Debian's packages) in Discover, then a replica of the
 // same workload group in Monitor: the service's own behavior is quiet, anything else is a
-// deviation. Profiles are files: edited on disk, picked up by the agent.
+// deviation. Profiles are files: edited on disk, picked up by the agent. Recorded events
+// replayed against a profile show what Protect would have blocked.
 
+#include <fstream>
 #include <regex>
 
 #include "agent_fixture.h"
@@ -77,6 +79,50 @@ TEST_F(AgentE2e, LearnsNginxThenMonitorsAReplica) {
     EXPECT_EQ(d.find("/usr/bin/curl"), std::string::npos) << a.dump();
     EXPECT_NE(d, "tcp/80") << a.dump();
   }
+}
+
+TEST_F(AgentE2e, ReplayShowsWhatProtectWouldHaveBlocked) {
+  startAgent();  // Discover, recording every event it judges
+  auto c = run("bulkhead-test/replayed:1");
+  ASSERT_TRUE(c);
+  const std::string listen =
+      "import socket, time\n"
+      "for port in (8080, 8081):\n"
+      "    s = socket.socket(); s.bind(('127.0.0.1', port)); s.listen(); s.close()\n";
+  ASSERT_EQ(sh(*c, "cat /etc/hostname >/dev/null; ls / >/dev/null").exitCode, 0);
+  ASSERT_EQ(c->exec({"/usr/bin/python3", "-c", listen}).exitCode, 0);
+  // The agent writes its recording at each housekeeping (every 200 ms here).
+  const auto recorded = [&] {
+    std::ifstream in(record_);
+    for (std::string line; std::getline(in, line);) {
+      if (line.find("\"kind\":\"listen\"") != std::string::npos && line.find("\"port\":8081") != std::string::npos) {
+        return true;
+      }
+    }
+    return false;
+  };
+  for (int i = 0; i < 150 && !recorded(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_TRUE(recorded()) << "the second listen was not recorded";
+  stopAgent();  // the recording is complete
+
+  auto profile = protectProfile("bulkhead-test/replayed:1", {"/usr/bin/sleep", "/usr/bin/dash", "/usr/bin/cat"});
+  profile.listenPorts = {"tcp/8080"};
+  const std::string path = dir_ + "/replay-profile.yaml";
+  std::ofstream(path) << runtime::profileToYaml(profile);
+  auto r = bulkhead::testing::runCommand({bulkhead::testing::bulkheadBinary(), "agent", "replay", "--profile", path,
+                                          "--events", record_, "--container", c->id()});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_NE(r.out.find("would-block\texec\t/usr/bin/ls\t"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("would-block\tlisten\ttcp/8081\t"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("/usr/bin/cat"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("tcp/8080"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("Protect would block"), std::string::npos) << r.err;
+
+  // Another container's events are left out.
+  auto other = bulkhead::testing::runCommand({bulkhead::testing::bulkheadBinary(), "agent", "replay", "--profile",
+                                              path, "--events", record_, "--container", "not-" + c->id()});
+  ASSERT_EQ(other.exitCode, 0) << other.err;
+  EXPECT_EQ(other.out, "");
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // Protect on real containers: execs outside the group's profile fail with EPERM before
 // they run, inside the container and through `runc exec`, every time; allowed programs
-// run; each denial is reported with the container-side path.
+// run; each denial is reported with the container-side path. Binds of stream sockets to
+// ports outside the profile's listening ports fail with EPERM and are reported.
 
 #include "agent_fixture.h"
 
@@ -73,6 +74,87 @@ TEST_F(AgentE2e, EditingTheProfileChangesWhatIsAllowed) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   EXPECT_EQ(sh(*c, "id >/dev/null").exitCode, 0) << "Monitor still blocks";
+}
+
+// Tries each "family address port type" bind in the container with python3 (and listen()
+// for a stream socket) and prints, per line, "ok", the errno name, or "nofamily" when the
+// container cannot make a socket of that family.
+std::string binds(bulkhead::testing::RuncContainer& c, const std::string& tries) {
+  const std::string script =
+      "import errno, socket, sys\n"
+      "for line in sys.argv[1].split(','):\n"
+      "    fam, addr, port, typ = line.split()\n"
+      "    f = socket.AF_INET6 if fam == '6' else socket.AF_INET\n"
+      "    t = socket.SOCK_DGRAM if typ == 'udp' else socket.SOCK_STREAM\n"
+      "    try:\n"
+      "        s = socket.socket(f, t)\n"
+      "    except OSError:\n"
+      "        print('nofamily'); continue\n"
+      "    try:\n"
+      "        s.bind((addr, int(port)))\n"
+      "        if t == socket.SOCK_STREAM: s.listen()\n"
+      "        print('ok')\n"
+      "    except OSError as e:\n"
+      "        print(errno.errorcode[e.errno])\n"
+      "    s.close()\n";
+  auto r = c.exec({"/usr/bin/python3", "-c", script, tries});
+  EXPECT_EQ(r.exitCode, 0) << r.err;
+  return r.out;
+}
+
+TEST_F(AgentE2e, ProtectRefusesListeningPortsOutsideTheProfile) {
+  const std::string image = "bulkhead-test/listener:1";
+  auto profile = protectProfile(image, {"/usr/bin/sleep", "/usr/bin/dash", "/usr/bin/python3"});
+  profile.listenPorts = {"tcp/8080"};
+  writeProfile(profile);
+  startAgent();
+  const size_t from = log_->size();
+  auto c = run(image);
+  ASSERT_TRUE(c);
+  auto armed = log_->waitFor(containerAction("protected", c->id()), from);
+  ASSERT_TRUE(armed) << "not armed";
+  EXPECT_EQ((*armed)["listen"], "enforced");
+
+  // The profile's port, a port the kernel picks and a datagram socket are allowed; any
+  // other port is refused before the socket has it, on any address, IPv4 and IPv6.
+  EXPECT_EQ(binds(*c, "4 127.0.0.1 8080 tcp,4 0.0.0.0 8081 tcp,4 127.0.0.1 0 tcp,4 127.0.0.1 8081 udp,"
+                      "4 127.0.0.1 8081 tcp"),
+            "ok\nEPERM\nok\nok\nEPERM\n");
+  const std::string v6 = binds(*c, "6 :: 8080 tcp,6 :: 8081 tcp");
+  if (v6 != "nofamily\nnofamily\n") {
+    EXPECT_EQ(v6, "ok\nEPERM\n");
+  }
+
+  const auto blocked = [&](uint16_t port) {
+    return [&c, port](const json& j) {
+      return profileAlert("listen", c->id())(j) && j.value("action", "") == "blocked" &&
+             j["evidence"].value("port", 0) == port;
+    };
+  };
+  auto alert = log_->waitFor(blocked(8081), from);
+  ASSERT_TRUE(alert) << "the refused bind was not reported";
+  EXPECT_EQ((*alert)["deviation"], "tcp/8081");
+  EXPECT_EQ((*alert)["mode"], "protect");
+  EXPECT_EQ((*alert)["group"], groupOf(image));
+  EXPECT_EQ((*alert)["evidence"]["comm"], "python3");
+  EXPECT_EQ((*alert)["evidence"]["address"], "0.0.0.0");
+  EXPECT_GT((*alert)["evidence"].value("pid", 0), 0);
+  EXPECT_TRUE(log_->all(blocked(8080), from).empty()) << "an allowed port was reported";
+
+  // Policy as code: a port added to the file is allowed once the agent re-arms.
+  profile.listenPorts.insert("tcp/8081");
+  size_t mark = log_->size();
+  writeProfile(profile);
+  ASSERT_TRUE(log_->waitFor(containerAction("protected", c->id()), mark)) << "not re-armed with the edited profile";
+  EXPECT_EQ(binds(*c, "4 0.0.0.0 8081 tcp,4 0.0.0.0 8082 tcp,4 0.0.0.0 8080 tcp"), "ok\nEPERM\nok\n");
+
+  // Monitor alerts and blocks nothing.
+  profile.mode = runtime::Mode::kMonitor;
+  mark = log_->size();
+  writeProfile(profile);
+  ASSERT_TRUE(log_->waitFor(
+      [&](const json& j) { return j.value("type", "") == "profile" && j.value("mode", "") == "monitor"; }, mark));
+  EXPECT_EQ(binds(*c, "4 0.0.0.0 8082 tcp"), "ok\n") << "Monitor still blocks";
 }
 
 }  // namespace
