@@ -32,7 +32,7 @@
 # Environment (defaults): ROUNDS (7), DD_COUNT (1000000), EXEC_COUNT (1000), OPEN_COUNT
 # (20000), SPAWN_COUNT (300), SPAWN_ROUNDS (3 x ROUNDS: the exec latency rows alternate in
 # short blocks, as this shared machine's speed drifts by 20 % within a minute), CTR_ID (bulkhead-bench-rt), QUIET_WAIT (10: seconds a round
-# waits for other sensors to go), BULKHEAD_BINARY, RESULTS_DIR ($BUILD_DIR/bench-runtime),
+# waits for other sensors to go), BULKHEAD_BINARY, EXEC_WAIT ($BUILD_DIR/bench/exec_wait), RESULTS_DIR ($BUILD_DIR/bench-runtime),
 # KEEP_TMP=1 keeps the temporary directory (event files, logs). bench/README.md has figures.
 # jq filters and container shell programs are single-quoted on purpose:
 # shellcheck disable=SC2016
@@ -40,6 +40,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD_DIR="${BUILD_DIR:-$ROOT/build}"
 BULKHEAD="${BULKHEAD_BINARY:-$BUILD_DIR/src/cli/bulkhead}"
+EXEC_WAIT="${EXEC_WAIT:-$BUILD_DIR/bench/exec_wait}"
 ENV_FILE="${BULKHEAD_TESTBED_ENV:-${BULKHEAD_TESTBED_DIR:-$HOME/.cache/bulkhead-testbed}/testbed.env}"
 RESULTS_DIR="${RESULTS_DIR:-$BUILD_DIR/bench-runtime}"
 ROUNDS="${ROUNDS:-7}"
@@ -55,6 +56,7 @@ die() { echo "runtime_overhead: $*" >&2; exit 1; }
 note() { echo "runtime_overhead: $*" >&2; }
 
 [ "$(id -u)" = 0 ] || { echo "runtime_overhead: needs root (eBPF, fanotify, mounts)" >&2; exit 2; }
+[ -x "$EXEC_WAIT" ] || { echo "runtime_overhead: $EXEC_WAIT is missing (built with the bench targets)" >&2; exit 2; }
 for tool in runc jq cc unshare awk; do
   command -v "$tool" >/dev/null || { echo "runtime_overhead: $tool is missing" >&2; exit 2; }
 done
@@ -139,7 +141,7 @@ wait_quiet() {
 }
 # Rounds left out of a phase's figures (set by the report).
 EXCLUDED1="" EXCLUDED2=""
-excluded_for() { if [[ $1 == spawn* ]]; then echo "$EXCLUDED2"; else echo "$EXCLUDED1"; fi; }
+excluded_for() { if [[ $1 == spawn* || $1 == wait* ]]; then echo "$EXCLUDED2"; else echo "$EXCLUDED1"; fi; }
 
 rexec() { runc --root "$STATE" exec "$CTR_ID" "$@" </dev/null; }
 
@@ -269,7 +271,38 @@ dd_mbps() {
 }
 # Microseconds per exec or per open.
 exec_us() { rexec sh -c "$EXEC_LOOP" sh "$1" | awk -v n="$1" '{ printf "%.2f\n", $1 / n }'; }
-spawn_us() { rexec python3 -c "$SPAWN_LOOP" "$SPAWN_COUNT"; }
+# start_ready NAME OUT ERR SECONDS COMMAND...: COMMAND in the background (its PID in
+# STARTED_PID), waiting until it prints "ready".
+start_ready() {
+  local name="$1" out="$2" err="$3" deadline=$((SECONDS + $4))
+  shift 4
+  "$@" >"$out" 2>>"$err" &
+  STARTED_PID=$!
+  until grep -q ready "$out" 2>/dev/null; do
+    kill -0 "$STARTED_PID" 2>/dev/null || die "$name failed: $(cat "$err")"
+    ((SECONDS < deadline)) || die "$name did not get ready"
+    sleep 0.02
+  done
+}
+# spawn_us: the loop's median, mean and 10th percentile per spawn, then, from exec_wait (in
+# the kernel, so without the noise of fork, exit and wait), the median and 90th percentile
+# of the time a spawn slept between its fork and its exec: the exec check's wait.
+spawn_us() {
+  local loop pid
+  start_ready exec_wait "$TMP/exec_wait.out" "$TMP/exec_wait.err" 20 "$EXEC_WAIT" "$(ctr_cgroup)"
+  pid=$STARTED_PID
+  loop="$(rexec python3 -c "$SPAWN_LOOP" "$SPAWN_COUNT")"
+  kill -TERM "$pid"
+  wait "$pid" || die "exec_wait failed: $(cat "$TMP/exec_wait.err")"
+  echo "$loop $(awk 'END { print $2, $3 }' "$TMP/exec_wait.out")"
+}
+# The container's cgroup2 directory, from its init's /proc/PID/cgroup.
+ctr_cgroup() {
+  local pid mount
+  pid="$(runc --root "$STATE" state "$CTR_ID" | jq -r .pid)"
+  mount="$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)"
+  echo "$mount$(awk -F: '$1 == "0" { print $3 }' "/proc/$pid/cgroup")"
+}
 open_us() { rexec python3 -c "$OPEN_LOOP" "$OPEN_COUNT" | awk -v n="$OPEN_COUNT" '{ printf "%.3f\n", $1 / (2 * n) }'; }
 
 # --- the responders of rows (b) and (d) ----------------------------------------------------
@@ -352,14 +385,8 @@ fapo_stop() {
   FAPO_PID=""
 }
 floor_start() {
-  local deadline=$((SECONDS + 10))
-  "$FLOOR" "$RF" >"$TMP/floor.out" 2>>"$TMP/floor.err" &
-  FLOOR_PID=$!
-  until grep -q ready "$TMP/floor.out" 2>/dev/null; do
-    kill -0 "$FLOOR_PID" 2>/dev/null || die "fanotify_floor failed: $(cat "$TMP/floor.err")"
-    ((SECONDS < deadline)) || die "fanotify_floor did not get ready"
-    sleep 0.02
-  done
+  start_ready fanotify_floor "$TMP/floor.out" "$TMP/floor.err" 10 "$FLOOR" "$RF"
+  FLOOR_PID=$STARTED_PID
 }
 floor_stop() {
   kill -TERM "$FLOOR_PID"
@@ -433,7 +460,7 @@ declare -A RESP_TICKS=([b]=0 [c]=0 [d]=0 [e]=0) RESP_SPAWNS=([b]=0 [c]=0 [d]=0 [
 timed_with() {
   local row="$1" pid="$2" r="$3" t0 t1
   t0="$(cpu_ticks "$pid")"
-  measure "$r" "spawn spawnmean spawnp10" "$row" spawn_us
+  measure "$r" "spawn spawnmean spawnp10 wait waitp90" "$row" spawn_us
   t1="$(cpu_ticks "$pid")"
   RESP_TICKS[$row]=$((RESP_TICKS[$row] + t1 - t0))
   RESP_SPAWNS[$row]=$((RESP_SPAWNS[$row] + SPAWN_COUNT))
@@ -446,7 +473,7 @@ for r in $(seq 1 "$SPAWN_ROUNDS"); do
   order=("${rows[@]:$(((r - 1) % 5))}" "${rows[@]:0:$(((r - 1) % 5))}")
   for row in "${order[@]}"; do
     case "$row" in
-      a) measure "$r" "spawn spawnmean spawnp10" a spawn_us ;;
+      a) measure "$r" "spawn spawnmean spawnp10 wait waitp90" a spawn_us ;;
       b)
         floor_start
         timed_with b "$FLOOR_PID" "$r"
@@ -562,6 +589,20 @@ foreign_note() { # phase's bad rounds, excluded rounds
   check="$(paired spawn e c diff | median)" checkp10="$(paired spawnp10 e c diff | median)"
   echo "exec check alone, (c-e)/(b-a) = $(ratio "$check" "${added[b]}") on medians," \
     "$(ratio "$checkp10" "${addedp10[b]}") on p10 (Protect less its Discover-mode sensor, against the floor)"
+  echo
+  echo "The exec check's wait in the kernel (exec_wait): time each spawn slept between its fork and its exec"
+  echo "(us; each round's median and 90th percentile, then medians over rounds; added = median of per-round differences)"
+  printf '%-46s %8s %8s %8s %8s\n' "row" "median" "added" "p90" "added"
+  for row in a b c d e; do
+    [ "$row" != d ] || [ -z "$FAPO_SKIP" ] || continue
+    printf '%-46s %8s %8s %8s %8s\n' "${names[$row]:-(a) nothing}" "$(fmt "$(values wait "$row" | median)" %.1f)" \
+      "$(fmt "$(paired wait a "$row" diff | median)" '%+.1f')" "$(fmt "$(values waitp90 "$row" | median)" %.1f)" \
+      "$(fmt "$(paired waitp90 a "$row" diff | median)" '%+.1f')"
+  done
+  waitb="$(paired wait a b diff | median)"
+  echo "in the kernel: (c-a)/(b-a) = $(ratio "$(paired wait a c diff | median)" "$waitb") on medians," \
+    "$(ratio "$(paired waitp90 a c diff | median)" "$(paired waitp90 a b diff | median)") on p90;" \
+    "(c-e)/(b-a) = $(ratio "$(paired wait e c diff | median)" "$waitb") on medians (goal <= 1.2)"
   echo "agent (Protect): blocked $(stat_sum protect- 5), alerts $(stat_sum protect- 6)," \
     "events received $(stat_sum protect- 3), dropped $(stat_sum protect- 2); peak RSS $(awk -v k="$PROTECT_HWM_KB" 'BEGIN { printf "%.1f MiB", k / 1024 }')"
   echo "agent (Discover, row e): events received $(stat_sum sensor- 3), dropped $(stat_sum sensor- 2)"
