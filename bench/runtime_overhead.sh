@@ -80,13 +80,14 @@ STATS="$TMP/agent-runs.tsv" # label  dropped  received  events-dropped-lines  bl
 mkdir -p "$STATE" "$PROFILES"
 : >"$SAMPLES"
 : >"$STATS"
-AGENT_PID="" AGENT_EV="" AGENT_LOG="" FLOOR_PID="" FAPO_PID="" MOUNTED=0 TP_ON=0
+AGENT_PID="" AGENT_EV="" AGENT_LOG="" FLOOR_PID="" FAPO_PID="" MOUNTED=0 TP_ON=0 STATS_WAS=""
 TRACEFS=/sys/kernel/tracing
 TP_ENABLE="$TRACEFS/events/syscalls/sys_enter_ptrace/enable"
 
 cleanup() {
   set +e
   tp_floor off
+  [ -z "$STATS_WAS" ] || echo "$STATS_WAS" >/proc/sys/kernel/bpf_stats_enabled
   for pid in "$FAPO_PID" "$FLOOR_PID" "$AGENT_PID"; do
     [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
   done
@@ -440,6 +441,37 @@ for r in $(seq 1 "$ROUNDS"); do
 done
 ctr_destroy
 
+# --- the agent's programs in the kernel, per unit of work ----------------------------------
+# kernel.bpf_stats_enabled makes the kernel count each BPF program's run time. One pass with
+# the agent, outside the paired rounds (the counting costs a clock read per run), reads what
+# its programs (those its start loaded) spent per dd block, per exec and per open: their
+# share of the work, without the wall clock's noise. (The floor of the syscall tracepoint,
+# the slow system-call path, is not a program's run time; rows (t) measure it.)
+BPF_COST="not measured (needs bpftool and kernel.bpf_stats_enabled)"
+prog_ids() { bpftool -j prog show 2>/dev/null | jq -r '.[] | select(.name | startswith("handle_")) | .id' | sort -n; }
+if command -v bpftool >/dev/null && [ -w /proc/sys/kernel/bpf_stats_enabled ]; then
+  STATS_WAS="$(cat /proc/sys/kernel/bpf_stats_enabled)"
+  before="$(prog_ids)"
+  agent_start accounting
+  wait_container
+  OUR_PROGS="$(comm -13 <(echo "$before") <(prog_ids) | paste -sd, -)"
+  bpf_ns() { bpftool -j prog show 2>/dev/null | jq --arg ids ",$OUR_PROGS," '[.[] | select($ids | contains("," + (.id | tostring) + ",")) | .run_time_ns // 0] | add // 0'; }
+  cost() { # label units command...: ns per unit
+    local label="$1" units="$2" b0 b1
+    shift 2
+    b0="$(bpf_ns)"
+    "$@" >/dev/null
+    b1="$(bpf_ns)"
+    awk -v l="$label" -v d="$((b1 - b0))" -v n="$units" 'BEGIN { printf "%s %.0f ns", l, d / n }'
+  }
+  echo 1 >/proc/sys/kernel/bpf_stats_enabled
+  BPF_COST="$(cost "per dd block (2 system calls)" "$DD_COUNT" dd_mbps rexec), $(cost "per exec" "$EXEC_COUNT" exec_us "$EXEC_COUNT"),"
+  BPF_COST+=" $(cost "per open" "$((2 * OPEN_COUNT))" open_us) ($(tr -cd , <<<"$OUR_PROGS" | wc -c | awk '{ print $1 + 1 }') programs)"
+  echo "$STATS_WAS" >/proc/sys/kernel/bpf_stats_enabled
+  STATS_WAS=""
+  agent_stop
+fi
+
 PROFILE="$PROFILES/$GROUP.yaml"
 [ -f "$PROFILE" ] || die "the agent saved no profile for group $GROUP in $PROFILES"
 for exe in /usr/bin/sleep /usr/bin/dash /usr/bin/true /usr/bin/date; do
@@ -554,6 +586,7 @@ foreign_note() { # phase's bad rounds, excluded rounds
   awk -v t="$AGENT_CPU_TICKS" -v hz="$CLK_TCK" -v w="$AGENT_WALL_NS" -v hwm="$AGENT_HWM_KB" 'BEGIN {
     printf "agent (Discover): CPU %.2f s over %.1f s of workloads (%.1f %% of one CPU); peak RSS (VmHWM) %.1f MiB\n",
       t / hz, w / 1e9, 100 * (t / hz) / (w / 1e9), hwm / 1024 }'
+  echo "agent (Discover): its BPF programs' run time in the kernel, one pass: $BPF_COST"
   echo "agent (Discover): events received $(stat_sum discover- 3), dropped $(stat_sum discover- 2)" \
     "($(stat_sum discover- 4) events-dropped lines), alerts $(stat_sum discover- 6)"
   echo

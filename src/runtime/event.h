@@ -39,7 +39,8 @@ struct Event {
   uint32_t pid = 0;        // thread group ID (host PID namespace)
   uint32_t tid = 0;
   uint32_t ppid = 0;
-  uint32_t uid = 0;
+  uint32_t uid = 0;        // real uid
+  uint32_t euid = 0;       // effective uid (a set-user-ID program's owner)
   uint32_t gid = 0;
   uint64_t cgroupId = 0;   // cgroup2 ID of the task
   std::string comm;        // task name

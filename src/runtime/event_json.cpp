@@ -22,7 +22,7 @@ std::string isoTimeNs(int64_t ns) {
 
 json eventToJson(const Event& e) {
   json j = {{"kind", eventKindName(e.kind)}, {"timeNs", e.timeNs}, {"pid", e.pid}, {"tid", e.tid},
-            {"ppid", e.ppid}, {"uid", e.uid}, {"gid", e.gid}, {"cgroupId", e.cgroupId}, {"comm", e.comm}};
+            {"ppid", e.ppid}, {"uid", e.uid}, {"euid", e.euid}, {"gid", e.gid}, {"cgroupId", e.cgroupId}, {"comm", e.comm}};
   if (!e.container.empty()) j["container"] = e.container;
   if (!e.parentComm.empty()) j["parentComm"] = e.parentComm;
   if (!e.path.empty()) j["path"] = e.path;
@@ -61,7 +61,7 @@ Result<Event> eventFromJson(const json& j) {
   if (auto s = str("kind", kind); !s) return s.error();
   if (!parseEventKind(kind, e.kind)) return makeError("'kind' {} is not an event kind", jsonText(json(kind)));
   for (const auto& s : {num("timeNs", e.timeNs), num("pid", e.pid), num("tid", e.tid), num("ppid", e.ppid),
-                        num("uid", e.uid), num("gid", e.gid), num("cgroupId", e.cgroupId), num("flags", e.flags),
+                        num("uid", e.uid), num("euid", e.euid), num("gid", e.gid), num("cgroupId", e.cgroupId), num("flags", e.flags),
                         num("targetId", e.targetId), num("exitCode", e.exitCode), num("family", e.family),
                         num("port", e.port), num("localPort", e.localPort), str("comm", e.comm),
                         str("parentComm", e.parentComm), str("path", e.path), str("detail", e.detail),

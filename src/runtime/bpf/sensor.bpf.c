@@ -145,6 +145,7 @@ static __always_inline void fill_header(struct scratch *s, __u16 kind) {
   r->uid = (__u32)uid_gid;
   r->gid = uid_gid >> 32;
   r->ppid = BPF_CORE_READ(task, real_parent, tgid);
+  r->euid = BPF_CORE_READ(task, cred, euid.val);
   r->time_boot_ns = bpf_ktime_get_boot_ns();
   r->cgroup_id = bpf_get_current_cgroup_id();
   bpf_get_current_comm(r->comm, sizeof(r->comm));

@@ -61,7 +61,7 @@ struct bh_record {
   char comm[BH_COMM_LEN];
   char parent_comm[BH_COMM_LEN];
   __u32 addr_flags;
-  __u32 pad;
+  __u32 euid;         /* effective uid (uid is the real one) */
 };
 
 #define BH_RECORD_MAX (sizeof(struct bh_record) + 2 * BH_PATH_MAX + BH_ARGV_MAX)

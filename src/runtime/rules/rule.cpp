@@ -26,7 +26,7 @@ struct FieldInfo {
   FieldType type;
 };
 
-constexpr std::array<FieldInfo, 21> kFields{{
+constexpr std::array<FieldInfo, 22> kFields{{
     {"kind", RuleField::kKind, FieldType::kText},
     {"path", RuleField::kPath, FieldType::kText},
     {"name", RuleField::kName, FieldType::kText},
@@ -40,6 +40,7 @@ constexpr std::array<FieldInfo, 21> kFields{{
     {"flags", RuleField::kFlags, FieldType::kNumber},
     {"target", RuleField::kTarget, FieldType::kNumber},
     {"uid", RuleField::kUid, FieldType::kNumber},
+    {"euid", RuleField::kEuid, FieldType::kNumber},
     {"write", RuleField::kWrite, FieldType::kBool},
     {"stdio_socket", RuleField::kStdioSocket, FieldType::kBool},
     {"parent_listens", RuleField::kParentListens, FieldType::kBool},
@@ -274,6 +275,7 @@ int64_t numberOf(const Event& e, RuleField field) {
     case RuleField::kFlags: return static_cast<int64_t>(e.flags);
     case RuleField::kTarget: return e.targetId;
     case RuleField::kUid: return e.uid;
+    case RuleField::kEuid: return e.euid;
     default: return 0;
   }
 }

@@ -119,6 +119,7 @@ Status decodeRecord(std::span<const uint8_t> record, int64_t bootToRealtimeNs, E
   out.tid = rec.tid;
   out.ppid = rec.ppid;
   out.uid = rec.uid;
+  out.euid = rec.euid;
   out.gid = rec.gid;
   out.cgroupId = rec.cgroup_id;
   out.comm.assign(fixedString(rec.comm, sizeof(rec.comm)));

@@ -158,6 +158,24 @@ TEST(Rules, ARuleAppliesOnlyToItsEventKinds) {
   EXPECT_FALSE(ruleMatches(rules->front(), ev(EventKind::kExec, "/x"), kPlain));
 }
 
+// A user's rule on borrowed root: effective uid 0 with another real uid (a set-user-ID
+// root program, or what a setresuid left).
+TEST(Rules, RulesTellTheEffectiveUidFromTheRealOne) {
+  auto rules = parseRules(
+      "- {id: T-2, title: t, severity: low, mitre: [T1], on: [open], when: {euid: 0, not: {uid: 0}}}\n", "t.yaml");
+  ASSERT_TRUE(rules.ok()) << rules.error().message;
+  Event borrowed = ev(EventKind::kOpen, "/etc/shadow");
+  borrowed.uid = 1000;
+  borrowed.euid = 0;
+  EXPECT_TRUE(ruleMatches(rules->front(), borrowed, kPlain));
+  Event root = borrowed;
+  root.uid = 0;
+  EXPECT_FALSE(ruleMatches(rules->front(), root, kPlain));
+  Event user = borrowed;
+  user.euid = 1000;
+  EXPECT_FALSE(ruleMatches(rules->front(), user, kPlain));
+}
+
 // Facts cost /proc reads: every built-in rule on an ordinary exec (not a shell) decides
 // without reading any, and a shell exec reads each fact it asks for once.
 TEST(Rules, FactsAreReadOnlyWhenARuleNeedsThem) {

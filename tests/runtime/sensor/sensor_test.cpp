@@ -173,6 +173,7 @@ class SensorTest : public ::testing::Test {
     EXPECT_EQ(e.ppid, static_cast<uint32_t>(getpid()));
     EXPECT_EQ(e.cgroupId, cgroupId_);
     EXPECT_EQ(e.uid, getuid());
+    EXPECT_EQ(e.euid, geteuid());
     EXPECT_GT(e.timeNs, 1'600'000'000'000'000'000);  // CLOCK_REALTIME, not boot time
   }
 
@@ -501,6 +502,28 @@ TEST_F(SensorTest, SetuidAndSetgid) {
   auto exit = find(events, EventKind::kExit);
   ASSERT_TRUE(exit);
   EXPECT_EQ(exit->uid, 65534u);  // events after the change carry the new ids
+}
+
+// A set-user-ID program runs with its owner's effective uid: events carry both ids, so a
+// rule can tell a root process from one that only borrowed root.
+TEST_F(SensorTest, EventsCarryTheRealAndTheEffectiveUid) {
+  auto sensor = openSensor();
+  ASSERT_TRUE(sensor);
+  pid_t child = runChild([] {
+    // Real nobody, effective root: the ids a set-user-ID root program runs with.
+    if (setresuid(65534, 0, 0) != 0) return 1;
+    int fd = open("/tmp/bulkhead-sensor-euid", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0) return 2;
+    close(fd);
+    return 0;
+  });
+  auto events = eventsOf(*sensor, child);
+  auto opened = find(events, EventKind::kOpen,
+                     [](const Event& e) { return e.path == "/tmp/bulkhead-sensor-euid"; });
+  ASSERT_TRUE(opened);
+  EXPECT_EQ(opened->uid, 65534u);
+  EXPECT_EQ(opened->euid, 0u);
+  unlink("/tmp/bulkhead-sensor-euid");
 }
 
 TEST_F(SensorTest, PtraceAttach) {
