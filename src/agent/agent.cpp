@@ -172,7 +172,7 @@ class AgentImpl final : public Agent {
     sink_->write({{"type", "agent"}, {"action", "started"}, {"rules", rules_.size()},
                   {"containers", discovery_->containers().size()}});
     auto lastStats = std::chrono::steady_clock::now();
-    uint64_t lastDropped = 0;
+    uint64_t lastDropped = 0, lastUnreported = 0;
     while (!stop) {
       auto polled = sensor_->poll(200, [this](const Event& e) { onEvent(e); });
       if (!polled) log::warn("sensor: {}", polled.error().message);
@@ -190,6 +190,12 @@ class AgentImpl final : public Agent {
                       {"droppedTotal", stats.dropped}, {"received", stats.received}, {"byKind", countsByKind(stats.droppedByKind)}});
         lastDropped = stats.dropped;
       }
+      // Binds the listen guard refused but had no room to report (refused all the same).
+      if (const uint64_t unreported = listenGuard_ ? listenGuard_->stats().unreported : 0; unreported != lastUnreported) {
+        sink_->write({{"type", "agent"}, {"action", "denials-unreported"}, {"guard", "listen"},
+                      {"unreported", unreported - lastUnreported}, {"unreportedTotal", unreported}});
+        lastUnreported = unreported;
+      }
       housekeeping();
     }
     hook_.reset();
@@ -198,9 +204,11 @@ class AgentImpl final : public Agent {
     housekeeping();
     const SensorStats stats = sensor_->stats();
     // merged: repeats of a reported open, counted in the kernel and not sent again.
+    const ListenGuardStats listen = listenGuard_ ? listenGuard_->stats() : ListenGuardStats{};
     sink_->write({{"type", "agent"}, {"action", "stopped"}, {"received", stats.received}, {"dropped", stats.dropped},
                   {"byKind", countsByKind(stats.droppedByKind)}, {"merged", stats.merged},
-                  {"mergedByKind", countsByKind(stats.mergedByKind)}});
+                  {"mergedByKind", countsByKind(stats.mergedByKind)},
+                  {"listenDenied", listen.denied}, {"listenUnreported", listen.unreported}});
     return {};
   }
 

@@ -155,6 +155,17 @@ TEST_F(AgentE2e, ProtectRefusesListeningPortsOutsideTheProfile) {
   ASSERT_TRUE(log_->waitFor(
       [&](const json& j) { return j.value("type", "") == "profile" && j.value("mode", "") == "monitor"; }, mark));
   EXPECT_EQ(binds(*c, "4 0.0.0.0 8082 tcp"), "ok\n") << "Monitor still blocks";
+
+  // The agent's last line counts the refusals: each one reported, none lost.
+  const size_t reported = log_->all([&](const json& j) {
+    return profileAlert("listen", c->id())(j) && j.value("action", "") == "blocked";
+  }).size();
+  stopAgent();
+  auto stopped = log_->waitFor(agentAction("stopped"), from);
+  ASSERT_TRUE(stopped);
+  EXPECT_EQ((*stopped).value("listenDenied", 0u), reported);
+  EXPECT_GE(reported, 4u);
+  EXPECT_EQ((*stopped).value("listenUnreported", 1u), 0u);
 }
 
 }  // namespace

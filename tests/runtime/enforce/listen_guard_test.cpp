@@ -126,6 +126,37 @@ TEST_F(ListenGuardTest, RefusesPortsOutsideThePolicyAndReportsThem) {
   EXPECT_EQ(guard_->stats().unreported, 0u);
 }
 
+// More refusals between two reads than the ring buffer holds: each one is reported or
+// counted as unreported, never lost silently, and every bind was refused all the same.
+TEST_F(ListenGuardTest, AFloodOfRefusalsIsReportedOrCounted) {
+  ASSERT_TRUE(guard_->protect("c1", dir_.string(), cgroupId(dir_), {8080}));
+  constexpr int kBinds = 3000;  // the ring holds about 1000
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    std::ofstream(dir_ / "cgroup.procs") << "0" << std::flush;
+    if (::unshare(CLONE_NEWNET) != 0) ::_exit(200);
+    int refused = 0;
+    for (int i = 0; i < kBinds; ++i) {
+      const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in a{};
+      a.sin_family = AF_INET;
+      a.sin_port = htons(static_cast<uint16_t>(9000 + i % 100));
+      if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 && errno == EPERM) ++refused;
+      ::close(fd);
+    }
+    ::_exit(refused == kBinds ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "a bind got through";
+  const size_t reported = denials().size();
+  const ListenGuardStats stats = guard_->stats();
+  EXPECT_EQ(stats.denied, reported);
+  EXPECT_GT(stats.unreported, 0u) << "the flood did not overrun the ring buffer";
+  EXPECT_EQ(stats.denied + stats.unreported, static_cast<uint64_t>(kBinds));
+}
+
 TEST_F(ListenGuardTest, UpdatingAndReleasingTakeEffectAtOnce) {
   ASSERT_TRUE(guard_->protect("c1", dir_.string(), cgroupId(dir_), {8080}));
   EXPECT_EQ(bindIn(dir_, AF_INET, 9090), EPERM);
