@@ -439,7 +439,6 @@ for r in $(seq 1 "$ROUNDS"); do
   done
   note "round $r/$ROUNDS (no agent / syscall tracepoint / agent in Discover) done"
 done
-ctr_destroy
 
 # --- the agent's programs in the kernel, per unit of work ----------------------------------
 # kernel.bpf_stats_enabled makes the kernel count each BPF program's run time. One pass with
@@ -455,7 +454,7 @@ if command -v bpftool >/dev/null && [ -w /proc/sys/kernel/bpf_stats_enabled ]; t
   agent_start accounting
   wait_container
   OUR_PROGS="$(comm -13 <(echo "$before") <(prog_ids) | paste -sd, -)"
-  bpf_ns() { bpftool -j prog show 2>/dev/null | jq --arg ids ",$OUR_PROGS," '[.[] | select($ids | contains("," + (.id | tostring) + ",")) | .run_time_ns // 0] | add // 0'; }
+  bpf_ns() { bpftool -j prog show 2>/dev/null | jq --arg ids ",$OUR_PROGS," '[.[] | (.id | tostring) as $i | select($ids | contains("," + $i + ",")) | .run_time_ns // 0] | add // 0'; }
   cost() { # label units command...: ns per unit
     local label="$1" units="$2" b0 b1
     shift 2
@@ -471,6 +470,8 @@ if command -v bpftool >/dev/null && [ -w /proc/sys/kernel/bpf_stats_enabled ]; t
   STATS_WAS=""
   agent_stop
 fi
+
+ctr_destroy
 
 PROFILE="$PROFILES/$GROUP.yaml"
 [ -f "$PROFILE" ] || die "the agent saved no profile for group $GROUP in $PROFILES"
