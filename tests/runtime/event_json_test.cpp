@@ -16,7 +16,7 @@ TEST(EventJson, EveryFieldSurvivesTheRoundTrip) {
   e.tid = 43;
   e.ppid = 1;
   e.uid = 1000;
-  e.euid = 0;
+  e.euid = 33;  // neither the default nor the real uid
   e.gid = 1000;
   e.cgroupId = 987654321;
   e.comm = "curl";
@@ -35,7 +35,7 @@ TEST(EventJson, EveryFieldSurvivesTheRoundTrip) {
   ASSERT_TRUE(back) << back.error().message;
   EXPECT_EQ(eventToJson(*back), eventToJson(e));
   EXPECT_EQ(back->uid, 1000u);
-  EXPECT_EQ(back->euid, 0u);
+  EXPECT_EQ(back->euid, 33u);
   EXPECT_EQ(back->argv, e.argv);
   EXPECT_EQ(back->localPort, 41000);
 }

@@ -504,14 +504,14 @@ TEST_F(SensorTest, SetuidAndSetgid) {
   EXPECT_EQ(exit->uid, 65534u);  // events after the change carry the new ids
 }
 
-// A set-user-ID program runs with its owner's effective uid: events carry both ids, so a
-// rule can tell a root process from one that only borrowed root.
+// Real and effective uid differ (a set-user-ID program runs with its owner's): events
+// carry both. Real root with effective nobody here, so neither id can pass by default (0)
+// or by copying the other.
 TEST_F(SensorTest, EventsCarryTheRealAndTheEffectiveUid) {
   auto sensor = openSensor();
   ASSERT_TRUE(sensor);
   pid_t child = runChild([] {
-    // Real nobody, effective root: the ids a set-user-ID root program runs with.
-    if (setresuid(65534, 0, 0) != 0) return 1;
+    if (setresuid(0, 65534, 0) != 0) return 1;
     int fd = open("/tmp/bulkhead-sensor-euid", O_WRONLY | O_CREAT | O_TRUNC, 0600);
     if (fd < 0) return 2;
     close(fd);
@@ -521,8 +521,8 @@ TEST_F(SensorTest, EventsCarryTheRealAndTheEffectiveUid) {
   auto opened = find(events, EventKind::kOpen,
                      [](const Event& e) { return e.path == "/tmp/bulkhead-sensor-euid"; });
   ASSERT_TRUE(opened);
-  EXPECT_EQ(opened->uid, 65534u);
-  EXPECT_EQ(opened->euid, 0u);
+  EXPECT_EQ(opened->uid, 0u);
+  EXPECT_EQ(opened->euid, 65534u);
   unlink("/tmp/bulkhead-sensor-euid");
 }
 
