@@ -5,6 +5,8 @@
 // fanotify: FAN_OPEN_EXEC_PERM marks on the container's root file system (its own
 // superblock, as overlay root file systems from containerd, CRI-O and podman are), one
 // fanotify group per container so that an event names its container without a lookup.
+// The policy's own files carry ignore marks in that group: the kernel runs them without
+// an event, and the guard answers only for files outside them.
 
 #include <sys/types.h>
 
@@ -32,6 +34,9 @@ struct ExecGuardStats {
   uint64_t allowedByIdentity = 0;  // of allowed: recognized by fstat, without reading the path
   uint64_t denied = 0;
   uint64_t errors = 0;  // events answered "allow" because the path could not be read
+  // Allowed files the kernel runs without asking the guard (ignore marks in force); their
+  // execs are in none of the counts above.
+  uint64_t passMarks = 0;
 };
 
 class ExecGuard {

@@ -1,9 +1,11 @@
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/fanotify.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <array>
@@ -13,6 +15,7 @@
 #include <map>
 #include <mutex>
 #include <thread>
+#include <unordered_set>
 
 #include "core/log.h"
 #include "runtime/enforce/exec_guard.h"
@@ -31,6 +34,7 @@ struct Protected {
   std::string container;
   int fd = -1;
   dev_t dev = 0;
+  size_t passMarks = 0;
   std::shared_ptr<const ExecPolicy> policy;  // swapped and read under the guard's mutex
   Protected() = default;
   Protected(const Protected&) = delete;
@@ -40,6 +44,44 @@ struct Protected {
     if (fd >= 0) ::close(fd);
   }
 };
+
+// Lets the kernel run the policy's own files without asking the guard: an ignore mark for
+// FAN_OPEN_EXEC_PERM on each one's inode, in the container's group. Such an exec costs no
+// event, no context switch and no answer. A write to the file clears its mark (the kernel
+// drops an ignore mask on FS_MODIFY), so a changed file is asked about again; a new file
+// (a copy, a download, a rename over the name) has no mark. Only a file found at one of
+// the policy's paths is marked, so the marks let no content run that the path check
+// would not: a hard link or a rename of a marked file runs under its new name too (the
+// same program; the sensor still reports the exec as outside the profile). Marks that
+// cannot be placed (a marks limit) leave the file to the guard. Returns the marks placed.
+size_t passAllowedFiles(int fanotifyFd, const std::string& rootfs, const ExecPolicy& policy) {
+  const int root = ::open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root < 0) return 0;
+  std::unordered_set<FileId, FileIdHash> marked;
+  for (const std::string& path : policy.allowed) {
+    if (path.size() < 2 || path[0] != '/') continue;
+    open_how how{};
+    how.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC;
+    how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;  // the container's view of its paths
+    const long opened = ::syscall(SYS_openat2, root, path.c_str() + 1, &how, sizeof how);
+    if (opened < 0) continue;
+    const int file = static_cast<int>(opened);
+    struct stat st {};
+    if (::fstat(file, &st) == 0 && S_ISREG(st.st_mode) && marked.insert(fileIdOf(st)).second) {
+      // The mark goes on exactly the inode opened above (fanotify_mark refuses O_PATH
+      // descriptors, but follows their /proc link).
+      std::array<char, 64> link{};
+      std::snprintf(link.data(), link.size(), "/proc/self/fd/%d", file);
+      if (::fanotify_mark(fanotifyFd, FAN_MARK_ADD | FAN_MARK_IGNORED_MASK, FAN_OPEN_EXEC_PERM, AT_FDCWD,
+                          link.data()) != 0) {
+        marked.erase(fileIdOf(st));
+      }
+    }
+    ::close(file);
+  }
+  ::close(root);
+  return marked.size();
+}
 
 class FanotifyExecGuard final : public ExecGuard {
  public:
@@ -63,7 +105,17 @@ class FanotifyExecGuard final : public ExecGuard {
                  std::shared_ptr<const ExecPolicy> policy) override {
     std::lock_guard lock(mutex_);
     if (auto it = byId_.find(container); it != byId_.end()) {
-      it->second->policy = std::move(policy);
+      // The old policy's marks go before the new policy is in force, so that a file the
+      // new one drops is asked about again. (Only inode marks: the file system mark stays.)
+      Protected& p = *it->second;
+      if (::fanotify_mark(p.fd, FAN_MARK_FLUSH, 0, AT_FDCWD, nullptr) != 0) {
+        return makeError("container {}: clearing the old policy's exec marks: {}", container, std::strerror(errno));
+      }
+      passMarks_ -= p.passMarks;
+      p.passMarks = 0;
+      p.policy = std::move(policy);
+      p.passMarks = passAllowedFiles(p.fd, rootfs, *p.policy);
+      passMarks_ += p.passMarks;
       return {};
     }
     struct stat root {}, rootfsStat {};
@@ -98,6 +150,8 @@ class FanotifyExecGuard final : public ExecGuard {
     ev.events = EPOLLIN;
     ev.data.fd = fd;
     if (::epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev) != 0) return makeError("epoll_ctl: {}", std::strerror(errno));
+    p->passMarks = passAllowedFiles(fd, rootfs, *p->policy);
+    passMarks_ += p->passMarks;
     byFd_[fd] = p;
     byId_[container] = std::move(p);
     return {};
@@ -108,6 +162,7 @@ class FanotifyExecGuard final : public ExecGuard {
     const auto it = byId_.find(container);
     if (it == byId_.end()) return;
     ::epoll_ctl(epoll_, EPOLL_CTL_DEL, it->second->fd, nullptr);
+    passMarks_ -= it->second->passMarks;
     byFd_.erase(it->second->fd);
     byId_.erase(it);
   }
@@ -118,7 +173,7 @@ class FanotifyExecGuard final : public ExecGuard {
   }
 
   ExecGuardStats stats() const override {
-    return {allowed_.load(), allowedByIdentity_.load(), denied_.load(), errors_.load()};
+    return {allowed_.load(), allowedByIdentity_.load(), denied_.load(), errors_.load(), passMarks_.load()};
   }
 
  private:
@@ -214,7 +269,7 @@ class FanotifyExecGuard final : public ExecGuard {
   mutable std::mutex mutex_;
   std::map<std::string, std::shared_ptr<Protected>> byId_;
   std::map<int, std::shared_ptr<Protected>> byFd_;
-  std::atomic<uint64_t> allowed_{0}, allowedByIdentity_{0}, denied_{0}, errors_{0};
+  std::atomic<uint64_t> allowed_{0}, allowedByIdentity_{0}, denied_{0}, errors_{0}, passMarks_{0};
 };
 
 }  // namespace

@@ -4,6 +4,7 @@
 // with the loader and libc they need, made the root of a private mount namespace with
 // pivot_root, as a runtime does.
 
+#include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -127,19 +128,39 @@ TEST_F(ExecGuardTest, PolicyUpdatesAndReleaseTakeEffect) {
   EXPECT_EQ(execInContainer("denied", 1), 0);
 }
 
-// Allowed files are recognized by identity (device, inode, change time) without reading
-// their path; a new name for one (a hard link changes its change time) is judged by path.
-TEST_F(ExecGuardTest, AHardLinkToAnAllowedFileIsJudgedByItsPath) {
+// The policy's files run without asking the guard (the kernel passes them on an ignore
+// mark); a copy of one is a new file, judged by its path; a written one is asked about
+// again; a policy that drops a file takes its mark away.
+TEST_F(ExecGuardTest, AllowedFilesRunWithoutAskingTheGuard) {
   ASSERT_TRUE(guard_->protect("c1", root_.string(), policy({"/allowed"})).ok());
+  EXPECT_EQ(guard_->stats().passMarks, 2u);  // the program and its loader
   EXPECT_EQ(execInContainer("allowed", 3), 0);
-  // Each run opens the program and its loader for exec, both known by identity.
-  EXPECT_GE(guard_->stats().allowedByIdentity, 6u);
-  ASSERT_EQ(::link((root_ / "allowed").c_str(), (root_ / "linked").c_str()), 0) << std::strerror(errno);
-  EXPECT_EQ(execInContainer("linked", 1), 1);
+  EXPECT_EQ(guard_->stats().allowed, 0u) << "the guard was asked about a file the kernel should pass";
+
+  fs::copy_file(root_ / "allowed", root_ / "copied");
+  EXPECT_EQ(execInContainer("copied", 1), 1);
+
+  {  // a write (of the same byte: the program still runs) clears the mark
+    const int fd = ::open((root_ / "allowed").c_str(), O_RDWR | O_CLOEXEC);
+    ASSERT_GE(fd, 0) << std::strerror(errno);
+    char first = 0;
+    ASSERT_EQ(::pread(fd, &first, 1, 0), 1);
+    ASSERT_EQ(::pwrite(fd, &first, 1, 0), 1);
+    ::close(fd);
+  }
   EXPECT_EQ(execInContainer("allowed", 1), 0);  // its path is still allowed
+  EXPECT_EQ(guard_->stats().allowed, 1u) << "the written file should have been judged by the guard";
+
+  ASSERT_TRUE(guard_->protect("c1", root_.string(), policy({"/denied"})).ok());
+  EXPECT_EQ(guard_->stats().passMarks, 2u);  // /denied and the same loader
+  EXPECT_EQ(execInContainer("allowed", 1), 1);
+  EXPECT_EQ(execInContainer("denied", 1), 0);
+  guard_->release("c1");
+  EXPECT_EQ(guard_->stats().passMarks, 0u);
   std::lock_guard lock(mutex_);
-  ASSERT_EQ(denials_.size(), 1u);
-  EXPECT_EQ(denials_[0].path, "/linked");
+  ASSERT_EQ(denials_.size(), 2u);
+  EXPECT_EQ(denials_[0].path, "/copied");
+  EXPECT_EQ(denials_[1].path, "/allowed");
 }
 
 TEST_F(ExecGuardTest, RefusesARootFileSystemSharedWithTheHost) {
