@@ -258,7 +258,14 @@ Status Sensor::watchCgroup(uint64_t cgroupId) {
   int err = bpf_map__update_elem(bpf_->skel->maps.watched_cgroups, &cgroupId, sizeof(cgroupId),
                                  &one, sizeof(one), BPF_ANY);
   if (err) return makeError("eBPF sensor: watching cgroup {}: {}", cgroupId, errnoText(err));
+  bumpWatchGeneration();
   return {};
+}
+
+// After every change to the watched set: the programs' per-CPU answers (cgroup_cache in
+// sensor.bpf.c) are stale from here on.
+void Sensor::bumpWatchGeneration() {
+  __atomic_fetch_add(&bpf_->skel->bss->watch_generation, 1, __ATOMIC_SEQ_CST);
 }
 
 Status Sensor::unwatchCgroup(uint64_t cgroupId) {
@@ -266,6 +273,7 @@ Status Sensor::unwatchCgroup(uint64_t cgroupId) {
   if (err && err != -ENOENT) {
     return makeError("eBPF sensor: unwatching cgroup {}: {}", cgroupId, errnoText(err));
   }
+  bumpWatchGeneration();
   return {};
 }
 

@@ -94,6 +94,7 @@ class Sensor {
   struct Bpf;
   Sensor() = default;
   static int onRecord(void* self, void* data, size_t size);
+  void bumpWatchGeneration();
 
   std::unique_ptr<Bpf> bpf_;
   std::vector<SensorHook> hooks_;

@@ -690,5 +690,45 @@ TEST_F(SensorTest, WatchOnlyScopeFollowsWatchedCgroups) {
   EXPECT_TRUE(unshares().empty()) << "events after unwatchCgroup";
 }
 
+// The programs keep each CPU's last watched-or-not answer for a task's cgroups: a process
+// that kept making system calls while its cgroup was not watched is seen from the moment
+// the cgroup is, and not after it is dropped. The child is pinned to one CPU and calls
+// unshare(0) every millisecond, so its CPU's answer stays its own.
+TEST_F(SensorTest, ARunningProcessIsSeenFromTheMomentItsCgroupIsWatched) {
+  SensorOptions options;
+  options.scope = SensorScope::kWatchedCgroups;
+  auto sensor = openSensor(options, /*watchOwn=*/false);
+  ASSERT_TRUE(sensor);
+  const pid_t child = fork();
+  if (child == 0) {
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(0, &one);
+    sched_setaffinity(0, sizeof one, &one);
+    for (int i = 0; i < 20000; ++i) {  // 20 s at most
+      unshare(0);
+      usleep(1000);
+    }
+    _exit(0);
+  }
+  auto unsharesWithin = [&](int ms) {
+    size_t n = 0;
+    collect(*sensor, {child}, [&](const Event& e) {
+      if (e.kind == EventKind::kUnshare && e.pid == static_cast<uint32_t>(child)) ++n;
+      return n >= 3;
+    }, ms);
+    return n;
+  };
+  EXPECT_EQ(unsharesWithin(300), 0u) << "events from a cgroup nobody watches";
+  ASSERT_TRUE(sensor->watchCgroup(cgroupId_).ok());
+  EXPECT_GE(unsharesWithin(2000), 3u) << "the running process stayed unseen after its cgroup was watched";
+  ASSERT_TRUE(sensor->unwatchCgroup(cgroupId_).ok());
+  usleep(5000);  // a call already past the check when the set changed
+  (void)sensor->poll(0, [](const Event&) {});  // what was sent before the change
+  EXPECT_EQ(unsharesWithin(300), 0u) << "events after unwatchCgroup";
+  kill(child, SIGKILL);
+  waitpid(child, nullptr, 0);
+}
+
 }  // namespace
 }  // namespace bulkhead::runtime
