@@ -36,6 +36,7 @@ const volatile __u64 wakeup_bytes = 0;
 /* 0: every open reported. Otherwise an open that repeats one reported less than this long
  * ago (same process, path and write flags) is only counted in `merged`. */
 const volatile __u64 repeat_ns = 0;
+const volatile __u64 repeat_seed = 0; /* random, from user space: paths cannot be crafted to collide */
 
 struct {
   __uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -81,19 +82,28 @@ struct {
 } pending SEC(".maps");
 
 /* An open reported lately: the same process opening the same path the same way again
- * within repeat_ns is counted (merged), not sent again. The key holds the whole path, not
- * a hash of it, so no crafted path can hide one write behind another. */
+ * within repeat_ns is counted (merged), not sent again. The key is small (a hash of the
+ * path, seeded with a secret user space draws at load), so the lookup hashes 24 bytes
+ * instead of the whole path slot; the value keeps the whole path, compared word by word on
+ * every hit, so no path, crafted or not, can hide one write behind another (a collision
+ * only costs a merge). */
 struct open_key {
   __u64 cgroup_id;
+  __u64 path_hash;
   __u32 tgid;
   __u32 flags;
+};
+struct open_seen {
+  __u64 last_ns; /* when it was last reported (boot ns) */
+  __u64 words;   /* 8-byte words of path in use: the string, its NUL, zeros to the word's end */
   char path[BH_PATH_MAX];
 };
+#define PATH_WORDS (BH_PATH_MAX / 8)
 struct {
   __uint(type, BPF_MAP_TYPE_LRU_HASH);
   __uint(max_entries, 8192);
   __type(key, struct open_key);
-  __type(value, __u64); /* when it was last reported (boot ns) */
+  __type(value, struct open_seen);
 } recent_opens SEC(".maps");
 
 struct {
@@ -110,6 +120,7 @@ struct scratch {
   char data[2 * BH_PATH_MAX + BH_ARGV_MAX];
   struct bh_prefix_key key;
   struct open_key open;
+  struct open_seen seen;
 };
 struct {
   __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -330,26 +341,49 @@ static __always_inline void report_open(void *ctx, const char *filename, __u64 f
     s->key.prefixlen = str_len(n) * 8;
     if (!bpf_map_lookup_elem(&sensitive_prefixes, &s->key)) return;
   }
-  struct open_key *k = &s->open;
-  __builtin_memset(k, 0, sizeof(*k));  // the path's tail is part of the key
-  long copied = bpf_probe_read_user_str(k->path, BH_PATH_MAX, filename);
-  if (copied < 0) return;
+  struct open_seen *p = &s->seen;
+  long copied = bpf_probe_read_user_str(p->path, BH_PATH_MAX, filename);
+  if (copied <= 0) return;
   __u64 now = bpf_ktime_get_boot_ns();
+  struct open_key *k = &s->open;
   if (repeat_ns) {
+    __u64 *w = (__u64 *)p->path;
+    __u32 words = ((__u32)copied + 7) / 8;
+    __u32 last = (words - 1) & (PATH_WORDS - 1);
+    __u32 tail = (__u32)copied & 7;  // bytes of the last word in use (0: all eight)
+    if (tail) w[last] &= (1ULL << (tail * 8)) - 1;  // what follows the NUL is not the path
+    __u64 h = repeat_seed ^ words;
+    for (__u32 i = 0; i < PATH_WORDS && i < words; i++) {
+      h = (h ^ w[i]) * 0x9E3779B97F4A7C15ULL;
+      h ^= h >> 31;
+    }
     k->cgroup_id = current_cgroup_id();
+    k->path_hash = h;
     k->tgid = bpf_get_current_pid_tgid() >> 32;
     k->flags = write;
-    __u64 *last = bpf_map_lookup_elem(&recent_opens, k);
-    if (last && now - *last < repeat_ns) {
-      count_in(&merged, BH_OPEN);
-      return;
+    struct open_seen *seen = bpf_map_lookup_elem(&recent_opens, k);
+    if (seen && now - seen->last_ns < repeat_ns && seen->words == words) {
+      const __u64 *v = (const __u64 *)seen->path;
+      bool same = true;
+      for (__u32 i = 0; i < PATH_WORDS && i < words; i++) {
+        if (v[i] != w[i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) {
+        count_in(&merged, BH_OPEN);
+        return;
+      }
     }
+    p->last_ns = now;
+    p->words = words;
   }
   fill_header(s, BH_OPEN);
   s->rec.path_len = str_len(copied);
   s->rec.flags = flags;
-  bpf_probe_read_kernel(s->data, BH_PATH_MAX, k->path);
-  if (emit(ctx, s) && repeat_ns) bpf_map_update_elem(&recent_opens, k, &now, BPF_ANY);
+  bpf_probe_read_kernel(s->data, BH_PATH_MAX, p->path);
+  if (emit(ctx, s) && repeat_ns) bpf_map_update_elem(&recent_opens, k, p, BPF_ANY);
 }
 
 /* Opens are read at their exit, from the registers the call was made with: the kernel has

@@ -3,6 +3,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <sys/mount.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -139,6 +140,9 @@ Result<std::unique_ptr<Sensor>> Sensor::open(const SensorOptions& options) {
   const uint32_t ring = ringBytes(options.ringBufferBytes);
   if (options.batchMs > 0) bpf.skel->rodata->wakeup_bytes = ring / 4;
   bpf.skel->rodata->repeat_ns = uint64_t{options.repeatWindowMs} * 1000000;
+  uint64_t seed = 0;
+  if (::getrandom(&seed, sizeof seed, 0) != sizeof seed) return makeError("eBPF sensor: getrandom: {}", errnoText(errno));
+  bpf.skel->rodata->repeat_seed = seed;
   sensor->batchMs_ = static_cast<int>(options.batchMs);
   int err = bpf_map__set_max_entries(bpf.skel->maps.events, ring);
   if (err) return makeError("eBPF sensor: ring buffer size: {}", errnoText(err));

@@ -334,10 +334,17 @@ TEST_F(SensorTest, OpenOfAPathNotYetPagedIn) {
 TEST_F(SensorTest, RepeatedOpensAreMergedAndCounted) {
   const std::string file = "/tmp/bulkhead-sensor-repeat-" + std::to_string(getpid());
   const std::string other = file + "-other";
+  // Paths that differ only in their last byte, inside one 8-byte word or many words in:
+  // the filter compares whole paths, so each is reported on its own.
+  const std::vector<std::string> alike = {file + "-a", file + "-b", file + "-" + std::string(150, 'x'),
+                                          file + "-" + std::string(149, 'x') + "y"};
   const auto loop = [&] {
     for (int i = 0; i < 100; ++i) close(open(file.c_str(), O_WRONLY | O_CREAT, 0600));
     close(open(file.c_str(), O_WRONLY | O_TRUNC));
     close(open(other.c_str(), O_WRONLY | O_CREAT, 0600));
+    for (int i = 0; i < 2; ++i) {
+      for (const std::string& path : alike) close(open(path.c_str(), O_WRONLY | O_CREAT, 0600));
+    }
     return 0;
   };
   for (const uint32_t window : {1000u, 0u}) {
@@ -362,6 +369,9 @@ TEST_F(SensorTest, RepeatedOpensAreMergedAndCounted) {
       EXPECT_EQ(opensOf(events, file, O_WRONLY | O_CREAT), window == 0 ? 100 : 1) << "window " << window;
       EXPECT_EQ(opensOf(events, file, O_WRONLY | O_TRUNC), 1);
       EXPECT_EQ(opensOf(events, other, O_WRONLY | O_CREAT), 1);
+      for (const std::string& path : alike) {
+        EXPECT_EQ(opensOf(events, path, O_WRONLY | O_CREAT), window == 0 ? 2 : 1) << path << ", window " << window;
+      }
     }
     const SensorStats stats = sensor->stats();
     uint64_t merged = 0;
@@ -374,6 +384,7 @@ TEST_F(SensorTest, RepeatedOpensAreMergedAndCounted) {
   }
   unlink(file.c_str());
   unlink(other.c_str());
+  for (const std::string& path : alike) unlink(path.c_str());
 }
 
 TEST_F(SensorTest, SensitivePrefixesComeFromOptions) {
