@@ -205,9 +205,12 @@ class AgentImpl final : public Agent {
     const SensorStats stats = sensor_->stats();
     // merged: repeats of a reported open, counted in the kernel and not sent again.
     const ListenGuardStats listen = listenGuard_ ? listenGuard_->stats() : ListenGuardStats{};
+    // Execs the guard judged: the profile's own files pass in the kernel and are in none.
+    const ExecGuardStats exec = guard_ ? guard_->stats() : ExecGuardStats{};
     sink_->write({{"type", "agent"}, {"action", "stopped"}, {"received", stats.received}, {"dropped", stats.dropped},
                   {"byKind", countsByKind(stats.droppedByKind)}, {"merged", stats.merged},
                   {"mergedByKind", countsByKind(stats.mergedByKind)},
+                  {"execDenied", exec.denied}, {"execAllowed", exec.allowed}, {"execErrors", exec.errors},
                   {"listenDenied", listen.denied}, {"listenUnreported", listen.unreported}});
     return {};
   }

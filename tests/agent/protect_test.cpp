@@ -48,6 +48,15 @@ TEST_F(AgentE2e, ProtectBlocksExecsOutsideTheProfile) {
   };
   for (int i = 0; i < 200 && reported() < 1000; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   EXPECT_EQ(reported(), 1000u);
+
+  // The agent's last line counts the guard's denials: every one reported.
+  const size_t blocked = log_->all(blockedExec(c->id()), from).size();
+  stopAgent();
+  auto stopped = log_->waitFor(agentAction("stopped"), from);
+  ASSERT_TRUE(stopped);
+  EXPECT_EQ((*stopped).value("execDenied", 0u), blocked);
+  EXPECT_GE(blocked, 1002u);
+  EXPECT_EQ((*stopped).value("execErrors", 1u), 0u);
 }
 
 TEST_F(AgentE2e, EditingTheProfileChangesWhatIsAllowed) {
