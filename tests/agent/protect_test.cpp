@@ -59,6 +59,32 @@ TEST_F(AgentE2e, ProtectBlocksExecsOutsideTheProfile) {
   EXPECT_EQ((*stopped).value("execErrors", 1u), 0u);
 }
 
+// The profile's own files pass in the kernel (ignore marks): a copy of one is a new file
+// and is blocked; a hard link is the same file and runs under its new name, reported as an
+// exec outside the profile.
+TEST_F(AgentE2e, ACopyOfAnAllowedProgramIsBlockedAHardLinkIsReported) {
+  const std::string image = "bulkhead-test/linked:1";
+  writeProfile(protectProfile(image, {"/usr/bin/sleep", "/usr/bin/dash", "/usr/bin/cat", "/usr/bin/ln", "/usr/bin/cp"}));
+  startAgent();
+  const size_t from = log_->size();
+  auto c = run(image);
+  ASSERT_TRUE(c);
+  ASSERT_TRUE(log_->waitFor(containerAction("protected", c->id()), from));
+
+  auto copied = sh(*c, "cp /usr/bin/cat /usr/bin/kitten && /usr/bin/kitten /etc/hostname");
+  EXPECT_EQ(copied.exitCode, 126) << copied.out << copied.err;
+  auto blocked = log_->waitFor(blockedExec(c->id()), from);
+  ASSERT_TRUE(blocked);
+  EXPECT_EQ((*blocked)["evidence"]["path"], "/usr/bin/kitten");
+
+  auto linked = sh(*c, "ln /usr/bin/cat /usr/bin/kitty && /usr/bin/kitty /etc/hostname");
+  EXPECT_EQ(linked.exitCode, 0) << linked.err;
+  auto reported = log_->waitFor(
+      [&](const json& j) { return profileAlert("exec", c->id())(j) && j.value("deviation", "") == "/usr/bin/kitty"; }, from);
+  ASSERT_TRUE(reported) << "the hard link's exec was not reported";
+  EXPECT_EQ((*reported)["action"], "alert");
+}
+
 TEST_F(AgentE2e, EditingTheProfileChangesWhatIsAllowed) {
   const std::string image = "bulkhead-test/editable:1";
   auto profile = protectProfile(image, {"/usr/bin/sleep", "/usr/bin/dash", "/usr/bin/cat"});
