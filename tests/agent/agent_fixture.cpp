@@ -161,6 +161,12 @@ void AgentE2e::stopAgent() {
   agent_.reset();
 }
 
+std::optional<nlohmann::json> AgentE2e::stopAgentForLastLine() {
+  const size_t from = log_->size();
+  stopAgent();
+  return log_->waitFor(agentAction("stopped"), from);
+}
+
 std::unique_ptr<RuncContainer> AgentE2e::prepare(const std::string& image, std::vector<std::string> args,
                                                  nlohmann::json hooks) {
   ContainerSpec spec;

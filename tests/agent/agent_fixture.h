@@ -83,6 +83,8 @@ class AgentE2e : public ::testing::Test {
   void startAgent(const AgentOptions& options);
   void startAgent(runtime::Mode mode = runtime::Mode::kDiscover) { startAgent(options(mode)); }
   void stopAgent();
+  // Stops the agent and returns its last line ("stopped", with its counts), if written.
+  std::optional<nlohmann::json> stopAgentForLastLine();
 
   // A container of `image` (the OCI image annotation decides its workload group), with
   // Docker's default capabilities, prepared but not run.

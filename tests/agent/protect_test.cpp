@@ -51,8 +51,7 @@ TEST_F(AgentE2e, ProtectBlocksExecsOutsideTheProfile) {
 
   // The agent's last line counts the guard's denials: every one reported.
   const size_t blocked = log_->all(blockedExec(c->id()), from).size();
-  stopAgent();
-  auto stopped = log_->waitFor(agentAction("stopped"), from);
+  auto stopped = stopAgentForLastLine();
   ASSERT_TRUE(stopped);
   EXPECT_EQ((*stopped).value("execDenied", 0u), blocked);
   EXPECT_GE(blocked, 1002u);
@@ -195,8 +194,7 @@ TEST_F(AgentE2e, ProtectRefusesListeningPortsOutsideTheProfile) {
   const size_t reported = log_->all([&](const json& j) {
     return profileAlert("listen", c->id())(j) && j.value("action", "") == "blocked";
   }).size();
-  stopAgent();
-  auto stopped = log_->waitFor(agentAction("stopped"), from);
+  auto stopped = stopAgentForLastLine();
   ASSERT_TRUE(stopped);
   EXPECT_EQ((*stopped).value("listenDenied", 0u), reported);
   EXPECT_GE(reported, 4u);

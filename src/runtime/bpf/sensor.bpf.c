@@ -177,13 +177,9 @@ static __always_inline __u64 current_cgroup_id(void) {
 
 static __always_inline bool skip_task(void) {
   if ((__u32)(bpf_get_current_pid_tgid() >> 32) == self_tgid) return true;
-  if (watch_only) {
-    struct cgroup_cache *c = current_cgroup();
-    if (c) return !c->watched;
-    __u64 id = bpf_get_current_cgroup_id();
-    if (!bpf_map_lookup_elem(&watched_cgroups, &id)) return true;
-  }
-  return false;
+  if (!watch_only) return false;
+  struct cgroup_cache *c = current_cgroup();  // a one-slot per-CPU array: never NULL
+  return !c || !c->watched;
 }
 
 static __always_inline struct scratch *scratch(void) {

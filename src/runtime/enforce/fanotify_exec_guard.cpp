@@ -111,11 +111,8 @@ class FanotifyExecGuard final : public ExecGuard {
       if (::fanotify_mark(p.fd, FAN_MARK_FLUSH, 0, AT_FDCWD, nullptr) != 0) {
         return makeError("container {}: clearing the old policy's exec marks: {}", container, std::strerror(errno));
       }
-      passMarks_ -= p.passMarks;
-      p.passMarks = 0;
       p.policy = std::move(policy);
       p.passMarks = passAllowedFiles(p.fd, rootfs, *p.policy);
-      passMarks_ += p.passMarks;
       return {};
     }
     struct stat root {}, rootfsStat {};
@@ -151,7 +148,6 @@ class FanotifyExecGuard final : public ExecGuard {
     ev.data.fd = fd;
     if (::epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev) != 0) return makeError("epoll_ctl: {}", std::strerror(errno));
     p->passMarks = passAllowedFiles(fd, rootfs, *p->policy);
-    passMarks_ += p->passMarks;
     byFd_[fd] = p;
     byId_[container] = std::move(p);
     return {};
@@ -162,7 +158,6 @@ class FanotifyExecGuard final : public ExecGuard {
     const auto it = byId_.find(container);
     if (it == byId_.end()) return;
     ::epoll_ctl(epoll_, EPOLL_CTL_DEL, it->second->fd, nullptr);
-    passMarks_ -= it->second->passMarks;
     byFd_.erase(it->second->fd);
     byId_.erase(it);
   }
@@ -173,7 +168,10 @@ class FanotifyExecGuard final : public ExecGuard {
   }
 
   ExecGuardStats stats() const override {
-    return {allowed_.load(), allowedByIdentity_.load(), denied_.load(), errors_.load(), passMarks_.load()};
+    ExecGuardStats s{allowed_.load(), allowedByIdentity_.load(), denied_.load(), errors_.load(), 0};
+    std::lock_guard lock(mutex_);
+    for (const auto& [id, p] : byId_) s.passMarks += p->passMarks;
+    return s;
   }
 
  private:
@@ -269,7 +267,7 @@ class FanotifyExecGuard final : public ExecGuard {
   mutable std::mutex mutex_;
   std::map<std::string, std::shared_ptr<Protected>> byId_;
   std::map<int, std::shared_ptr<Protected>> byFd_;
-  std::atomic<uint64_t> allowed_{0}, allowedByIdentity_{0}, denied_{0}, errors_{0}, passMarks_{0};
+  std::atomic<uint64_t> allowed_{0}, allowedByIdentity_{0}, denied_{0}, errors_{0};
 };
 
 }  // namespace
