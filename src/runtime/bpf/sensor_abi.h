@@ -66,6 +66,16 @@ struct bh_record {
 
 #define BH_RECORD_MAX (sizeof(struct bh_record) + 2 * BH_PATH_MAX + BH_ARGV_MAX)
 
+/* Reads are tested on their head before the trie: user space sets a bit, in a map of
+ * BH_PREFILTER_BITS bits, for the first prefilter_bytes bytes (the shortest prefix's length,
+ * at most BH_PREFILTER_HEAD) of every prefix. Bytes are loaded as one native-endian word,
+ * zero past prefilter_bytes; both sides hash them here. */
+#define BH_PREFILTER_HEAD 8
+#define BH_PREFILTER_BITS 65536
+static inline __u32 bh_prefilter_slot(__u64 head) {
+  return (__u32)((head * 0x9E3779B97F4A7C15ULL) >> 48);
+}
+
 /* Key of the sensitive-prefix LPM trie: prefixlen in bits, then the path bytes. */
 struct bh_prefix_key {
   __u32 prefixlen;

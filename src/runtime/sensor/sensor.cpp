@@ -11,6 +11,7 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
+#include <iterator>
 #include <string_view>
 
 #include "core/log.h"
@@ -105,6 +106,27 @@ uint64_t countsByKind(const bpf_map* map, std::vector<std::pair<EventKind, uint6
   return all;
 }
 
+// Checks the prefixes and fills the reads' prefilter (sensor_abi.h) from their heads.
+Status setPrefilter(const std::vector<std::string>& prefixes, sensor_bpf::sensor_bpf__rodata& rodata) {
+  size_t head = BH_PREFILTER_HEAD;
+  for (const std::string& prefix : prefixes) {
+    // The kernel compares the first BH_PREFIX_MAX - 1 bytes of a path (then its NUL).
+    if (prefix.empty() || prefix.size() >= BH_PREFIX_MAX) {
+      return makeError("eBPF sensor: sensitive prefix '{}' must be 1 to {} bytes", prefix, BH_PREFIX_MAX - 1);
+    }
+    head = std::min(head, prefix.size());
+  }
+  rodata.prefilter_bytes = static_cast<uint32_t>(head);
+  std::fill(std::begin(rodata.prefilter), std::end(rodata.prefilter), 0);
+  for (const std::string& prefix : prefixes) {
+    uint64_t word = 0;
+    std::memcpy(&word, prefix.data(), head);
+    const uint32_t slot = bh_prefilter_slot(word);
+    rodata.prefilter[slot / 64] |= uint64_t{1} << (slot % 64);
+  }
+  return {};
+}
+
 }  // namespace
 
 const std::vector<std::string>& defaultSensitivePrefixes() {
@@ -143,6 +165,8 @@ Result<std::unique_ptr<Sensor>> Sensor::open(const SensorOptions& options) {
   uint64_t seed = 0;
   if (::getrandom(&seed, sizeof seed, 0) != sizeof seed) return makeError("eBPF sensor: getrandom: {}", errnoText(errno));
   bpf.skel->rodata->repeat_seed = seed;
+  auto prefilter = setPrefilter(options.sensitivePrefixes, *bpf.skel->rodata);
+  if (!prefilter) return std::move(prefilter).error();
   sensor->batchMs_ = static_cast<int>(options.batchMs);
   int err = bpf_map__set_max_entries(bpf.skel->maps.events, ring);
   if (err) return makeError("eBPF sensor: ring buffer size: {}", errnoText(err));
@@ -185,11 +209,6 @@ Result<std::unique_ptr<Sensor>> Sensor::open(const SensorOptions& options) {
 
   for (const std::string& prefix : options.sensitivePrefixes) {
     bh_prefix_key key{};
-    // The kernel compares the first sizeof(key.data) - 1 bytes of a path (then its NUL).
-    if (prefix.empty() || prefix.size() >= sizeof(key.data)) {
-      return makeError("eBPF sensor: sensitive prefix '{}' must be 1 to {} bytes", prefix,
-                       sizeof(key.data) - 1);
-    }
     key.prefixlen = static_cast<uint32_t>(prefix.size() * 8);
     std::memcpy(key.data, prefix.data(), prefix.size());
     uint8_t one = 1;

@@ -405,6 +405,44 @@ TEST_F(SensorTest, SensitivePrefixesComeFromOptions) {
   unlink(secret.c_str());
 }
 
+// Reads are first tested on the head of the path (as many bytes as the shortest prefix,
+// at most 8) and then on the whole prefix: a path as long as the head, a path that matches
+// the head of one prefix but not the prefix, and a path shorter than the head. The opens
+// need not succeed: an attempt is reported too.
+TEST_F(SensorTest, SensitiveReadsMatchWholePrefixesOfAnyLength) {
+  const std::string pid = std::to_string(getpid());
+  const std::string deep = "/tmp/bulkhead-sensor-head-" + pid + "/deep/";
+  struct Case {
+    std::vector<std::string> prefixes, reported, silent;
+  };
+  const std::vector<Case> cases = {
+      {{"/tmp/q", deep},
+       {"/tmp/q", "/tmp/qz-" + pid, deep + "a"},
+       {"/tmp/r-" + pid, "/tmp/", deep.substr(0, deep.size() - 2), "/etc/shadow"}},
+      {{"/tmp/qq8", deep},
+       {"/tmp/qq8", "/tmp/qq8-" + pid, deep},
+       {"/tmp/qq9", "/tmp/qq", "/tmp/q", deep.substr(0, deep.size() - 1) + "X"}},
+  };
+  for (const Case& c : cases) {
+    SensorOptions options;
+    options.sensitivePrefixes = c.prefixes;
+    auto sensor = openSensor(options);
+    ASSERT_TRUE(sensor);
+    const pid_t child = runChild([&] {
+      for (const auto* list : {&c.reported, &c.silent}) {
+        for (const std::string& path : *list) close(open(path.c_str(), O_RDONLY));
+      }
+      return 0;
+    });
+    const auto events = eventsOf(*sensor, child);
+    const auto opened = [&](const std::string& path) {
+      return find(events, EventKind::kOpen, [&](const Event& e) { return e.path == path; }).has_value();
+    };
+    for (const std::string& path : c.reported) EXPECT_TRUE(opened(path)) << path << " with prefix " << c.prefixes[0];
+    for (const std::string& path : c.silent) EXPECT_FALSE(opened(path)) << path << " with prefix " << c.prefixes[0];
+  }
+}
+
 TEST_F(SensorTest, ListenConnectAcceptOnLoopback) {
   auto sensor = openSensor();
   ASSERT_TRUE(sensor);
