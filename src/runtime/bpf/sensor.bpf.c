@@ -402,7 +402,8 @@ static __always_inline void report_open(void *ctx, const char *filename, __u64 f
 
 /* Opens are read at their exit, from the registers the call was made with: the kernel has
  * just read the path (so it is paged in) and, for openat2, the open_how. One program per
- * open instead of an enter and an exit. NULL for tasks not watched. */
+ * open instead of an enter and an exit. NULL for tasks not watched. The registers are read
+ * by plain loads, not bpf_probe_read_kernel: the verifier knows the pointer's type. */
 static __always_inline struct pt_regs *open_call_regs(void) {
   if (skip_task()) return 0;
   return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
@@ -411,14 +412,14 @@ static __always_inline struct pt_regs *open_call_regs(void) {
 SEC("tracepoint/syscalls/sys_exit_open")
 int handle_open_exit(struct trace_event_raw_sys_exit *ctx) {
   struct pt_regs *regs = open_call_regs();
-  if (regs) report_open(ctx, (const char *)PT_REGS_PARM1_CORE_SYSCALL(regs), PT_REGS_PARM2_CORE_SYSCALL(regs));
+  if (regs) report_open(ctx, (const char *)PT_REGS_PARM1_SYSCALL(regs), PT_REGS_PARM2_SYSCALL(regs));
   return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_openat")
 int handle_openat_exit(struct trace_event_raw_sys_exit *ctx) {
   struct pt_regs *regs = open_call_regs();
-  if (regs) report_open(ctx, (const char *)PT_REGS_PARM2_CORE_SYSCALL(regs), PT_REGS_PARM3_CORE_SYSCALL(regs));
+  if (regs) report_open(ctx, (const char *)PT_REGS_PARM2_SYSCALL(regs), PT_REGS_PARM3_SYSCALL(regs));
   return 0;
 }
 
@@ -426,8 +427,8 @@ SEC("tracepoint/syscalls/sys_exit_openat2")
 int handle_openat2_exit(struct trace_event_raw_sys_exit *ctx) {
   struct pt_regs *regs = open_call_regs();
   __u64 flags = 0;  // open_how.flags, its first field
-  if (regs && bpf_probe_read_user(&flags, sizeof(flags), (const void *)PT_REGS_PARM3_CORE_SYSCALL(regs)) == 0) {
-    report_open(ctx, (const char *)PT_REGS_PARM2_CORE_SYSCALL(regs), flags);
+  if (regs && bpf_probe_read_user(&flags, sizeof(flags), (const void *)PT_REGS_PARM3_SYSCALL(regs)) == 0) {
+    report_open(ctx, (const char *)PT_REGS_PARM2_SYSCALL(regs), flags);
   }
   return 0;
 }
