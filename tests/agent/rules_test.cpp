@@ -106,6 +106,26 @@ TEST_F(AgentRules, EachRuleFiresOnARealAction) {
   for (const auto& rule : *rules) EXPECT_TRUE(covered.contains(rule.id)) << rule.id << " has no real trigger here";
 }
 
+// A relative path is no way around the rules: the sensor reports the opened file by its
+// path from the container's root.
+TEST_F(AgentRules, RelativePathsFireTheSameRules) {
+  const Trigger cases[] = {
+      {"BH-RT-0007", "cd /etc && cat ./shadow >/dev/null", "path", "/etc/shadow"},
+      {"BH-RT-0005", "cd /usr/bin && touch e2e-relative && rm -f e2e-relative", "path", "/usr/bin/e2e-relative"},
+      {"BH-RT-0006", "cd /usr/share && touch ../lib/e2e-relative.so && rm -f /usr/lib/e2e-relative.so", "path",
+       "/usr/lib/e2e-relative.so"},
+  };
+  for (const Trigger& t : cases) {
+    SCOPED_TRACE(t.script);
+    const size_t from = log_->size();
+    const auto r = sh(*container_, t.script);
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    auto alert = log_->waitFor(ruleAlert(t.rule, container_->id()), from);
+    ASSERT_TRUE(alert) << "no " << t.rule << " alert";
+    EXPECT_EQ((*alert)["evidence"][t.evidenceKey], t.evidence) << alert->dump();
+  }
+}
+
 // Ordinary work (reading, writing scratch files, a loopback request to a local server)
 // raises profile deviations in Monitor, never a detection rule. (A server that hands its
 // connection to `sh -c`, socat's SYSTEM, is a shell wired to the network: BH-RT-0001.)

@@ -127,6 +127,7 @@ struct scratch {
   struct bh_prefix_key key;
   struct open_key open;
   struct open_seen seen;
+  char resolved[3 * BH_PATH_MAX]; /* resolve_fd: the path ends at 2 * BH_PATH_MAX - 1 */
 };
 struct {
   __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -330,10 +331,14 @@ int handle_exit(struct trace_event_raw_sched_process_exit *ctx) {
 
 /* ---- open ---------------------------------------------------------------------------- */
 
-/* False if the path cannot start with a sensitive prefix, by its first bytes. */
-static __always_inline bool may_be_sensitive(const char *filename) {
-  __u64 head[2] = {0, 0};
-  long n = bpf_probe_read_user_str(head, BH_PREFILTER_HEAD + 1, filename);
+/* A path string: in user memory as the call gave it, or in the scratch once resolved. */
+static __always_inline long read_path(void *dst, __u32 size, const char *src, bool kernel) {
+  return kernel ? bpf_probe_read_kernel_str(dst, size, src) : bpf_probe_read_user_str(dst, size, src);
+}
+
+/* False if the path cannot start with a sensitive prefix, by its first bytes (head, n: the
+ * first BH_PREFILTER_HEAD bytes as read_path copied them). */
+static __always_inline bool may_be_sensitive(const __u64 *head, long n) {
   if (n < 0 || str_len(n) < prefilter_bytes) return false;  // shorter than every prefix
   __u64 h = head[0];
   if (prefilter_bytes < BH_PREFILTER_HEAD) h &= (1ULL << (prefilter_bytes * 8)) - 1;
@@ -341,23 +346,95 @@ static __always_inline bool may_be_sensitive(const char *filename) {
   return (prefilter[slot / 64] >> (slot % 64)) & 1;
 }
 
+/* The path of the file open at fd, from the task's root (a chroot or the container's
+ * root), written backwards so that it ends at resolved[RESOLVED_END]: the offset where it
+ * starts, or -1 (no such file, deeper than RESOLVE_DEPTH, or longer than BH_PATH_MAX).
+ * Mount points are crossed through the mount's parent; a file outside the task's root reads
+ * from its namespace's root. */
+#define RESOLVE_DEPTH 32
+#define RESOLVED_END (2 * BH_PATH_MAX - 1)
+static __always_inline long resolve_fd(struct scratch *s, long fd) {
+  struct task_struct *task = bpf_get_current_task_btf();
+  struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+  if (fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds)) return -1;
+  struct file **fds = BPF_CORE_READ(fdt, fd);
+  struct file *file = 0;
+  if (bpf_probe_read_kernel(&file, sizeof(file), fds + fd) || !file) return -1;
+  struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry);
+  struct vfsmount *vfsmnt = BPF_CORE_READ(file, f_path.mnt);
+  struct dentry *root = BPF_CORE_READ(task, fs, root.dentry);
+  struct vfsmount *root_mnt = BPF_CORE_READ(task, fs, root.mnt);
+  __u32 mnt_offset = bpf_core_field_offset(struct mount, mnt);
+  __u32 off = RESOLVED_END;
+  s->resolved[off] = 0;
+  for (int i = 0; i < RESOLVE_DEPTH; i++) {
+    if (dentry == root && vfsmnt == root_mnt) goto done;
+    if (dentry == BPF_CORE_READ(vfsmnt, mnt_root)) {  // the top of a mount: on to its mount point
+      struct mount *mnt = (struct mount *)((char *)vfsmnt - mnt_offset);
+      struct mount *parent = BPF_CORE_READ(mnt, mnt_parent);
+      if (parent == mnt) goto done;  // the namespace's root
+      dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+      vfsmnt = (struct vfsmount *)((char *)parent + mnt_offset);
+      continue;
+    }
+    struct dentry *up = BPF_CORE_READ(dentry, d_parent);
+    if (up == dentry) goto done;
+    __u32 len = BPF_CORE_READ(dentry, d_name.len);
+    if (len + 1 > off || len >= BH_PATH_MAX) return -1;
+    off = (off - len - 1) & RESOLVED_END;
+    bpf_probe_read_kernel(s->resolved + off + 1, len & (BH_PATH_MAX - 1), BPF_CORE_READ(dentry, d_name.name));
+    s->resolved[off] = '/';
+    dentry = up;
+  }
+  return -1;
+done:
+  if (off == RESOLVED_END) s->resolved[--off] = '/';  // the root itself
+  return RESOLVED_END - off < BH_PATH_MAX ? (long)off : -1;
+}
+
 /* Reports an open with write intent, or a read under a sensitive prefix (longest-prefix
  * match in the trie user space fills). Most opens are plain reads: they cost an 8-byte
- * string read and a bit test, nothing more. */
-static __always_inline void report_open(void *ctx, const char *filename, __u64 flags) {
+ * string read and a bit test, nothing more. A relative path (to the working directory or
+ * a directory's fd) is replaced by the opened file's path from the task's root, so that
+ * `cd /etc; cat shadow` is a read of /etc/shadow; a relative open that failed has no file
+ * to resolve: a write is reported with the path as given, a read is not. */
+static __always_inline void report_open(void *ctx, const char *filename, __u64 flags, long ret) {
   __u32 write = flags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC);
-  if (!write && !may_be_sensitive(filename)) return;
-  struct scratch *s = scratch();
-  if (!s) return;
+  struct scratch *s = 0;
+  const char *path = filename;
+  bool kernel = false;
   if (!write) {
-    long n = bpf_probe_read_user_str(s->key.data, BH_PREFIX_MAX, filename);
+    __u64 head[2] = {0, 0};
+    long n = bpf_probe_read_user_str(head, BH_PREFILTER_HEAD + 1, filename);
+    if (n <= 1) return;
+    if ((char)head[0] != '/') {
+      if (ret < 0 || !(s = scratch())) return;
+      long off = resolve_fd(s, ret);
+      if (off < 0) return;
+      path = s->resolved + (off & RESOLVED_END);
+      kernel = true;
+      head[0] = 0;
+      n = bpf_probe_read_kernel_str(head, BH_PREFILTER_HEAD + 1, path);
+    }
+    if (!may_be_sensitive(head, n)) return;
+  }
+  if (!s && !(s = scratch())) return;
+  if (!write) {
+    long n = read_path(s->key.data, BH_PREFIX_MAX, path, kernel);
     if (n < 0) return;
     s->key.prefixlen = str_len(n) * 8;
     if (!bpf_map_lookup_elem(&sensitive_prefixes, &s->key)) return;
   }
   struct open_seen *p = &s->seen;
-  long copied = bpf_probe_read_user_str(p->path, BH_PATH_MAX, filename);
+  long copied = read_path(p->path, BH_PATH_MAX, path, kernel);
   if (copied <= 0) return;
+  if (!kernel && p->path[0] != '/' && ret >= 0) {
+    long off = resolve_fd(s, ret);
+    if (off >= 0) {
+      long resolved = bpf_probe_read_kernel_str(p->path, BH_PATH_MAX, s->resolved + (off & RESOLVED_END));
+      if (resolved > 0) copied = resolved;
+    }
+  }
   __u64 now = bpf_ktime_get_boot_ns();
   struct open_key *k = &s->open;
   if (repeat_ns) {
@@ -412,14 +489,14 @@ static __always_inline struct pt_regs *open_call_regs(void) {
 SEC("tracepoint/syscalls/sys_exit_open")
 int handle_open_exit(struct trace_event_raw_sys_exit *ctx) {
   struct pt_regs *regs = open_call_regs();
-  if (regs) report_open(ctx, (const char *)PT_REGS_PARM1_SYSCALL(regs), PT_REGS_PARM2_SYSCALL(regs));
+  if (regs) report_open(ctx, (const char *)PT_REGS_PARM1_SYSCALL(regs), PT_REGS_PARM2_SYSCALL(regs), ctx->ret);
   return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_openat")
 int handle_openat_exit(struct trace_event_raw_sys_exit *ctx) {
   struct pt_regs *regs = open_call_regs();
-  if (regs) report_open(ctx, (const char *)PT_REGS_PARM2_SYSCALL(regs), PT_REGS_PARM3_SYSCALL(regs));
+  if (regs) report_open(ctx, (const char *)PT_REGS_PARM2_SYSCALL(regs), PT_REGS_PARM3_SYSCALL(regs), ctx->ret);
   return 0;
 }
 
@@ -428,7 +505,7 @@ int handle_openat2_exit(struct trace_event_raw_sys_exit *ctx) {
   struct pt_regs *regs = open_call_regs();
   __u64 flags = 0;  // open_how.flags, its first field
   if (regs && bpf_probe_read_user(&flags, sizeof(flags), (const void *)PT_REGS_PARM3_SYSCALL(regs)) == 0) {
-    report_open(ctx, (const char *)PT_REGS_PARM2_SYSCALL(regs), flags);
+    report_open(ctx, (const char *)PT_REGS_PARM2_SYSCALL(regs), flags, ctx->ret);
   }
   return 0;
 }

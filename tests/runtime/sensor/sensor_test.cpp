@@ -443,6 +443,61 @@ TEST_F(SensorTest, SensitiveReadsMatchWholePrefixesOfAnyLength) {
   }
 }
 
+// An open by a relative path is reported by the opened file's path from the task's root:
+// from the working directory, from a directory's fd across mount points, through "..", and
+// inside a chroot (as the chrooted process sees it). Relative plain reads stay silent; a
+// relative write that failed has no file and is reported as given.
+TEST_F(SensorTest, RelativeOpensAreReportedByTheirPathFromTheRoot) {
+  const std::string pid = std::to_string(getpid());
+  const std::string shm = "/dev/shm/bulkhead-sensor-rel-" + pid, tmp = "/tmp/bulkhead-sensor-rel-" + pid;
+  const std::string jail = "/tmp/bulkhead-sensor-jail-" + pid;
+  ASSERT_EQ(mkdir(shm.c_str(), 0700), 0);
+  ASSERT_EQ(mkdir(tmp.c_str(), 0700), 0);
+  ASSERT_EQ(mkdir(jail.c_str(), 0700), 0);
+  ASSERT_EQ(mkdir((jail + "/etc").c_str(), 0700), 0);
+  ASSERT_TRUE(writeFile(jail + "/etc/shadow", "x"));
+  auto sensor = openSensor();
+  ASSERT_TRUE(sensor);
+  const pid_t child = runChild([&] {
+    if (chdir("/etc") != 0) return 1;
+    close(open("shadow", O_RDONLY));
+    const int dir = open(shm.c_str(), O_RDONLY | O_DIRECTORY);
+    close(openat(dir, "written", O_WRONLY | O_CREAT, 0600));
+    if (chdir(tmp.c_str()) != 0) return 1;
+    close(open(("../bulkhead-sensor-rel-" + pid + "/up").c_str(), O_WRONLY | O_CREAT, 0600));
+    close(open("missing-dir/x", O_WRONLY | O_CREAT, 0600));
+    if (chdir("/usr/lib") != 0) return 1;
+    close(open("os-release", O_RDONLY));
+    return 0;
+  });
+  const pid_t jailed = runChild([&] {
+    if (chroot(jail.c_str()) != 0 || chdir("/etc") != 0) return 1;
+    close(open("shadow", O_RDONLY));
+    return 0;
+  });
+  int exits = 0;
+  const auto events = collect(*sensor, {child, jailed}, [&](const Event& e) {
+    return e.kind == EventKind::kExit && (e.pid == static_cast<uint32_t>(child) || e.pid == static_cast<uint32_t>(jailed)) &&
+           ++exits == 2;
+  });
+  const auto opened = [&](pid_t who, const std::string& path) {
+    return find(events, EventKind::kOpen, [&](const Event& e) { return e.pid == static_cast<uint32_t>(who) && e.path == path; }).has_value();
+  };
+  EXPECT_TRUE(opened(child, "/etc/shadow")) << "cd /etc; cat shadow";
+  EXPECT_TRUE(opened(child, shm + "/written")) << "openat on a directory's fd, across two mounts";
+  EXPECT_TRUE(opened(child, tmp + "/up")) << "through ..";
+  EXPECT_TRUE(opened(child, "missing-dir/x")) << "a failed relative write";
+  EXPECT_FALSE(opened(child, "/usr/lib/os-release"));
+  EXPECT_FALSE(opened(child, "os-release"));
+  EXPECT_FALSE(opened(child, "shadow"));
+  EXPECT_TRUE(opened(jailed, "/etc/shadow")) << "inside a chroot";
+  EXPECT_FALSE(opened(jailed, jail + "/etc/shadow"));
+  unlink((shm + "/written").c_str());
+  unlink((tmp + "/up").c_str());
+  unlink((jail + "/etc/shadow").c_str());
+  for (const std::string& dir : {shm, tmp, jail + "/etc", jail}) rmdir(dir.c_str());
+}
+
 TEST_F(SensorTest, ListenConnectAcceptOnLoopback) {
   auto sensor = openSensor();
   ASSERT_TRUE(sensor);
