@@ -242,15 +242,19 @@ e=$(date +%s%N); echo $(((e - s) / 1000))'
 OPEN_LOOP='
 import os, sys, time
 n = int(sys.argv[1])
-which = sys.argv[2] if len(sys.argv) > 2 else "both"  # or "write", "read": n of that open only
+which = sys.argv[2] if len(sys.argv) > 2 else "both"  # or "write", "read", "relative": n of that open only
 os.makedirs("/tmp/bh-open", exist_ok=True)
 names = ["/tmp/bh-open/f%d" % i for i in range(64)]
+read = "/usr/lib/os-release"
+if which == "relative":  # a read by a path relative to the working directory
+    os.chdir("/usr/lib")
+    which, read = "read", "os-release"
 t = time.perf_counter()
 for i in range(n):
     if which != "read":
         os.close(os.open(names[i % 64], os.O_WRONLY | os.O_CREAT, 0o644))
     if which != "write":
-        os.close(os.open("/usr/lib/os-release", os.O_RDONLY))
+        os.close(os.open(read, os.O_RDONLY))
 print(round((time.perf_counter() - t) * 1e6))'
 # Each spawn timed alone, so that a burst of load on this shared machine moves the mean but
 # hardly the median.
@@ -469,7 +473,8 @@ if command -v bpftool >/dev/null && [ -w /proc/sys/kernel/bpf_stats_enabled ]; t
   echo 1 >/proc/sys/kernel/bpf_stats_enabled
   BPF_COST="$(cost "per dd block (2 system calls)" "$DD_COUNT" dd_mbps rexec), $(cost "per exec" "$EXEC_COUNT" exec_us "$EXEC_COUNT"),"
   BPF_COST+=" $(cost "per write open" "$OPEN_COUNT" rexec python3 -c "$OPEN_LOOP" "$OPEN_COUNT" write),"
-  BPF_COST+=" $(cost "per read open" "$OPEN_COUNT" rexec python3 -c "$OPEN_LOOP" "$OPEN_COUNT" read)"
+  BPF_COST+=" $(cost "per read open" "$OPEN_COUNT" rexec python3 -c "$OPEN_LOOP" "$OPEN_COUNT" read),"
+  BPF_COST+=" $(cost "per relative read open" "$OPEN_COUNT" rexec python3 -c "$OPEN_LOOP" "$OPEN_COUNT" relative)"
   BPF_COST+=" ($(tr -cd , <<<"$OUR_PROGS" | wc -c | awk '{ print $1 + 1 }') programs)"
   echo "$STATS_WAS" >/proc/sys/kernel/bpf_stats_enabled
   STATS_WAS=""

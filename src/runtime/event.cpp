@@ -8,7 +8,7 @@
 namespace bulkhead::runtime {
 namespace {
 
-constexpr std::array<std::pair<EventKind, std::string_view>, 14> kNames{{
+constexpr std::array<std::pair<EventKind, std::string_view>, 15> kNames{{
     {EventKind::kExec, "exec"},       {EventKind::kExit, "exit"},
     {EventKind::kOpen, "open"},       {EventKind::kConnect, "connect"},
     {EventKind::kAccept, "accept"},   {EventKind::kListen, "listen"},
@@ -16,6 +16,7 @@ constexpr std::array<std::pair<EventKind, std::string_view>, 14> kNames{{
     {EventKind::kCapset, "capset"},   {EventKind::kPtrace, "ptrace"},
     {EventKind::kMount, "mount"},     {EventKind::kModule, "module"},
     {EventKind::kSetns, "setns"},     {EventKind::kUnshare, "unshare"},
+    {EventKind::kIoUring, "io_uring"},
 }};
 
 }  // namespace

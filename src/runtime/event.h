@@ -26,6 +26,7 @@ enum class EventKind : uint8_t {
   kModule,   // path = module name or file (init_module/finit_module)
   kSetns,    // flags = nstype
   kUnshare,  // flags = unshare flags
+  kIoUring,  // an io_uring ring set up: targetId = submission queue entries, flags = setup flags
 };
 
 std::string_view eventKindName(EventKind kind);

@@ -21,10 +21,12 @@ struct Trigger {
 #define NR_FINIT_MODULE "313"
 #define NR_PTRACE "101"
 #define NR_SETUID "105"
+#define NR_IO_URING_SETUP "425"
 #elif defined(__aarch64__)
 #define NR_FINIT_MODULE "273"
 #define NR_PTRACE "117"
 #define NR_SETUID "146"
+#define NR_IO_URING_SETUP "425"
 #endif
 
 // perl-base (essential in Debian) makes raw system calls; python3-minimal has no ctypes.
@@ -60,6 +62,8 @@ const Trigger kTriggers[] = {
      "python3 -c 'import socket; s=socket.socket(); s.settimeout(1); s.connect_ex((\"10.77.0.1\",3333))'", "port", nullptr},
     {"BH-RT-0019", "setpriv --reuid=65534 --regid=65534 --clear-groups perl -e 'syscall(" NR_SETUID ", 0)'", "kind",
      "setuid"},
+    {"BH-RT-0020", "perl -e '$p = \"\\0\" x 120; syscall(" NR_IO_URING_SETUP ", 4, $p) >= 0 or die \"$!\"'", "kind",
+     "io_uring"},
 };
 
 class AgentRules : public AgentE2e {

@@ -815,6 +815,20 @@ int handle_unshare(struct trace_event_raw_sys_enter *ctx) {
   return 0;
 }
 
+/* An io_uring ring's operations (opens, connections, reads, writes) are not system calls:
+ * no syscall tracepoint sees them. The ring's creation is reported instead, in the task
+ * that sets it up. target = submission queue entries, flags = setup flags. */
+SEC("tracepoint/io_uring/io_uring_create")
+int handle_io_uring_create(struct trace_event_raw_io_uring_create *ctx) {
+  if (skip_task()) return 0;
+  struct scratch *s = begin(BH_IO_URING);
+  if (!s) return 0;
+  s->rec.target = ctx->sq_entries;
+  s->rec.flags = ctx->flags;
+  emit(ctx, s);
+  return 0;
+}
+
 /* init_module(image, len, params): path stays empty (the name is inside the image);
  * finit_module(fd, params, flags): path is the file's name. detail = params. */
 static __always_inline int on_module(void *ctx, bool from_fd, __u64 a0, __u64 a1, __u64 a2) {

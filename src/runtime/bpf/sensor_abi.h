@@ -33,6 +33,7 @@ enum bh_kind {
   BH_MODULE = 12,
   BH_SETNS = 13,
   BH_UNSHARE = 14,
+  BH_IO_URING = 15,
 };
 
 /* bh_record.addr_flags */

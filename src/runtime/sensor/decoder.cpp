@@ -32,6 +32,7 @@ bool eventKindOfRecord(uint16_t raw, EventKind& kind) {
     case BH_MODULE: kind = EventKind::kModule; return true;
     case BH_SETNS: kind = EventKind::kSetns; return true;
     case BH_UNSHARE: kind = EventKind::kUnshare; return true;
+    case BH_IO_URING: kind = EventKind::kIoUring; return true;
     default: return false;
   }
 }

@@ -119,6 +119,9 @@ std::vector<Case> cases() {
       {"BH-RT-0018", inet(EventKind::kConnect, "203.0.113.50", 443), kPlain, false},
       {"BH-RT-0019", setuidTo0, kPlain, true},
       {"BH-RT-0019", setuidByRoot, kPlain, false},
+      {"BH-RT-0020", ev(EventKind::kIoUring), kPlain, true},
+      {"BH-RT-0020", ev(EventKind::kIoUring), facts(nullptr, false), false},
+      {"BH-RT-0020", ev(EventKind::kUnshare), kPlain, false},
   };
 }
 

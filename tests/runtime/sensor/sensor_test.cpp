@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <linux/capability.h>
+#include <linux/io_uring.h>
 #include <linux/openat2.h>
 #include <netinet/in.h>
 #include <sched.h>
@@ -675,6 +676,31 @@ TEST_F(SensorTest, MountTmpfsInNewMountNamespace) {
   ASSERT_TRUE(mounted);
   EXPECT_EQ(mounted->detail, "bulkhead-tmpfs");
   EXPECT_EQ(mounted->flags, static_cast<uint64_t>(MS_NOSUID));
+}
+
+// An io_uring ring's operations are not system calls; its creation is reported.
+TEST_F(SensorTest, IoUringSetup) {
+  if (::access("/sys/kernel/tracing/events/io_uring/io_uring_create", F_OK) != 0 &&
+      ::access("/sys/kernel/debug/tracing/events/io_uring/io_uring_create", F_OK) != 0) {
+    GTEST_SKIP() << "this kernel has no io_uring (no io_uring/io_uring_create tracepoint)";
+  }
+  auto sensor = openSensor();
+  ASSERT_TRUE(sensor);
+  int status = 0;
+  const pid_t child = runChild([] {
+    io_uring_params params{};
+    params.flags = IORING_SETUP_CQSIZE;
+    params.cq_entries = 16;
+    const long fd = syscall(__NR_io_uring_setup, 4, &params);
+    return fd >= 0 ? 0 : 1;
+  }, &status);
+  if (WEXITSTATUS(status) != 0) GTEST_SKIP() << "io_uring_setup is refused here (kernel.io_uring_disabled?)";
+  auto events = eventsOf(*sensor, child);
+  auto ring = find(events, EventKind::kIoUring);
+  ASSERT_TRUE(ring) << "no event for io_uring_setup";
+  expectCommon(*ring, child);
+  EXPECT_EQ(ring->targetId, 4);
+  EXPECT_EQ(ring->flags, static_cast<uint64_t>(IORING_SETUP_CQSIZE));
 }
 
 TEST_F(SensorTest, Setns) {
