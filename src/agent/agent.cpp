@@ -313,7 +313,7 @@ class AgentImpl final : public Agent {
     if (!guard_) return makeError("Protect cannot block execs on this host (fanotify)");
     const std::string root = !t.container.rootfs.empty() ? t.container.rootfs : fmt::format("/proc/{}/root", t.container.pid);
     auto policy = execPolicyFor(profile, root);
-    Status s = policy ? guard_->protect(t.container.id, root, *policy) : Status(policy.error());
+    Status s = policy ? guard_->protect(t.container.id, root, t.container.pid, *policy) : Status(policy.error());
     Status listen = armListen(t, profile);
     sink_->write({{"type", "container"}, {"action", s ? "protected" : "protect-failed"}, {"container", containerJson(t.container)},
                   {"group", profile.group}, {"mode", "protect"}, {"error", s ? "" : s.error().message},

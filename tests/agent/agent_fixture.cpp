@@ -176,6 +176,7 @@ std::unique_ptr<RuncContainer> AgentE2e::prepare(const std::string& image, std::
   spec.annotations["org.opencontainers.image.ref.name"] = image;
   spec.capabilities = bulkhead::testing::dockerDefaultCapabilities();
   spec.hooks = std::move(hooks);
+  spec.mounts = mounts_;
   auto c = RuncContainer::prepare(std::move(spec));
   if (!c) {
     ADD_FAILURE() << c.error().message;

@@ -103,6 +103,7 @@ class AgentE2e : public ::testing::Test {
   std::optional<runtime::Profile> readProfile(const std::string& group) const;
 
   std::string lowerdir_, dir_, stateRoot_, profiles_, events_, record_;
+  std::vector<nlohmann::json> mounts_;  // added to every container prepare() makes
   std::unique_ptr<EventLog> log_;
   std::unique_ptr<RunningAgent> agent_;
 };

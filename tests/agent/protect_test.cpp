@@ -3,7 +3,10 @@
 // run; each denial is reported with the container-side path. Binds of stream sockets to
 // ports outside the profile's listening ports fail with EPERM and are reported.
 
+#include <filesystem>
+
 #include "agent_fixture.h"
+#include "support/testbed.h"
 
 namespace bulkhead::agent::testing {
 namespace {
@@ -82,6 +85,38 @@ TEST_F(AgentE2e, ACopyOfAnAllowedProgramIsBlockedAHardLinkIsReported) {
       [&](const json& j) { return profileAlert("exec", c->id())(j) && j.value("deviation", "") == "/usr/bin/kitty"; }, from);
   ASSERT_TRUE(reported) << "the hard link's exec was not reported";
   EXPECT_EQ((*reported)["action"], "alert");
+}
+
+// Files on the container's other mounts are judged too: runc's /dev (a tmpfs that can run
+// files) and a volume bind-mounted from the host. A program the profile lists runs from the
+// volume; a copy elsewhere is blocked and reported by its path in the container; the
+// volume's files still run on the host, where nothing is protected.
+TEST_F(AgentE2e, ExecsFromTheContainersOtherMountsAreJudgedToo) {
+  const std::string image = "bulkhead-test/volumes:1";
+  const std::string volume = dir_ + "/volume";
+  ASSERT_TRUE(std::filesystem::create_directories(volume));
+  std::filesystem::copy_file("/usr/bin/true", volume + "/tool");
+  mounts_.push_back({{"destination", "/data"}, {"type", "bind"}, {"source", volume}, {"options", {"rbind", "rw"}}});
+  writeProfile(protectProfile(image, {"/usr/bin/sleep", "/usr/bin/dash", "/usr/bin/cat", "/usr/bin/cp", "/data/tool"}));
+  startAgent();
+  const size_t from = log_->size();
+  auto c = run(image);
+  ASSERT_TRUE(c);
+  ASSERT_TRUE(log_->waitFor(containerAction("protected", c->id()), from));
+
+  auto tool = sh(*c, "/data/tool");
+  EXPECT_EQ(tool.exitCode, 0) << "a listed program on a volume: " << tool.err;
+  for (const std::string copy : {"/dev/kitten", "/data/kitten"}) {
+    SCOPED_TRACE(copy);
+    const size_t mark = log_->size();
+    auto r = sh(*c, "cp /usr/bin/cat " + copy + " && " + copy + " /etc/hostname");
+    EXPECT_EQ(r.exitCode, 126) << r.out << r.err;
+    auto blocked = log_->waitFor(blockedExec(c->id()), mark);
+    ASSERT_TRUE(blocked);
+    EXPECT_EQ((*blocked)["evidence"]["path"], copy);
+  }
+  auto onHost = bulkhead::testing::runCommand({volume + "/kitten", "/dev/null"});
+  EXPECT_EQ(onHost.exitCode, 0) << "the volume's file did not run on the host: " << onHost.err;
 }
 
 TEST_F(AgentE2e, EditingTheProfileChangesWhatIsAllowed) {

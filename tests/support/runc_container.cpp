@@ -94,6 +94,7 @@ Result<std::unique_ptr<RuncContainer>> RuncContainer::prepare(ContainerSpec spec
     }
   }
   if (!spec.annotations.empty()) config["annotations"] = spec.annotations;
+  for (const auto& m : spec.mounts) config["mounts"].push_back(m);
   if (!spec.hooks.is_null()) config["hooks"] = spec.hooks;
   if (!spec.cgroupsPath.empty()) config["linux"]["cgroupsPath"] = spec.cgroupsPath;
   if (!spec.newNetwork) {

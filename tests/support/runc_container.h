@@ -35,6 +35,7 @@ struct ContainerSpec {
   std::string cgroupsPath;       // linux.cgroupsPath; empty: the runtime's default (/<id>)
   std::string id;                // empty: bh-<pid>-<n>
   std::string stateRoot;         // the runtime's --root; empty: a temp dir of its own
+  std::vector<nlohmann::json> mounts;  // added to the spec's (e.g. a bind-mounted volume)
 };
 
 class RuncContainer {

@@ -8,6 +8,7 @@
 
 #include "core/strings.h"
 #include "runtime/discovery/files.h"
+#include "runtime/mount_info.h"
 
 namespace bulkhead::runtime {
 
@@ -110,36 +111,11 @@ std::optional<CgroupMatch> parseCgroupPath(std::string_view path) {
   return std::nullopt;
 }
 
-namespace {
-
-// Mount points in mountinfo escape space, tab, newline and backslash as \ooo.
-std::string unescapeMountPath(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\\' && i + 3 < s.size()) {
-      const char a = s[i + 1], b = s[i + 2], c = s[i + 3];
-      if (a >= '0' && a <= '3' && b >= '0' && b <= '7' && c >= '0' && c <= '7') {
-        out += static_cast<char>((a - '0') * 64 + (b - '0') * 8 + (c - '0'));
-        i += 3;
-        continue;
-      }
-    }
-    out += s[i];
-  }
-  return out;
-}
-
-}  // namespace
-
 Result<std::string> findCgroup2Mount(const std::string& mountinfo) {
-  auto text = discovery::readBoundedFile(mountinfo, 16u << 20);
-  if (!text) return std::move(text).error();
-  for (auto line : split(*text, '\n')) {
-    const auto dash = line.find(" - ");
-    if (dash == std::string_view::npos) continue;
-    const auto fields = split(line.substr(0, dash), ' ');
-    const auto after = split(line.substr(dash + 3), ' ');
-    if (fields.size() >= 5 && !after.empty() && after[0] == "cgroup2") return unescapeMountPath(fields[4]);
+  auto mounts = readMountInfo(mountinfo);
+  if (!mounts) return std::move(mounts).error();
+  for (const MountEntry& m : *mounts) {
+    if (m.fsType == "cgroup2") return m.point;
   }
   return makeError("{}: no cgroup2 mount", mountinfo);
 }

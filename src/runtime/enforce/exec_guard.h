@@ -3,8 +3,10 @@
 // that its policy does not allow (the exec fails with EPERM). One backend per kernel
 // facility behind ExecGuard; this machine's kernels refuse BPF LSM, so the backend here is
 // fanotify: FAN_OPEN_EXEC_PERM marks on the container's root file system (its own
-// superblock, as overlay root file systems from containerd, CRI-O and podman are), one
-// fanotify group per container so that an event names its container without a lookup.
+// superblock, as overlay root file systems from containerd, CRI-O and podman are) and on
+// each of the container's other mounts that can run files (/dev, volumes: mount marks,
+// which cover the container's view only), one fanotify group per container so that an
+// event names its container without a lookup.
 // The policy's own files carry ignore marks in that group: the kernel runs them without
 // an event, and the guard answers only for files outside them.
 
@@ -37,14 +39,18 @@ struct ExecGuardStats {
   // Allowed files the kernel runs without asking the guard (ignore marks in force); their
   // execs are in none of the counts above.
   uint64_t passMarks = 0;
+  // The container's mounts besides its root file system judged too (mount marks).
+  uint64_t mountMarks = 0;
 };
 
 class ExecGuard {
  public:
   virtual ~ExecGuard() = default;
-  // Starts enforcing `policy` on the container's root file system (replaces an earlier
-  // policy of the same container atomically). Returns once the guard is in force.
-  virtual Status protect(const std::string& container, const std::string& rootfs,
+  // Starts enforcing `policy` on the container's root file system and, given the PID of a
+  // process in the container's mount namespace (0: none known), on its other mounts
+  // (replaces an earlier policy of the same container atomically). Returns once the guard
+  // is in force.
+  virtual Status protect(const std::string& container, const std::string& rootfs, pid_t initPid,
                          std::shared_ptr<const ExecPolicy> policy) = 0;
   virtual void release(const std::string& container) = 0;
   virtual bool protects(const std::string& container) const = 0;

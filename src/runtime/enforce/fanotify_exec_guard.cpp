@@ -5,20 +5,24 @@
 #include <sys/eventfd.h>
 #include <sys/fanotify.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <climits>
 #include <cstring>
 #include <map>
+#include <set>
 #include <mutex>
 #include <thread>
 #include <unordered_set>
 
 #include "core/log.h"
 #include "runtime/enforce/exec_guard.h"
+#include "runtime/mount_info.h"
 
 namespace bulkhead::runtime {
 namespace {
@@ -35,6 +39,7 @@ struct Protected {
   int fd = -1;
   dev_t dev = 0;
   size_t passMarks = 0;
+  size_t mountMarks = 0;
   std::shared_ptr<const ExecPolicy> policy;  // swapped and read under the guard's mutex
   Protected() = default;
   Protected(const Protected&) = delete;
@@ -83,6 +88,64 @@ size_t passAllowedFiles(int fanotifyFd, const std::string& rootfs, const ExecPol
   return marked.size();
 }
 
+// File systems that hold no file a process could run, or none of the workload's.
+bool cannotRunFiles(const MountEntry& m) {
+  static const std::set<std::string, std::less<>> kNone{
+      "proc", "sysfs", "cgroup", "cgroup2", "devpts", "mqueue", "securityfs", "debugfs", "tracefs",
+      "bpf", "pstore", "configfs", "fusectl", "binfmt_misc", "efivarfs", "selinuxfs", "nsfs"};
+  return hasMountOption(m.options, "noexec") || kNone.contains(m.fsType);
+}
+
+// The container's other mounts, where its processes can run files too: runc's /dev (a
+// tmpfs without noexec), volumes, bind-mounted files. Each gets a mount mark, which covers
+// that mount as the container sees it and nothing else: a volume's directory stays
+// unjudged on the host. Mounts are found in the mount namespace of `pid` and opened
+// through its root; a mount point that no longer opens to the same mount (a container
+// swapping it meanwhile) is skipped. Nothing is marked when `pid` shares our mount
+// namespace (there, a mount mark would judge the host's execs). Returns the marks placed.
+size_t markContainerMounts(int fanotifyFd, pid_t pid, dev_t rootDev) {
+  if (pid <= 0) return 0;
+  const std::string proc = "/proc/" + std::to_string(pid);
+  struct stat own {}, theirs {};
+  if (::stat("/proc/self/ns/mnt", &own) != 0 || ::stat((proc + "/ns/mnt").c_str(), &theirs) != 0 ||
+      (own.st_dev == theirs.st_dev && own.st_ino == theirs.st_ino)) {
+    return 0;
+  }
+  auto mounts = readMountInfo(proc + "/mountinfo");
+  if (!mounts) {
+    log::warn("exec guard: {}", mounts.error().message);
+    return 0;
+  }
+  const int root = ::open((proc + "/root").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root < 0) return 0;
+  size_t marked = 0;
+  for (const MountEntry& m : *mounts) {
+    if (m.point.size() < 2 || m.point[0] != '/' || cannotRunFiles(m)) continue;
+    open_how how{};
+    how.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC;
+    how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+    const long opened = ::syscall(SYS_openat2, root, m.point.c_str() + 1, &how, sizeof how);
+    if (opened < 0) continue;
+    const int point = static_cast<int>(opened);
+    struct statx sx {};
+    const bool same = ::statx(point, "", AT_EMPTY_PATH, STATX_MNT_ID, &sx) == 0 && (sx.stx_mask & STATX_MNT_ID) != 0 &&
+                      sx.stx_mnt_id == static_cast<uint64_t>(m.id);
+    // A bind mount of part of the root file system is covered by its superblock mark.
+    if (same && ::makedev(sx.stx_dev_major, sx.stx_dev_minor) != rootDev) {
+      std::array<char, 64> link{};
+      std::snprintf(link.data(), link.size(), "/proc/self/fd/%d", point);
+      if (::fanotify_mark(fanotifyFd, FAN_MARK_ADD | FAN_MARK_MOUNT, FAN_OPEN_EXEC_PERM, AT_FDCWD, link.data()) == 0) {
+        ++marked;
+      } else {
+        log::warn("exec guard: mount {} ({}) of process {}: fanotify mark: {}", m.point, m.fsType, pid, std::strerror(errno));
+      }
+    }
+    ::close(point);
+  }
+  ::close(root);
+  return marked;
+}
+
 class FanotifyExecGuard final : public ExecGuard {
  public:
   FanotifyExecGuard(int epoll, int wake, std::function<void(const ExecDenial&)> onDenied)
@@ -101,7 +164,7 @@ class FanotifyExecGuard final : public ExecGuard {
     ::close(epoll_);
   }
 
-  Status protect(const std::string& container, const std::string& rootfs,
+  Status protect(const std::string& container, const std::string& rootfs, pid_t initPid,
                  std::shared_ptr<const ExecPolicy> policy) override {
     std::lock_guard lock(mutex_);
     if (auto it = byId_.find(container); it != byId_.end()) {
@@ -113,6 +176,7 @@ class FanotifyExecGuard final : public ExecGuard {
       }
       p.policy = std::move(policy);
       p.passMarks = passAllowedFiles(p.fd, rootfs, *p.policy);
+      p.mountMarks = std::max(p.mountMarks, markContainerMounts(p.fd, initPid, p.dev));  // mounts made since
       return {};
     }
     struct stat root {}, rootfsStat {};
@@ -148,6 +212,7 @@ class FanotifyExecGuard final : public ExecGuard {
     ev.data.fd = fd;
     if (::epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev) != 0) return makeError("epoll_ctl: {}", std::strerror(errno));
     p->passMarks = passAllowedFiles(fd, rootfs, *p->policy);
+    p->mountMarks = markContainerMounts(fd, initPid, p->dev);
     byFd_[fd] = p;
     byId_[container] = std::move(p);
     return {};
@@ -168,9 +233,12 @@ class FanotifyExecGuard final : public ExecGuard {
   }
 
   ExecGuardStats stats() const override {
-    ExecGuardStats s{allowed_.load(), allowedByIdentity_.load(), denied_.load(), errors_.load(), 0};
+    ExecGuardStats s{allowed_.load(), allowedByIdentity_.load(), denied_.load(), errors_.load(), 0, 0};
     std::lock_guard lock(mutex_);
-    for (const auto& [id, p] : byId_) s.passMarks += p->passMarks;
+    for (const auto& [id, p] : byId_) {
+      s.passMarks += p->passMarks;
+      s.mountMarks += p->mountMarks;
+    }
     return s;
   }
 

@@ -99,7 +99,7 @@ class ExecGuardTest : public ::testing::Test {
 
 TEST_F(ExecGuardTest, DeniesExecsOutsideThePolicyBeforeTheyRun) {
   ASSERT_EQ(execInContainer("denied", 1), 0) << "without a guard the exec runs";
-  ASSERT_TRUE(guard_->protect("c1", root_.string(), policy({"/allowed"})).ok());
+  ASSERT_TRUE(guard_->protect("c1", root_.string(), 0, policy({"/allowed"})).ok());
   EXPECT_TRUE(guard_->protects("c1"));
   EXPECT_EQ(execInContainer("allowed", 5), 0);
   EXPECT_EQ(execInContainer("denied", 1), 1);
@@ -112,17 +112,17 @@ TEST_F(ExecGuardTest, DeniesExecsOutsideThePolicyBeforeTheyRun) {
 }
 
 TEST_F(ExecGuardTest, TenThousandForbiddenExecsAllFail) {
-  ASSERT_TRUE(guard_->protect("c1", root_.string(), policy({"/allowed"})).ok());
+  ASSERT_TRUE(guard_->protect("c1", root_.string(), 0, policy({"/allowed"})).ok());
   EXPECT_EQ(execInContainer("denied", 10000), 10000);
   EXPECT_EQ(guard_->stats().denied, 10000u);
 }
 
 TEST_F(ExecGuardTest, PolicyUpdatesAndReleaseTakeEffect) {
-  ASSERT_TRUE(guard_->protect("c1", root_.string(), policy({"/allowed"})).ok());
+  ASSERT_TRUE(guard_->protect("c1", root_.string(), 0, policy({"/allowed"})).ok());
   EXPECT_EQ(execInContainer("denied", 1), 1);
-  ASSERT_TRUE(guard_->protect("c1", root_.string(), policy({"/allowed", "/denied"})).ok());
+  ASSERT_TRUE(guard_->protect("c1", root_.string(), 0, policy({"/allowed", "/denied"})).ok());
   EXPECT_EQ(execInContainer("denied", 1), 0);
-  ASSERT_TRUE(guard_->protect("c1", root_.string(), policy({"/allowed"})).ok());
+  ASSERT_TRUE(guard_->protect("c1", root_.string(), 0, policy({"/allowed"})).ok());
   guard_->release("c1");
   EXPECT_FALSE(guard_->protects("c1"));
   EXPECT_EQ(execInContainer("denied", 1), 0);
@@ -132,7 +132,7 @@ TEST_F(ExecGuardTest, PolicyUpdatesAndReleaseTakeEffect) {
 // mark); a copy of one is a new file, judged by its path; a written one is asked about
 // again; a policy that drops a file takes its mark away.
 TEST_F(ExecGuardTest, AllowedFilesRunWithoutAskingTheGuard) {
-  ASSERT_TRUE(guard_->protect("c1", root_.string(), policy({"/allowed"})).ok());
+  ASSERT_TRUE(guard_->protect("c1", root_.string(), 0, policy({"/allowed"})).ok());
   EXPECT_EQ(guard_->stats().passMarks, 2u);  // the program and its loader
   EXPECT_EQ(execInContainer("allowed", 3), 0);
   EXPECT_EQ(guard_->stats().allowed, 0u) << "the guard was asked about a file the kernel should pass";
@@ -151,7 +151,7 @@ TEST_F(ExecGuardTest, AllowedFilesRunWithoutAskingTheGuard) {
   EXPECT_EQ(execInContainer("allowed", 1), 0);  // its path is still allowed
   EXPECT_EQ(guard_->stats().allowed, 1u) << "the written file should have been judged by the guard";
 
-  ASSERT_TRUE(guard_->protect("c1", root_.string(), policy({"/denied"})).ok());
+  ASSERT_TRUE(guard_->protect("c1", root_.string(), 0, policy({"/denied"})).ok());
   EXPECT_EQ(guard_->stats().passMarks, 2u);  // /denied and the same loader
   EXPECT_EQ(execInContainer("allowed", 1), 1);
   EXPECT_EQ(execInContainer("denied", 1), 0);
@@ -166,13 +166,13 @@ TEST_F(ExecGuardTest, AllowedFilesRunWithoutAskingTheGuard) {
 TEST_F(ExecGuardTest, RefusesARootFileSystemSharedWithTheHost) {
   const fs::path onHost = fs::temp_directory_path() / ("bh-guard-host-" + std::to_string(::getpid()));
   fs::create_directories(onHost);
-  auto s = guard_->protect("c2", onHost.string(), policy({"/allowed"}));
+  auto s = guard_->protect("c2", onHost.string(), 0, policy({"/allowed"}));
   fs::remove_all(onHost);
   if (fs::temp_directory_path() == "/tmp" && s.ok()) GTEST_SKIP() << "/tmp is its own file system here";
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.error().message.find("host's root file system"), std::string::npos) << s.error().message;
-  ASSERT_TRUE(guard_->protect("c1", root_.string(), policy({"/allowed"})).ok());
-  auto twice = guard_->protect("c3", root_.string(), policy({"/allowed"}));
+  ASSERT_TRUE(guard_->protect("c1", root_.string(), 0, policy({"/allowed"})).ok());
+  auto twice = guard_->protect("c3", root_.string(), 0, policy({"/allowed"}));
   ASSERT_FALSE(twice.ok());
   EXPECT_NE(twice.error().message.find("shared with container c1"), std::string::npos) << twice.error().message;
 }
