@@ -35,7 +35,7 @@ std::vector<MountEntry> parseMountInfo(std::string_view text) {
     if (dash == std::string_view::npos) continue;
     const auto fields = split(line.substr(0, dash), ' ');
     const auto after = split(line.substr(dash + 3), ' ');
-    if (fields.size() < 6 || after.empty()) continue;
+    if (fields.size() < 6 || fields[4].empty() || after.empty() || after[0].empty()) continue;
     MountEntry m;
     const auto id = fields[0];
     if (std::from_chars(id.data(), id.data() + id.size(), m.id).ec != std::errc{}) continue;
