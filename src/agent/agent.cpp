@@ -305,6 +305,11 @@ class AgentImpl final : public Agent {
   // none else. The exec guard decides whether the container is protected; a listen guard
   // that could not be armed is reported on the same line ("listen").
   Status arm(const Tracked& t, const Profile& profile) {
+    // No fanotify mark covers a memfd: the sensor kills fileless execs in Protect.
+    if (t.container.cgroupId != 0) {
+      auto s = sensor_->killFilelessExecs(t.container.cgroupId, profile.mode == Mode::kProtect);
+      if (!s) log::warn("{}", s.error().message);
+    }
     if (profile.mode != Mode::kProtect) {
       if (guard_) guard_->release(t.container.id);
       if (listenGuard_) listenGuard_->release(t.container.id);
@@ -585,6 +590,7 @@ class AgentImpl final : public Agent {
     if (httpGate_) httpGate_->unwatch(c.id);
     if (c.cgroupId != 0) {
       (void)sensor_->unwatchCgroup(c.cgroupId);
+      (void)sensor_->killFilelessExecs(c.cgroupId, false);
       byCgroup_.erase(c.cgroupId);
     }
     auto it = tracked_.find(c.id);
@@ -690,7 +696,7 @@ class AgentImpl final : public Agent {
     for (const auto& rule : rules_) {
       if (!ruleMatches(rule, e, facts)) continue;
       sink_->write({{"type", "alert"}, {"rule", rule.id}, {"title", rule.title}, {"severity", rule.severity},
-                    {"mitre", rule.mitre}, {"mode", modeName(profile.mode)}, {"action", "alert"},
+                    {"mitre", rule.mitre}, {"mode", modeName(profile.mode)}, {"action", e.killed ? "blocked" : "alert"},
                     {"container", containerJson(t.container)}, {"group", t.group}, {"evidence", eventToJson(e)},
                     {"time", isoTimeNs(e.timeNs)}});
     }
@@ -716,7 +722,7 @@ class AgentImpl final : public Agent {
     }
     if (!deviates) return;
     sink_->write({{"type", "alert"}, {"profile", deviates->kind}, {"title", "Behavior outside the profile"},
-                  {"severity", "medium"}, {"mode", modeName(profile.mode)}, {"action", "alert"},
+                  {"severity", "medium"}, {"mode", modeName(profile.mode)}, {"action", e.killed ? "blocked" : "alert"},
                   {"container", containerJson(t.container)}, {"group", t.group},
                   {"deviation", deviates->value}, {"evidence", eventToJson(e)}, {"time", isoTimeNs(e.timeNs)}});
   }

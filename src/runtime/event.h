@@ -57,6 +57,8 @@ struct Event {
   uint16_t port = 0;       // remote port (connect/accept) or local port (listen)
   uint16_t localPort = 0;
   std::string container;   // container ID, set by the resolver; empty on the host
+  bool fileless = false;   // exec: the executable has no link on any file system (memfd, deleted)
+  bool killed = false;     // exec: killed by the sensor before its first instruction (Protect)
 };
 
 }  // namespace bulkhead::runtime

@@ -31,6 +31,8 @@ json eventToJson(const Event& e) {
   if (e.flags != 0) j["flags"] = e.flags;
   if (e.targetId != 0) j["targetId"] = e.targetId;
   if (e.kind == EventKind::kExit) j["exitCode"] = e.exitCode;
+  if (e.fileless) j["fileless"] = true;
+  if (e.killed) j["killed"] = true;
   if (e.family != 0) {
     j["family"] = e.family;
     j["address"] = e.address;
@@ -74,6 +76,12 @@ Result<Event> eventFromJson(const json& j) {
       if (!a.is_string()) return makeError("'argv' holds {}", jsonText(a));
       e.argv.push_back(a.get<std::string>());
     }
+  }
+  for (const auto& [key, out] : {std::pair<const char*, bool*>{"fileless", &e.fileless}, {"killed", &e.killed}}) {
+    const auto it = j.find(key);
+    if (it == j.end()) continue;
+    if (!it->is_boolean()) return makeError("'{}' is not true or false", key);
+    *out = it->get<bool>();
   }
   return e;
 }

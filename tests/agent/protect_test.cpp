@@ -119,6 +119,30 @@ TEST_F(AgentE2e, ExecsFromTheContainersOtherMountsAreJudgedToo) {
   EXPECT_EQ(onHost.exitCode, 0) << "the volume's file did not run on the host: " << onHost.err;
 }
 
+// A memfd is on no file system a fanotify mark can cover: the sensor kills the fileless
+// exec before its first instruction, and both the rule and the profile report it blocked.
+TEST_F(AgentE2e, AFilelessExecIsKilledBeforeItRuns) {
+  const std::string image = "bulkhead-test/fileless:1";
+  writeProfile(protectProfile(image, {"/usr/bin/sleep", "/usr/bin/dash", "/usr/bin/python3"}));
+  startAgent();
+  const size_t from = log_->size();
+  auto c = run(image);
+  ASSERT_TRUE(c);
+  ASSERT_TRUE(log_->waitFor(containerAction("protected", c->id()), from));
+  auto r = c->exec({"/usr/bin/python3", "-c",
+                    "import os; f = os.memfd_create('x'); os.write(f, open('/usr/bin/cat', 'rb').read()); "
+                    "os.execv('/proc/self/fd/%d' % f, ['x', '/etc/hostname'])"});
+  EXPECT_NE(r.exitCode, 0);
+  EXPECT_TRUE(r.out.empty()) << "the memfd's program ran: " << r.out;
+  auto rule = log_->waitFor(ruleAlert("BH-RT-0021", c->id()), from);
+  ASSERT_TRUE(rule);
+  EXPECT_EQ((*rule)["action"], "blocked");
+  EXPECT_EQ((*rule)["evidence"]["killed"], true);
+  auto profile = log_->waitFor(
+      [&](const json& j) { return profileAlert("exec", c->id())(j) && j.value("action", "") == "blocked"; }, from);
+  ASSERT_TRUE(profile) << "the profile's alert does not say blocked";
+}
+
 TEST_F(AgentE2e, EditingTheProfileChangesWhatIsAllowed) {
   const std::string image = "bulkhead-test/editable:1";
   auto profile = protectProfile(image, {"/usr/bin/sleep", "/usr/bin/dash", "/usr/bin/cat"});

@@ -62,6 +62,10 @@ const Trigger kTriggers[] = {
      "python3 -c 'import socket; s=socket.socket(); s.settimeout(1); s.connect_ex((\"10.77.0.1\",3333))'", "port", nullptr},
     {"BH-RT-0019", "setpriv --reuid=65534 --regid=65534 --clear-groups perl -e 'syscall(" NR_SETUID ", 0)'", "kind",
      "setuid"},
+    {"BH-RT-0021",
+     "python3 -c 'import os; f = os.memfd_create(\"x\"); os.write(f, open(\"/usr/bin/true\", \"rb\").read()); "
+     "os.execv(\"/proc/self/fd/%d\" % f, [\"x\"])'",
+     "fileless", nullptr},
     {"BH-RT-0020", "perl -e '$p = \"\\0\" x 120; syscall(" NR_IO_URING_SETUP ", 4, $p) >= 0 or die \"$!\"'", "kind",
      "io_uring"},
 };

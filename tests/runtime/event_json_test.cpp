@@ -31,6 +31,8 @@ TEST(EventJson, EveryFieldSurvivesTheRoundTrip) {
   e.port = 80;
   e.localPort = 41000;
   e.container = "c1";
+  e.fileless = true;
+  e.killed = true;
   auto back = eventFromJson(eventToJson(e));
   ASSERT_TRUE(back) << back.error().message;
   EXPECT_EQ(eventToJson(*back), eventToJson(e));
@@ -38,6 +40,7 @@ TEST(EventJson, EveryFieldSurvivesTheRoundTrip) {
   EXPECT_EQ(back->euid, 33u);
   EXPECT_EQ(back->argv, e.argv);
   EXPECT_EQ(back->localPort, 41000);
+  EXPECT_TRUE(back->fileless && back->killed);
 }
 
 TEST(EventJson, ARecordingWithoutTheEffectiveUidStillReads) {
@@ -49,7 +52,7 @@ TEST(EventJson, ARecordingWithoutTheEffectiveUidStillReads) {
 
 TEST(EventJson, WrongTypesAreRefusedByName) {
   for (const char* text : {R"({"kind": "exec", "euid": "root"})", R"({"kind": "nope"})", R"([1])",
-                           R"({"kind": "exec", "argv": [1]})"}) {
+                           R"({"kind": "exec", "argv": [1]})", R"({"kind": "exec", "fileless": 1})"}) {
     auto e = eventFromJson(nlohmann::json::parse(text));
     EXPECT_FALSE(e) << text;
   }

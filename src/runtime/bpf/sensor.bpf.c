@@ -57,6 +57,14 @@ struct {
   __type(value, __u64);
 } drops SEC(".maps");
 
+/* Cgroups (Protect) whose fileless execs are killed at exec (Sensor::killFilelessExecs). */
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 16384);
+  __type(key, __u64);
+  __type(value, __u8);
+} kill_fileless SEC(".maps");
+
 /* The trie's prefilter (sensor_abi.h): a read whose head has no bit set starts with no
  * sensitive prefix. Most reads (libraries, /usr, /proc, /etc/ld.so.cache) stop here after
  * an 8-byte read, instead of a 128-byte read and a trie walk. */
@@ -296,6 +304,17 @@ int handle_exec(struct trace_event_raw_sched_process_exec *ctx) {
   struct inode *inode = BPF_CORE_READ(task, mm, exe_file, f_inode);
   r->flags = BPF_CORE_READ(inode, i_mode);
   r->target = BPF_CORE_READ(inode, i_ino);
+  /* No link on any file system: a memfd (fileless malware's loader) or a file deleted
+   * before it ran. No fanotify mark can cover a memfd (the kernel refuses marks on its
+   * internal mount), so in a Protect container the process is killed here: the exec is
+   * past its point of no return, but the new image has not run one instruction. */
+  if (BPF_CORE_READ(inode, __i_nlink) == 0) {
+    r->addr_flags |= BH_EXEC_FILELESS;
+    __u64 cgroup = r->cgroup_id;
+    if (bpf_map_lookup_elem(&kill_fileless, &cgroup) && bpf_send_signal(9 /* SIGKILL */) == 0) {
+      r->addr_flags |= BH_EXEC_KILLED;
+    }
+  }
 
   /* argv as the new image sees it: the NUL-separated block between arg_start and arg_end. */
   unsigned long start = BPF_CORE_READ(task, mm, arg_start);

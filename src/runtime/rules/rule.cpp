@@ -26,7 +26,7 @@ struct FieldInfo {
   FieldType type;
 };
 
-constexpr std::array<FieldInfo, 22> kFields{{
+constexpr std::array<FieldInfo, 23> kFields{{
     {"kind", RuleField::kKind, FieldType::kText},
     {"path", RuleField::kPath, FieldType::kText},
     {"name", RuleField::kName, FieldType::kText},
@@ -49,6 +49,7 @@ constexpr std::array<FieldInfo, 22> kFields{{
     {"new_peer", RuleField::kNewPeer, FieldType::kBool},
     {"loopback", RuleField::kLoopback, FieldType::kBool},
     {"in_container", RuleField::kInContainer, FieldType::kBool},
+    {"fileless", RuleField::kFileless, FieldType::kBool},
 }};
 
 const FieldInfo* fieldNamed(std::string_view name) {
@@ -292,6 +293,7 @@ bool boolOf(const Subject& s, RuleField field) {
     case RuleField::kNewPeer: return s.facts.newPeer;
     case RuleField::kLoopback: return isLoopback(e);
     case RuleField::kInContainer: return s.facts.inContainer;
+    case RuleField::kFileless: return e.kind == EventKind::kExec && e.fileless;
     default: return false;
   }
 }

@@ -285,6 +285,17 @@ Status Sensor::watchCgroup(uint64_t cgroupId) {
   return {};
 }
 
+Status Sensor::killFilelessExecs(uint64_t cgroupId, bool on) {
+  uint8_t one = 1;
+  const int err = on ? bpf_map__update_elem(bpf_->skel->maps.kill_fileless, &cgroupId, sizeof(cgroupId), &one,
+                                            sizeof(one), BPF_ANY)
+                     : bpf_map__delete_elem(bpf_->skel->maps.kill_fileless, &cgroupId, sizeof(cgroupId), 0);
+  if (err && !(err == -ENOENT && !on)) {
+    return makeError("eBPF sensor: fileless execs of cgroup {}: {}", cgroupId, errnoText(err));
+  }
+  return {};
+}
+
 // After every change to the watched set: the programs' per-CPU answers (cgroup_cache in
 // sensor.bpf.c) are stale from here on.
 void Sensor::bumpWatchGeneration() {

@@ -85,6 +85,9 @@ class Sensor {
 
   Status watchCgroup(uint64_t cgroupId);
   Status unwatchCgroup(uint64_t cgroupId);
+  // Protect: an exec of a file with no link (a memfd, a deleted file) by a task of this
+  // cgroup is killed in the kernel before its first instruction (Event::killed).
+  Status killFilelessExecs(uint64_t cgroupId, bool on);
 
   SensorStats stats() const;
   const std::vector<SensorHook>& hooks() const { return hooks_; }

@@ -77,6 +77,8 @@ std::vector<Case> cases() {
   unixOther.address = "/run/app.sock";
   Event minerArgs = ev(EventKind::kExec, "/tmp/.x/kworker");
   minerArgs.argv = {"kworker", "-o", "stratum+tcp://pool.example:3333", "-u", "wallet"};
+  Event fileless = ev(EventKind::kExec, "/proc/self/fd/3");
+  fileless.fileless = true;
   Event plainArgs = minerArgs;
   plainArgs.argv = {"kworker", "-o", "out.txt"};
   return {
@@ -120,6 +122,8 @@ std::vector<Case> cases() {
       {"BH-RT-0019", setuidTo0, kPlain, true},
       {"BH-RT-0019", setuidByRoot, kPlain, false},
       {"BH-RT-0020", ev(EventKind::kIoUring), kPlain, true},
+      {"BH-RT-0021", fileless, kPlain, true},
+      {"BH-RT-0021", ev(EventKind::kExec, "/usr/bin/true"), kPlain, false},
       {"BH-RT-0020", ev(EventKind::kIoUring), facts(nullptr, false), false},
       {"BH-RT-0020", ev(EventKind::kUnshare), kPlain, false},
   };

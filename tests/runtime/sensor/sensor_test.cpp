@@ -253,6 +253,51 @@ TEST_F(SensorTest, ExecReportsPathArgvParentAndUid) {
   EXPECT_EQ(exit->exitCode, 0);
 }
 
+// An exec of a memfd (a file with no link anywhere) is marked fileless; in a cgroup whose
+// fileless execs are killed, it dies of SIGKILL before its first instruction, while an
+// ordinary exec there runs.
+TEST_F(SensorTest, FilelessExecsAreMarkedAndKilledWhereAsked) {
+  auto sensor = openSensor();
+  ASSERT_TRUE(sensor);
+  const auto runFromMemfd = [] {
+    const int fd = memfd_create("bulkhead-fileless", 0);
+    const int in = open("/usr/bin/true", O_RDONLY);
+    char buf[65536];
+    for (ssize_t n; (n = read(in, buf, sizeof buf)) > 0;) {
+      if (write(fd, buf, static_cast<size_t>(n)) != n) return 1;
+    }
+    char* const argv[] = {const_cast<char*>("fileless"), nullptr};
+    char* const envp[] = {nullptr};
+    fexecve(fd, argv, envp);
+    return 2;
+  };
+  int status = 0;
+  const pid_t first = runChild(runFromMemfd, &status);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
+  auto events = eventsOf(*sensor, first);
+  auto exec = find(events, EventKind::kExec);
+  ASSERT_TRUE(exec) << "no exec event for the memfd";
+  EXPECT_TRUE(exec->fileless);
+  EXPECT_FALSE(exec->killed);
+
+  ASSERT_TRUE(sensor->killFilelessExecs(cgroupId_, true).ok());
+  const pid_t killed = runChild(runFromMemfd, &status);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "status " << status;
+  events = eventsOf(*sensor, killed);
+  exec = find(events, EventKind::kExec);
+  ASSERT_TRUE(exec);
+  EXPECT_TRUE(exec->fileless && exec->killed);
+  const pid_t plain = runChild([] {
+    execl("/usr/bin/true", "true", nullptr);
+    return 2;
+  }, &status);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "an ordinary exec was hit: status " << status;
+  exec = find(eventsOf(*sensor, plain), EventKind::kExec);
+  ASSERT_TRUE(exec);
+  EXPECT_FALSE(exec->fileless || exec->killed);
+  ASSERT_TRUE(sensor->killFilelessExecs(cgroupId_, false).ok());
+}
+
 TEST_F(SensorTest, ExitCodeAndSignal) {
   auto sensor = openSensor();
   ASSERT_TRUE(sensor);
