@@ -367,7 +367,8 @@ static __always_inline bool may_be_sensitive(const __u64 *head, long n) {
 
 /* The path of the file open at fd, from the task's root (a chroot or the container's
  * root), written backwards so that it ends at resolved[RESOLVED_END]: the offset where it
- * starts, or -1 (no such file, deeper than RESOLVE_DEPTH, or longer than BH_PATH_MAX).
+ * starts, or -1 (no such file, a pseudo file such as a pipe, deeper than RESOLVE_DEPTH, or
+ * longer than BH_PATH_MAX).
  * Mount points are crossed through the mount's parent; a file outside the task's root reads
  * from its namespace's root. */
 #define RESOLVE_DEPTH 32
@@ -397,7 +398,7 @@ static __always_inline long resolve_fd(struct scratch *s, long fd) {
       continue;
     }
     struct dentry *up = BPF_CORE_READ(dentry, d_parent);
-    if (up == dentry) goto done;
+    if (up == dentry) return -1;  // a pseudo file (a pipe, a socket): no path to give
     __u32 len = BPF_CORE_READ(dentry, d_name.len);
     if (len + 1 > off || len >= BH_PATH_MAX) return -1;
     off = (off - len - 1) & RESOLVED_END;

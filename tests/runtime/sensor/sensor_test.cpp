@@ -514,6 +514,9 @@ TEST_F(SensorTest, RelativeOpensAreReportedByTheirPathFromTheRoot) {
     close(open("missing-dir/x", O_WRONLY | O_CREAT, 0600));
     if (chdir("/usr/lib") != 0) return 1;
     close(open("os-release", O_RDONLY));
+    int ends[2];  // a pipe has no path: its write is reported as given, not as "/"
+    if (pipe(ends) != 0 || chdir("/proc/self/fd") != 0) return 1;
+    close(open(std::to_string(ends[1]).c_str(), O_WRONLY));
     return 0;
   });
   const pid_t jailed = runChild([&] {
@@ -536,6 +539,11 @@ TEST_F(SensorTest, RelativeOpensAreReportedByTheirPathFromTheRoot) {
   EXPECT_FALSE(opened(child, "/usr/lib/os-release"));
   EXPECT_FALSE(opened(child, "os-release"));
   EXPECT_FALSE(opened(child, "shadow"));
+  EXPECT_FALSE(opened(child, "/"));
+  EXPECT_TRUE(find(events, EventKind::kOpen, [&](const Event& e) {
+    return e.pid == static_cast<uint32_t>(child) && !e.path.empty() &&
+           e.path.find_first_not_of("0123456789") == std::string::npos;
+  })) << "the pipe's write";
   EXPECT_TRUE(opened(jailed, "/etc/shadow")) << "inside a chroot";
   EXPECT_FALSE(opened(jailed, jail + "/etc/shadow"));
   unlink((shm + "/written").c_str());
