@@ -22,11 +22,13 @@ struct Trigger {
 #define NR_PTRACE "101"
 #define NR_SETUID "105"
 #define NR_IO_URING_SETUP "425"
+#define NR_OPEN_BY_HANDLE_AT "304"
 #elif defined(__aarch64__)
 #define NR_FINIT_MODULE "273"
 #define NR_PTRACE "117"
 #define NR_SETUID "146"
 #define NR_IO_URING_SETUP "425"
+#define NR_OPEN_BY_HANDLE_AT "265"
 #endif
 
 // perl-base (essential in Debian) makes raw system calls; python3-minimal has no ctypes.
@@ -66,6 +68,8 @@ const Trigger kTriggers[] = {
      "python3 -c 'import os; f = os.memfd_create(\"x\"); os.write(f, open(\"/usr/bin/true\", \"rb\").read()); "
      "os.execv(\"/proc/self/fd/%d\" % f, [\"x\"])'",
      "fileless", nullptr},
+    {"BH-RT-0022", "perl -e '$h = pack(\"LL\", 8, 1) . (\"\\0\" x 8); syscall(" NR_OPEN_BY_HANDLE_AT ", -100, $h, 0)'",
+     "detail", "open_by_handle_at"},
     {"BH-RT-0020", "perl -e '$p = \"\\0\" x 120; syscall(" NR_IO_URING_SETUP ", 4, $p) >= 0 or die \"$!\"'", "kind",
      "io_uring"},
 };

@@ -23,6 +23,8 @@ char LICENSE[] SEC("license") = "GPL";
 #define AF_UNIX 1
 #define AF_INET 2
 #define AF_INET6 10
+#define TMPFS_MAGIC 0x01021994 /* shmem: tmpfs and memfds */
+#define HUGETLBFS_MAGIC 0x958458f6
 #define NR_INIT_MODULE 175  /* x86_64 */
 #define NR_FINIT_MODULE 313
 
@@ -306,12 +308,16 @@ int handle_exec(struct trace_event_raw_sched_process_exec *ctx) {
   r->target = BPF_CORE_READ(inode, i_ino);
   /* No link on any file system: a memfd (fileless malware's loader) or a file deleted
    * before it ran. No fanotify mark can cover a memfd (the kernel refuses marks on its
-   * internal mount), so in a Protect container the process is killed here: the exec is
-   * past its point of no return, but the new image has not run one instruction. */
+   * internal mount), so in a Protect container one in memory (shmem, hugetlbfs) is killed
+   * here: the exec is past its point of no return, but the new image has not run one
+   * instruction. (Other file systems are the exec guard's; a FUSE server may report no
+   * links for files that have some.) */
   if (BPF_CORE_READ(inode, __i_nlink) == 0) {
     r->addr_flags |= BH_EXEC_FILELESS;
+    __u64 magic = BPF_CORE_READ(inode, i_sb, s_magic);
     __u64 cgroup = r->cgroup_id;
-    if (bpf_map_lookup_elem(&kill_fileless, &cgroup) && bpf_send_signal(9 /* SIGKILL */) == 0) {
+    if ((magic == TMPFS_MAGIC || magic == HUGETLBFS_MAGIC) && bpf_map_lookup_elem(&kill_fileless, &cgroup) &&
+        bpf_send_signal(9 /* SIGKILL */) == 0) {
       r->addr_flags |= BH_EXEC_KILLED;
     }
   }
@@ -527,6 +533,32 @@ int handle_openat2_exit(struct trace_event_raw_sys_exit *ctx) {
   if (regs && bpf_probe_read_user(&flags, sizeof(flags), (const void *)PT_REGS_PARM3_SYSCALL(regs)) == 0) {
     report_open(ctx, (const char *)PT_REGS_PARM2_SYSCALL(regs), flags, ctx->ret);
   }
+  return 0;
+}
+
+/* open_by_handle_at(mount_fd, handle, flags) opens a file by its handle, without a path: the
+ * "Shocker" escape read the host's files this way (it needs CAP_DAC_READ_SEARCH). Every
+ * call is reported, refused ones too: path = the opened file's, from the task's root (or
+ * from its namespace's root for a file outside it), detail = "open_by_handle_at", target =
+ * the call's result (the fd, or -errno). */
+SEC("tracepoint/syscalls/sys_exit_open_by_handle_at")
+int handle_open_by_handle_exit(struct trace_event_raw_sys_exit *ctx) {
+  struct pt_regs *regs = open_call_regs();
+  if (!regs) return 0;
+  struct scratch *s = begin(BH_OPEN);
+  if (!s) return 0;
+  struct bh_record *r = &s->rec;
+  r->flags = PT_REGS_PARM3_SYSCALL(regs);
+  long ret = ctx->ret;
+  r->target = ret;
+  if (ret >= 0) {
+    long off = resolve_fd(s, ret);
+    if (off >= 0) r->path_len = str_len(bpf_probe_read_kernel_str(s->data, BH_PATH_MAX, s->resolved + (off & RESOLVED_END)));
+  }
+  static const char how[] = "open_by_handle_at";
+  __u32 at = detail_offset(r);
+  if (bpf_probe_read_kernel(s->data + at, sizeof(how) - 1, how) == 0) r->detail_len = sizeof(how) - 1;
+  emit(ctx, s);
   return 0;
 }
 

@@ -79,6 +79,8 @@ std::vector<Case> cases() {
   minerArgs.argv = {"kworker", "-o", "stratum+tcp://pool.example:3333", "-u", "wallet"};
   Event fileless = ev(EventKind::kExec, "/proc/self/fd/3");
   fileless.fileless = true;
+  Event byHandle = openFlags("", O_RDONLY);
+  byHandle.detail = "open_by_handle_at";
   Event plainArgs = minerArgs;
   plainArgs.argv = {"kworker", "-o", "out.txt"};
   return {
@@ -123,6 +125,9 @@ std::vector<Case> cases() {
       {"BH-RT-0019", setuidByRoot, kPlain, false},
       {"BH-RT-0020", ev(EventKind::kIoUring), kPlain, true},
       {"BH-RT-0021", fileless, kPlain, true},
+      {"BH-RT-0022", byHandle, kPlain, true},
+      {"BH-RT-0022", byHandle, facts(nullptr, false), false},
+      {"BH-RT-0022", openFlags("/etc/hostname", O_RDONLY), kPlain, false},
       {"BH-RT-0021", ev(EventKind::kExec, "/usr/bin/true"), kPlain, false},
       {"BH-RT-0020", ev(EventKind::kIoUring), facts(nullptr, false), false},
       {"BH-RT-0020", ev(EventKind::kUnshare), kPlain, false},

@@ -298,6 +298,42 @@ TEST_F(SensorTest, FilelessExecsAreMarkedAndKilledWhereAsked) {
   ASSERT_TRUE(sensor->killFilelessExecs(cgroupId_, false).ok());
 }
 
+// open_by_handle_at opens a file without a path: the call is reported with the opened
+// file's path, and a refused one (a handle of nothing) is reported too.
+TEST_F(SensorTest, OpenByHandleIsReportedWithTheFilesPath) {
+  auto sensor = openSensor();
+  ASSERT_TRUE(sensor);
+  const std::string file = "/tmp/bulkhead-sensor-handle-" + std::to_string(getpid());
+  ASSERT_TRUE(writeFile(file, "x"));
+  int status = 0;
+  const pid_t child = runChild([&] {
+    alignas(file_handle) unsigned char storage[sizeof(file_handle) + MAX_HANDLE_SZ] = {};
+    auto* handle = reinterpret_cast<file_handle*>(storage);
+    handle->handle_bytes = MAX_HANDLE_SZ;
+    int mountId = 0;
+    if (name_to_handle_at(AT_FDCWD, file.c_str(), handle, &mountId, 0) != 0) return 1;
+    const int mount = open("/tmp", O_RDONLY | O_DIRECTORY);
+    const int fd = open_by_handle_at(mount, handle, O_RDONLY);
+    if (fd < 0) return 2;
+    close(fd);
+    handle->handle_type = 0x7ead;  // a handle of nothing: refused
+    return open_by_handle_at(mount, handle, O_RDONLY) < 0 ? 0 : 3;
+  }, &status);
+  unlink(file.c_str());
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
+  const auto events = eventsOf(*sensor, child);
+  const auto byHandle = [&](bool refused) {
+    return find(events, EventKind::kOpen, [&](const Event& e) { return e.detail == "open_by_handle_at" && (e.targetId < 0) == refused; });
+  };
+  auto opened = byHandle(false);
+  ASSERT_TRUE(opened) << "no event for the open by handle";
+  expectCommon(*opened, child);
+  EXPECT_EQ(opened->path, file);
+  auto refused = byHandle(true);
+  ASSERT_TRUE(refused) << "no event for the refused call";
+  EXPECT_TRUE(refused->path.empty());
+}
+
 TEST_F(SensorTest, ExitCodeAndSignal) {
   auto sensor = openSensor();
   ASSERT_TRUE(sensor);
