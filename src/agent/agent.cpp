@@ -675,6 +675,11 @@ class AgentImpl final : public Agent {
     auto pit = profiles_.find(t.group);
     if (pit == profiles_.end()) return;
     Profile& profile = pit->second;
+    // A mount made in a protected container (it takes CAP_SYS_ADMIN): files on it are judged
+    // from here on; an exec from it before this is the sensor's latency away.
+    if (e.kind == EventKind::kMount && profile.mode == Mode::kProtect && guard_) {
+      guard_->markNewMounts(t.container.id, t.container.pid);
+    }
     const std::optional<Behavior> deviates = deviation(profile, e);
     EventFacts facts;
     facts.inContainer = true;

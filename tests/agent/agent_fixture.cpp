@@ -177,6 +177,7 @@ std::unique_ptr<RuncContainer> AgentE2e::prepare(const std::string& image, std::
   spec.capabilities = bulkhead::testing::dockerDefaultCapabilities();
   spec.hooks = std::move(hooks);
   spec.mounts = mounts_;
+  spec.capabilities.insert(spec.capabilities.end(), capabilities_.begin(), capabilities_.end());
   auto c = RuncContainer::prepare(std::move(spec));
   if (!c) {
     ADD_FAILURE() << c.error().message;

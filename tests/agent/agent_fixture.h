@@ -104,6 +104,7 @@ class AgentE2e : public ::testing::Test {
 
   std::string lowerdir_, dir_, stateRoot_, profiles_, events_, record_;
   std::vector<nlohmann::json> mounts_;  // added to every container prepare() makes
+  std::vector<std::string> capabilities_;  // added to Docker's default ones
   std::unique_ptr<EventLog> log_;
   std::unique_ptr<RunningAgent> agent_;
 };

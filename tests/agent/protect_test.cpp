@@ -119,6 +119,24 @@ TEST_F(AgentE2e, ExecsFromTheContainersOtherMountsAreJudgedToo) {
   EXPECT_EQ(onHost.exitCode, 0) << "the volume's file did not run on the host: " << onHost.err;
 }
 
+// A mount the container makes once protected (it needs CAP_SYS_ADMIN) is marked when the
+// sensor reports it: a program copied there is blocked.
+TEST_F(AgentE2e, AMountMadeAfterArmingIsJudgedToo) {
+  const std::string image = "bulkhead-test/mounting:1";
+  capabilities_.push_back("CAP_SYS_ADMIN");
+  writeProfile(protectProfile(image, {"/usr/bin/sleep", "/usr/bin/dash", "/usr/bin/cat", "/usr/bin/cp", "/usr/bin/mount"}));
+  startAgent();
+  const size_t from = log_->size();
+  auto c = run(image);
+  ASSERT_TRUE(c);
+  ASSERT_TRUE(log_->waitFor(containerAction("protected", c->id()), from));
+  auto r = sh(*c, "mount -t tmpfs none /mnt && cp /usr/bin/cat /mnt/kitten && sleep 0.5 && /mnt/kitten /etc/hostname");
+  EXPECT_EQ(r.exitCode, 126) << r.out << r.err;
+  auto blocked = log_->waitFor(blockedExec(c->id()), from);
+  ASSERT_TRUE(blocked);
+  EXPECT_EQ((*blocked)["evidence"]["path"], "/mnt/kitten");
+}
+
 // A memfd is on no file system a fanotify mark can cover: the sensor kills the fileless
 // exec before its first instruction, and both the rule and the profile report it blocked.
 TEST_F(AgentE2e, AFilelessExecIsKilledBeforeItRuns) {

@@ -52,6 +52,8 @@ class ExecGuard {
   // is in force.
   virtual Status protect(const std::string& container, const std::string& rootfs, pid_t initPid,
                          std::shared_ptr<const ExecPolicy> policy) = 0;
+  // Marks the container's mounts made since it was protected (a mount the sensor saw).
+  virtual void markNewMounts(const std::string& container, pid_t initPid) = 0;
   virtual void release(const std::string& container) = 0;
   virtual bool protects(const std::string& container) const = 0;
   virtual ExecGuardStats stats() const = 0;

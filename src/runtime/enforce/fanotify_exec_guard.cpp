@@ -218,6 +218,14 @@ class FanotifyExecGuard final : public ExecGuard {
     return {};
   }
 
+  void markNewMounts(const std::string& container, pid_t initPid) override {
+    std::lock_guard lock(mutex_);
+    const auto it = byId_.find(container);
+    if (it == byId_.end()) return;
+    Protected& p = *it->second;
+    p.mountMarks = std::max(p.mountMarks, markContainerMounts(p.fd, initPid, p.dev));
+  }
+
   void release(const std::string& container) override {
     std::lock_guard lock(mutex_);
     const auto it = byId_.find(container);
