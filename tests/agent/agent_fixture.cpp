@@ -192,6 +192,20 @@ std::unique_ptr<RuncContainer> AgentE2e::run(const std::string& image, json* sta
   return c;
 }
 
+std::unique_ptr<RuncContainer> AgentE2e::runProtected(const std::string& image,
+                                                      const std::vector<std::string>& executables) {
+  writeProfile(protectProfile(image, executables));
+  startAgent();
+  const size_t from = log_->size();
+  auto c = run(image);
+  if (!c) return nullptr;
+  if (!log_->waitFor(containerAction("protected", c->id()), from)) {
+    ADD_FAILURE() << "the exec guard was not armed for " << c->id();
+    return nullptr;
+  }
+  return c;
+}
+
 bool AgentE2e::createThenStart(RuncContainer& c, const std::function<bool()>& beforeStart, json* started) {
   const size_t from = log_->size();
   // create, then start once the agent knows the container, as containerd and CRI-O do:

@@ -91,6 +91,10 @@ class AgentE2e : public ::testing::Test {
   std::unique_ptr<bulkhead::testing::RuncContainer> prepare(const std::string& image,
                                                             std::vector<std::string> args = {"sleep", "infinity"},
                                                             nlohmann::json hooks = nullptr);
+  // The image's profile in Protect with these executables, the agent started, and a
+  // container of the image run with the exec guard armed ("protected").
+  std::unique_ptr<bulkhead::testing::RuncContainer> runProtected(const std::string& image,
+                                                                 const std::vector<std::string>& executables);
   // Prepared, created, seen by the agent ("started", the line is returned), then started.
   std::unique_ptr<bulkhead::testing::RuncContainer> run(const std::string& image, json* started = nullptr,
                                                         std::vector<std::string> args = {"sleep", "infinity"});

@@ -66,12 +66,9 @@ TEST_F(AgentE2e, ProtectBlocksExecsOutsideTheProfile) {
 // exec outside the profile.
 TEST_F(AgentE2e, ACopyOfAnAllowedProgramIsBlockedAHardLinkIsReported) {
   const std::string image = "bulkhead-test/linked:1";
-  writeProfile(protectProfile(image, {"/usr/bin/sleep", "/usr/bin/dash", "/usr/bin/cat", "/usr/bin/ln", "/usr/bin/cp"}));
-  startAgent();
   const size_t from = log_->size();
-  auto c = run(image);
+  auto c = runProtected(image, {"/usr/bin/sleep", "/usr/bin/dash", "/usr/bin/cat", "/usr/bin/ln", "/usr/bin/cp"});
   ASSERT_TRUE(c);
-  ASSERT_TRUE(log_->waitFor(containerAction("protected", c->id()), from));
 
   auto copied = sh(*c, "cp /usr/bin/cat /usr/bin/kitten && /usr/bin/kitten /etc/hostname");
   EXPECT_EQ(copied.exitCode, 126) << copied.out << copied.err;
@@ -97,12 +94,8 @@ TEST_F(AgentE2e, ExecsFromTheContainersOtherMountsAreJudgedToo) {
   ASSERT_TRUE(std::filesystem::create_directories(volume));
   std::filesystem::copy_file("/usr/bin/true", volume + "/tool");
   mounts_.push_back({{"destination", "/data"}, {"type", "bind"}, {"source", volume}, {"options", {"rbind", "rw"}}});
-  writeProfile(protectProfile(image, {"/usr/bin/sleep", "/usr/bin/dash", "/usr/bin/cat", "/usr/bin/cp", "/data/tool"}));
-  startAgent();
-  const size_t from = log_->size();
-  auto c = run(image);
+  auto c = runProtected(image, {"/usr/bin/sleep", "/usr/bin/dash", "/usr/bin/cat", "/usr/bin/cp", "/data/tool"});
   ASSERT_TRUE(c);
-  ASSERT_TRUE(log_->waitFor(containerAction("protected", c->id()), from));
 
   auto tool = sh(*c, "/data/tool");
   EXPECT_EQ(tool.exitCode, 0) << "a listed program on a volume: " << tool.err;
@@ -124,12 +117,9 @@ TEST_F(AgentE2e, ExecsFromTheContainersOtherMountsAreJudgedToo) {
 TEST_F(AgentE2e, AMountMadeAfterArmingIsJudgedToo) {
   const std::string image = "bulkhead-test/mounting:1";
   capabilities_.push_back("CAP_SYS_ADMIN");
-  writeProfile(protectProfile(image, {"/usr/bin/sleep", "/usr/bin/dash", "/usr/bin/cat", "/usr/bin/cp", "/usr/bin/mount"}));
-  startAgent();
   const size_t from = log_->size();
-  auto c = run(image);
+  auto c = runProtected(image, {"/usr/bin/sleep", "/usr/bin/dash", "/usr/bin/cat", "/usr/bin/cp", "/usr/bin/mount"});
   ASSERT_TRUE(c);
-  ASSERT_TRUE(log_->waitFor(containerAction("protected", c->id()), from));
   auto r = sh(*c, "mount -t tmpfs none /mnt && cp /usr/bin/cat /mnt/kitten && sleep 0.5 && /mnt/kitten /etc/hostname");
   EXPECT_EQ(r.exitCode, 126) << r.out << r.err;
   auto blocked = log_->waitFor(blockedExec(c->id()), from);
@@ -141,12 +131,9 @@ TEST_F(AgentE2e, AMountMadeAfterArmingIsJudgedToo) {
 // exec before its first instruction, and both the rule and the profile report it blocked.
 TEST_F(AgentE2e, AFilelessExecIsKilledBeforeItRuns) {
   const std::string image = "bulkhead-test/fileless:1";
-  writeProfile(protectProfile(image, {"/usr/bin/sleep", "/usr/bin/dash", "/usr/bin/python3"}));
-  startAgent();
   const size_t from = log_->size();
-  auto c = run(image);
+  auto c = runProtected(image, {"/usr/bin/sleep", "/usr/bin/dash", "/usr/bin/python3"});
   ASSERT_TRUE(c);
-  ASSERT_TRUE(log_->waitFor(containerAction("protected", c->id()), from));
   auto r = c->exec({"/usr/bin/python3", "-c",
                     "import os; f = os.memfd_create('x'); os.write(f, open('/usr/bin/cat', 'rb').read()); "
                     "os.execv('/proc/self/fd/%d' % f, ['x', '/etc/hostname'])"});
