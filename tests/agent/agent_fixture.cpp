@@ -206,6 +206,15 @@ std::unique_ptr<RuncContainer> AgentE2e::runProtected(const std::string& image,
   return c;
 }
 
+void AgentE2e::expectExecBlocked(RuncContainer& c, const std::string& script, const std::string& program) {
+  const size_t from = log_->size();
+  const auto r = sh(c, script);
+  EXPECT_EQ(r.exitCode, 126) << script << ": " << r.out << r.err;
+  auto blocked = log_->waitFor(blockedExec(c.id()), from);
+  ASSERT_TRUE(blocked) << "no blocked exec reported for " << program;
+  EXPECT_EQ((*blocked)["evidence"]["path"], program);
+}
+
 bool AgentE2e::createThenStart(RuncContainer& c, const std::function<bool()>& beforeStart, json* started) {
   const size_t from = log_->size();
   // create, then start once the agent knows the container, as containerd and CRI-O do:

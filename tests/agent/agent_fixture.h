@@ -95,6 +95,9 @@ class AgentE2e : public ::testing::Test {
   // container of the image run with the exec guard armed ("protected").
   std::unique_ptr<bulkhead::testing::RuncContainer> runProtected(const std::string& image,
                                                                  const std::vector<std::string>& executables);
+  // Runs `script` in the container, which ends by running `program`: that exec must fail
+  // with EPERM (the shell's 126) and be reported blocked, by its path in the container.
+  void expectExecBlocked(bulkhead::testing::RuncContainer& c, const std::string& script, const std::string& program);
   // Prepared, created, seen by the agent ("started", the line is returned), then started.
   std::unique_ptr<bulkhead::testing::RuncContainer> run(const std::string& image, json* started = nullptr,
                                                         std::vector<std::string> args = {"sleep", "infinity"});

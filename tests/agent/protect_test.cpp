@@ -70,11 +70,7 @@ TEST_F(AgentE2e, ACopyOfAnAllowedProgramIsBlockedAHardLinkIsReported) {
   auto c = runProtected(image, {"/usr/bin/sleep", "/usr/bin/dash", "/usr/bin/cat", "/usr/bin/ln", "/usr/bin/cp"});
   ASSERT_TRUE(c);
 
-  auto copied = sh(*c, "cp /usr/bin/cat /usr/bin/kitten && /usr/bin/kitten /etc/hostname");
-  EXPECT_EQ(copied.exitCode, 126) << copied.out << copied.err;
-  auto blocked = log_->waitFor(blockedExec(c->id()), from);
-  ASSERT_TRUE(blocked);
-  EXPECT_EQ((*blocked)["evidence"]["path"], "/usr/bin/kitten");
+  expectExecBlocked(*c, "cp /usr/bin/cat /usr/bin/kitten && /usr/bin/kitten /etc/hostname", "/usr/bin/kitten");
 
   auto linked = sh(*c, "ln /usr/bin/cat /usr/bin/kitty && /usr/bin/kitty /etc/hostname");
   EXPECT_EQ(linked.exitCode, 0) << linked.err;
@@ -100,13 +96,7 @@ TEST_F(AgentE2e, ExecsFromTheContainersOtherMountsAreJudgedToo) {
   auto tool = sh(*c, "/data/tool");
   EXPECT_EQ(tool.exitCode, 0) << "a listed program on a volume: " << tool.err;
   for (const std::string copy : {"/dev/kitten", "/data/kitten"}) {
-    SCOPED_TRACE(copy);
-    const size_t mark = log_->size();
-    auto r = sh(*c, "cp /usr/bin/cat " + copy + " && " + copy + " /etc/hostname");
-    EXPECT_EQ(r.exitCode, 126) << r.out << r.err;
-    auto blocked = log_->waitFor(blockedExec(c->id()), mark);
-    ASSERT_TRUE(blocked);
-    EXPECT_EQ((*blocked)["evidence"]["path"], copy);
+    expectExecBlocked(*c, "cp /usr/bin/cat " + copy + " && " + copy + " /etc/hostname", copy);
   }
   auto onHost = bulkhead::testing::runCommand({volume + "/kitten", "/dev/null"});
   EXPECT_EQ(onHost.exitCode, 0) << "the volume's file did not run on the host: " << onHost.err;
@@ -117,14 +107,10 @@ TEST_F(AgentE2e, ExecsFromTheContainersOtherMountsAreJudgedToo) {
 TEST_F(AgentE2e, AMountMadeAfterArmingIsJudgedToo) {
   const std::string image = "bulkhead-test/mounting:1";
   capabilities_.push_back("CAP_SYS_ADMIN");
-  const size_t from = log_->size();
   auto c = runProtected(image, {"/usr/bin/sleep", "/usr/bin/dash", "/usr/bin/cat", "/usr/bin/cp", "/usr/bin/mount"});
   ASSERT_TRUE(c);
-  auto r = sh(*c, "mount -t tmpfs none /mnt && cp /usr/bin/cat /mnt/kitten && sleep 0.5 && /mnt/kitten /etc/hostname");
-  EXPECT_EQ(r.exitCode, 126) << r.out << r.err;
-  auto blocked = log_->waitFor(blockedExec(c->id()), from);
-  ASSERT_TRUE(blocked);
-  EXPECT_EQ((*blocked)["evidence"]["path"], "/mnt/kitten");
+  expectExecBlocked(*c, "mount -t tmpfs none /mnt && cp /usr/bin/cat /mnt/kitten && sleep 0.5 && /mnt/kitten /etc/hostname",
+                    "/mnt/kitten");
 }
 
 // A memfd is on no file system a fanotify mark can cover: the sensor kills the fileless

@@ -137,7 +137,7 @@ struct scratch {
   struct bh_prefix_key key;
   struct open_key open;
   struct open_seen seen;
-  char resolved[3 * BH_PATH_MAX]; /* resolve_fd: the path ends at 2 * BH_PATH_MAX - 1 */
+  char resolved[3 * BH_PATH_MAX]; /* path_of_fd: the path ends at 2 * BH_PATH_MAX - 1 */
 };
 struct {
   __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -371,21 +371,28 @@ static __always_inline bool may_be_sensitive(const __u64 *head, long n) {
   return (prefilter[slot / 64] >> (slot % 64)) & 1;
 }
 
-/* The path of the file open at fd, from the task's root (a chroot or the container's
- * root), written backwards so that it ends at resolved[RESOLVED_END]: the offset where it
- * starts, or -1 (no such file, a pseudo file such as a pipe, deeper than RESOLVE_DEPTH, or
- * longer than BH_PATH_MAX).
- * Mount points are crossed through the mount's parent; a file outside the task's root reads
- * from its namespace's root. */
-#define RESOLVE_DEPTH 32
-#define RESOLVED_END (2 * BH_PATH_MAX - 1)
-static __always_inline long resolve_fd(struct scratch *s, long fd) {
+/* The current task's open file at fd, or NULL. */
+static __always_inline struct file *file_of_fd(long fd) {
   struct task_struct *task = bpf_get_current_task_btf();
   struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-  if (fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds)) return -1;
+  if (fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds)) return 0;
   struct file **fds = BPF_CORE_READ(fdt, fd);
   struct file *file = 0;
-  if (bpf_probe_read_kernel(&file, sizeof(file), fds + fd) || !file) return -1;
+  if (bpf_probe_read_kernel(&file, sizeof(file), fds + fd)) return 0;
+  return file;
+}
+
+/* The path of the file open at fd, from the task's root (a chroot or the container's
+ * root), written backwards into s->resolved so that it ends at RESOLVED_END; NULL for no
+ * such file, a pseudo file such as a pipe, a path deeper than RESOLVE_DEPTH or longer than
+ * BH_PATH_MAX. Mount points are crossed through the mount's parent; a file outside the
+ * task's root reads from its namespace's root. */
+#define RESOLVE_DEPTH 32
+#define RESOLVED_END (2 * BH_PATH_MAX - 1)
+static __always_inline const char *path_of_fd(struct scratch *s, long fd) {
+  struct file *file = file_of_fd(fd);
+  if (!file) return 0;
+  struct task_struct *task = bpf_get_current_task_btf();
   struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry);
   struct vfsmount *vfsmnt = BPF_CORE_READ(file, f_path.mnt);
   struct dentry *root = BPF_CORE_READ(task, fs, root.dentry);
@@ -404,18 +411,18 @@ static __always_inline long resolve_fd(struct scratch *s, long fd) {
       continue;
     }
     struct dentry *up = BPF_CORE_READ(dentry, d_parent);
-    if (up == dentry) return -1;  // a pseudo file (a pipe, a socket): no path to give
+    if (up == dentry) return 0;  // a pseudo file (a pipe, a socket): no path to give
     __u32 len = BPF_CORE_READ(dentry, d_name.len);
-    if (len + 1 > off || len >= BH_PATH_MAX) return -1;
+    if (len + 1 > off || len >= BH_PATH_MAX) return 0;
     off = (off - len - 1) & RESOLVED_END;
     bpf_probe_read_kernel(s->resolved + off + 1, len & (BH_PATH_MAX - 1), BPF_CORE_READ(dentry, d_name.name));
     s->resolved[off] = '/';
     dentry = up;
   }
-  return -1;
+  return 0;
 done:
   if (off == RESOLVED_END) s->resolved[--off] = '/';  // the root itself
-  return RESOLVED_END - off < BH_PATH_MAX ? (long)off : -1;
+  return RESOLVED_END - off < BH_PATH_MAX ? s->resolved + (off & RESOLVED_END) : 0;
 }
 
 /* Reports an open with write intent, or a read under a sensitive prefix (longest-prefix
@@ -434,10 +441,7 @@ static __always_inline void report_open(void *ctx, const char *filename, __u64 f
     long n = bpf_probe_read_user_str(head, BH_PREFILTER_HEAD + 1, filename);
     if (n <= 1) return;
     if ((char)head[0] != '/') {
-      if (ret < 0 || !(s = scratch())) return;
-      long off = resolve_fd(s, ret);
-      if (off < 0) return;
-      path = s->resolved + (off & RESOLVED_END);
+      if (ret < 0 || !(s = scratch()) || !(path = path_of_fd(s, ret))) return;
       kernel = true;
       head[0] = 0;
       n = bpf_probe_read_kernel_str(head, BH_PREFILTER_HEAD + 1, path);
@@ -454,12 +458,10 @@ static __always_inline void report_open(void *ctx, const char *filename, __u64 f
   struct open_seen *p = &s->seen;
   long copied = read_path(p->path, BH_PATH_MAX, path, kernel);
   if (copied <= 0) return;
-  if (!kernel && p->path[0] != '/' && ret >= 0) {
-    long off = resolve_fd(s, ret);
-    if (off >= 0) {
-      long resolved = bpf_probe_read_kernel_str(p->path, BH_PATH_MAX, s->resolved + (off & RESOLVED_END));
-      if (resolved > 0) copied = resolved;
-    }
+  const char *resolved = !kernel && p->path[0] != '/' && ret >= 0 ? path_of_fd(s, ret) : 0;
+  if (resolved) {
+    long n = bpf_probe_read_kernel_str(p->path, BH_PATH_MAX, resolved);
+    if (n > 0) copied = n;
   }
   __u64 now = bpf_ktime_get_boot_ns();
   struct open_key *k = &s->open;
@@ -551,10 +553,8 @@ int handle_open_by_handle_exit(struct trace_event_raw_sys_exit *ctx) {
   r->flags = PT_REGS_PARM3_SYSCALL(regs);
   long ret = ctx->ret;
   r->target = ret;
-  if (ret >= 0) {
-    long off = resolve_fd(s, ret);
-    if (off >= 0) r->path_len = str_len(bpf_probe_read_kernel_str(s->data, BH_PATH_MAX, s->resolved + (off & RESOLVED_END)));
-  }
+  const char *path = ret >= 0 ? path_of_fd(s, ret) : 0;
+  if (path) r->path_len = str_len(bpf_probe_read_kernel_str(s->data, BH_PATH_MAX, path));
   static const char how[] = "open_by_handle_at";
   __u32 at = detail_offset(r);
   if (bpf_probe_read_kernel(s->data + at, sizeof(how) - 1, how) == 0) r->detail_len = sizeof(how) - 1;
@@ -891,17 +891,10 @@ static __always_inline int on_module(void *ctx, bool from_fd, __u64 a0, __u64 a1
   if (from_fd) {
     r->target = (__s32)a0;
     r->flags = a2;
-    struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-    struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-    long fd = (__s32)a0;
-    if (fd >= 0 && (unsigned long)fd < BPF_CORE_READ(fdt, max_fds)) {
-      struct file **fds = BPF_CORE_READ(fdt, fd);
-      struct file *file = 0;
-      bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
-      if (file) {
-        const unsigned char *name = BPF_CORE_READ(file, f_path.dentry, d_name.name);
-        r->path_len = str_len(bpf_probe_read_kernel_str(s->data, BH_PATH_MAX, name));
-      }
+    struct file *file = file_of_fd((__s32)a0);
+    if (file) {
+      const unsigned char *name = BPF_CORE_READ(file, f_path.dentry, d_name.name);
+      r->path_len = str_len(bpf_probe_read_kernel_str(s->data, BH_PATH_MAX, name));
     }
     read_user_detail(s, (const char *)a1);
   } else {

@@ -39,8 +39,6 @@ struct ExecGuardStats {
   // Allowed files the kernel runs without asking the guard (ignore marks in force); their
   // execs are in none of the counts above.
   uint64_t passMarks = 0;
-  // The container's mounts besides its root file system judged too (mount marks).
-  uint64_t mountMarks = 0;
 };
 
 class ExecGuard {

@@ -9,14 +9,13 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <array>
 #include <chrono>
 #include <climits>
 #include <cstring>
 #include <map>
-#include <set>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <unordered_set>
 
@@ -39,7 +38,6 @@ struct Protected {
   int fd = -1;
   dev_t dev = 0;
   size_t passMarks = 0;
-  size_t mountMarks = 0;
   std::shared_ptr<const ExecPolicy> policy;  // swapped and read under the guard's mutex
   Protected() = default;
   Protected(const Protected&) = delete;
@@ -102,23 +100,23 @@ bool cannotRunFiles(const MountEntry& m) {
 // unjudged on the host. Mounts are found in the mount namespace of `pid` and opened
 // through its root; a mount point that no longer opens to the same mount (a container
 // swapping it meanwhile) is skipped. Nothing is marked when `pid` shares our mount
-// namespace (there, a mount mark would judge the host's execs). Returns the marks placed.
-size_t markContainerMounts(int fanotifyFd, pid_t pid, dev_t rootDev) {
-  if (pid <= 0) return 0;
+// namespace (there, a mount mark would judge the host's execs). Marking a mount again is
+// harmless, so every call marks all of them: mounts made since the last one are covered.
+void markContainerMounts(int fanotifyFd, pid_t pid, dev_t rootDev) {
+  if (pid <= 0) return;
   const std::string proc = "/proc/" + std::to_string(pid);
   struct stat own {}, theirs {};
   if (::stat("/proc/self/ns/mnt", &own) != 0 || ::stat((proc + "/ns/mnt").c_str(), &theirs) != 0 ||
       (own.st_dev == theirs.st_dev && own.st_ino == theirs.st_ino)) {
-    return 0;
+    return;
   }
   auto mounts = readMountInfo(proc + "/mountinfo");
   if (!mounts) {
     log::warn("exec guard: {}", mounts.error().message);
-    return 0;
+    return;
   }
   const int root = ::open((proc + "/root").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (root < 0) return 0;
-  size_t marked = 0;
+  if (root < 0) return;
   for (const MountEntry& m : *mounts) {
     if (m.point.size() < 2 || m.point[0] != '/' || cannotRunFiles(m)) continue;
     open_how how{};
@@ -134,16 +132,13 @@ size_t markContainerMounts(int fanotifyFd, pid_t pid, dev_t rootDev) {
     if (same && ::makedev(sx.stx_dev_major, sx.stx_dev_minor) != rootDev) {
       std::array<char, 64> link{};
       std::snprintf(link.data(), link.size(), "/proc/self/fd/%d", point);
-      if (::fanotify_mark(fanotifyFd, FAN_MARK_ADD | FAN_MARK_MOUNT, FAN_OPEN_EXEC_PERM, AT_FDCWD, link.data()) == 0) {
-        ++marked;
-      } else {
+      if (::fanotify_mark(fanotifyFd, FAN_MARK_ADD | FAN_MARK_MOUNT, FAN_OPEN_EXEC_PERM, AT_FDCWD, link.data()) != 0) {
         log::warn("exec guard: mount {} ({}) of process {}: fanotify mark: {}", m.point, m.fsType, pid, std::strerror(errno));
       }
     }
     ::close(point);
   }
   ::close(root);
-  return marked;
 }
 
 class FanotifyExecGuard final : public ExecGuard {
@@ -176,7 +171,7 @@ class FanotifyExecGuard final : public ExecGuard {
       }
       p.policy = std::move(policy);
       p.passMarks = passAllowedFiles(p.fd, rootfs, *p.policy);
-      p.mountMarks = std::max(p.mountMarks, markContainerMounts(p.fd, initPid, p.dev));  // mounts made since
+      markContainerMounts(p.fd, initPid, p.dev);  // mounts made since
       return {};
     }
     struct stat root {}, rootfsStat {};
@@ -212,7 +207,7 @@ class FanotifyExecGuard final : public ExecGuard {
     ev.data.fd = fd;
     if (::epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev) != 0) return makeError("epoll_ctl: {}", std::strerror(errno));
     p->passMarks = passAllowedFiles(fd, rootfs, *p->policy);
-    p->mountMarks = markContainerMounts(fd, initPid, p->dev);
+    markContainerMounts(fd, initPid, p->dev);
     byFd_[fd] = p;
     byId_[container] = std::move(p);
     return {};
@@ -222,8 +217,7 @@ class FanotifyExecGuard final : public ExecGuard {
     std::lock_guard lock(mutex_);
     const auto it = byId_.find(container);
     if (it == byId_.end()) return;
-    Protected& p = *it->second;
-    p.mountMarks = std::max(p.mountMarks, markContainerMounts(p.fd, initPid, p.dev));
+    markContainerMounts(it->second->fd, initPid, it->second->dev);
   }
 
   void release(const std::string& container) override {
@@ -241,12 +235,9 @@ class FanotifyExecGuard final : public ExecGuard {
   }
 
   ExecGuardStats stats() const override {
-    ExecGuardStats s{allowed_.load(), allowedByIdentity_.load(), denied_.load(), errors_.load(), 0, 0};
+    ExecGuardStats s{allowed_.load(), allowedByIdentity_.load(), denied_.load(), errors_.load(), 0};
     std::lock_guard lock(mutex_);
-    for (const auto& [id, p] : byId_) {
-      s.passMarks += p->passMarks;
-      s.mountMarks += p->mountMarks;
-    }
+    for (const auto& [id, p] : byId_) s.passMarks += p->passMarks;
     return s;
   }
 
