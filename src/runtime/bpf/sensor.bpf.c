@@ -39,6 +39,10 @@ const volatile __u64 wakeup_bytes = 0;
  * ago (same process, path and write flags) is only counted in `merged`. */
 const volatile __u64 repeat_ns = 0;
 const volatile __u64 repeat_seed = 0; /* random, from user space: paths cannot be crafted to collide */
+/* The window is kept in jiffies where the kernel's tick rate is known (libbpf reads it from
+ * /proc/config.gz or /boot): jiffies is a load, while a clock read costs more than the
+ * rest of a repeated open's check on a virtual machine (kvm-clock). Else in boot ns. */
+extern unsigned int CONFIG_HZ __kconfig __weak;
 
 struct {
   __uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -110,7 +114,7 @@ struct open_key {
   __u32 flags;
 };
 struct open_seen {
-  __u64 last_ns; /* when it was last reported (boot ns) */
+  __u64 last; /* when it was last reported (repeat_clock) */
   __u64 words;   /* 8-byte words of path in use: the string, its NUL, zeros to the word's end */
   char path[BH_PATH_MAX];
 };
@@ -425,6 +429,15 @@ done:
   return RESOLVED_END - off < BH_PATH_MAX ? s->resolved + (off & RESOLVED_END) : 0;
 }
 
+/* Now and the repeat window, in jiffies or boot ns (CONFIG_HZ is a constant to the
+ * verifier: one branch is dropped at load). */
+static __always_inline __u64 repeat_clock(void) {
+  return CONFIG_HZ ? bpf_jiffies64() : bpf_ktime_get_boot_ns();
+}
+static __always_inline __u64 repeat_window(void) {
+  return CONFIG_HZ ? repeat_ns * CONFIG_HZ / 1000000000ULL : repeat_ns;
+}
+
 /* Reports an open with write intent, or a read under a sensitive prefix (longest-prefix
  * match in the trie user space fills). Most opens are plain reads: they cost an 8-byte
  * string read and a bit test, nothing more. A relative path (to the working directory or
@@ -463,9 +476,9 @@ static __always_inline void report_open(void *ctx, const char *filename, __u64 f
     long n = bpf_probe_read_kernel_str(p->path, BH_PATH_MAX, resolved);
     if (n > 0) copied = n;
   }
-  __u64 now = bpf_ktime_get_boot_ns();
   struct open_key *k = &s->open;
   if (repeat_ns) {
+    __u64 now = repeat_clock();
     __u64 *w = (__u64 *)p->path;
     __u32 words = ((__u32)copied + 7) / 8;
     __u32 last = (words - 1) & (PATH_WORDS - 1);
@@ -481,7 +494,7 @@ static __always_inline void report_open(void *ctx, const char *filename, __u64 f
     k->tgid = bpf_get_current_pid_tgid() >> 32;
     k->flags = write;
     struct open_seen *seen = bpf_map_lookup_elem(&recent_opens, k);
-    if (seen && now - seen->last_ns < repeat_ns && seen->words == words) {
+    if (seen && now - seen->last < repeat_window() && seen->words == words) {
       const __u64 *v = (const __u64 *)seen->path;
       bool same = true;
       for (__u32 i = 0; i < PATH_WORDS && i < words; i++) {
@@ -495,7 +508,7 @@ static __always_inline void report_open(void *ctx, const char *filename, __u64 f
         return;
       }
     }
-    p->last_ns = now;
+    p->last = now;
     p->words = words;
   }
   fill_header(s, BH_OPEN);

@@ -469,6 +469,27 @@ TEST_F(SensorTest, RepeatedOpensAreMergedAndCounted) {
   for (const std::string& path : alike) unlink(path.c_str());
 }
 
+// The window runs on the kernel's tick where its rate is known: a repeat is merged while
+// the window lasts and sent again once it is over.
+TEST_F(SensorTest, ARepeatAfterTheWindowIsSentAgain) {
+  const std::string file = "/tmp/bulkhead-sensor-window-" + std::to_string(getpid());
+  SensorOptions options;
+  options.repeatWindowMs = 200;
+  auto sensor = openSensor(options);
+  ASSERT_TRUE(sensor);
+  pid_t child = runChild([&] {
+    for (int round = 0; round < 3; ++round) {
+      for (int i = 0; i < 10; ++i) close(open(file.c_str(), O_WRONLY | O_CREAT, 0600));
+      usleep(round < 2 ? 500 * 1000 : 0);  // longer than the window, with a tick to spare
+    }
+    return 0;
+  });
+  const auto events = eventsOf(*sensor, child);
+  const auto opens = std::count_if(events.begin(), events.end(), [&](const Event& e) { return e.kind == EventKind::kOpen && e.path == file; });
+  EXPECT_EQ(opens, 3) << "one per burst of 10 within the window";
+  unlink(file.c_str());
+}
+
 TEST_F(SensorTest, SensitivePrefixesComeFromOptions) {
   std::string secret = "/tmp/bulkhead-sensor-secret-" + std::to_string(getpid());
   ASSERT_TRUE(writeFile(secret, "x"));
