@@ -43,8 +43,8 @@ PACKAGES=(
   libmaven3-core-java openjdk-17-jdk-headless
   # runtime sensor: bpftool (vmlinux.h, skeleton) and libbpf build and load the eBPF programs
   bpftool libbpf-dev libelf-dev
-  # runtime tests: containers run by crun as well as runc
-  crun
+  # runtime tests: containers run by crun as well as runc; liburing drives an io_uring ring
+  crun liburing-dev
 )
 # sbom tests and benchmark: node + npm run the pinned validator (tests/tools/sbom-validate)
 # and cdxgen. Debian's are installed only when there is no node: Debian's npm cannot sit

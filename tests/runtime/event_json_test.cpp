@@ -33,6 +33,7 @@ TEST(EventJson, EveryFieldSurvivesTheRoundTrip) {
   e.container = "c1";
   e.fileless = true;
   e.killed = true;
+  e.ioUring = true;
   auto back = eventFromJson(eventToJson(e));
   ASSERT_TRUE(back) << back.error().message;
   EXPECT_EQ(eventToJson(*back), eventToJson(e));
@@ -40,7 +41,7 @@ TEST(EventJson, EveryFieldSurvivesTheRoundTrip) {
   EXPECT_EQ(back->euid, 33u);
   EXPECT_EQ(back->argv, e.argv);
   EXPECT_EQ(back->localPort, 41000);
-  EXPECT_TRUE(back->fileless && back->killed);
+  EXPECT_TRUE(back->fileless && back->killed && back->ioUring);
 }
 
 TEST(EventJson, ARecordingWithoutTheEffectiveUidStillReads) {
@@ -52,7 +53,8 @@ TEST(EventJson, ARecordingWithoutTheEffectiveUidStillReads) {
 
 TEST(EventJson, WrongTypesAreRefusedByName) {
   for (const char* text : {R"({"kind": "exec", "euid": "root"})", R"({"kind": "nope"})", R"([1])",
-                           R"({"kind": "exec", "argv": [1]})", R"({"kind": "exec", "fileless": 1})"}) {
+                           R"({"kind": "exec", "argv": [1]})", R"({"kind": "exec", "fileless": 1})",
+                           R"({"kind": "open", "ioUring": "yes"})"}) {
     auto e = eventFromJson(nlohmann::json::parse(text));
     EXPECT_FALSE(e) << text;
   }

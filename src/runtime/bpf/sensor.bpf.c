@@ -386,15 +386,14 @@ static __always_inline struct file *file_of_fd(long fd) {
   return file;
 }
 
-/* The path of the file open at fd, from the task's root (a chroot or the container's
- * root), written backwards into s->resolved so that it ends at RESOLVED_END; NULL for no
- * such file, a pseudo file such as a pipe, a path deeper than RESOLVE_DEPTH or longer than
- * BH_PATH_MAX. Mount points are crossed through the mount's parent; a file outside the
+/* The path of a file (path_of_fd: of the file open at fd), from the task's root (a chroot
+ * or the container's root), written backwards into s->resolved so that it ends at
+ * RESOLVED_END; NULL for no file, a pseudo file such as a pipe, a path deeper than
+ * RESOLVE_DEPTH or longer than BH_PATH_MAX. Mount points are crossed through the mount's parent; a file outside the
  * task's root reads from its namespace's root. */
 #define RESOLVE_DEPTH 32
 #define RESOLVED_END (2 * BH_PATH_MAX - 1)
-static __always_inline const char *path_of_fd(struct scratch *s, long fd) {
-  struct file *file = file_of_fd(fd);
+static __always_inline const char *path_of_file(struct scratch *s, struct file *file) {
   if (!file) return 0;
   struct task_struct *task = bpf_get_current_task_btf();
   struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry);
@@ -428,6 +427,9 @@ done:
   if (off == RESOLVED_END) s->resolved[--off] = '/';  // the root itself
   return RESOLVED_END - off < BH_PATH_MAX ? s->resolved + (off & RESOLVED_END) : 0;
 }
+static __always_inline const char *path_of_fd(struct scratch *s, long fd) {
+  return path_of_file(s, file_of_fd(fd));
+}
 
 /* Now and the repeat window, in jiffies or boot ns (CONFIG_HZ is a constant to the
  * verifier: one branch is dropped at load). */
@@ -443,15 +445,14 @@ static __always_inline __u64 repeat_window(void) {
  * string read and a bit test, nothing more. A relative path (to the working directory or
  * a directory's fd) is replaced by the opened file's path from the task's root, so that
  * `cd /etc; cat shadow` is a read of /etc/shadow; a relative open that failed has no file
- * to resolve: a write is reported with the path as given, a read is not. */
-static __always_inline void report_open(void *ctx, const char *filename, __u64 flags, long ret) {
+ * to resolve: a write is reported with the path as given, a read is not.
+ * path is the call's (user memory), or a resolved one (kernel, in s); via: BH_VIA_* bits. */
+static __always_inline void report_open(void *ctx, struct scratch *s, const char *path, bool kernel, __u64 flags,
+                                        long ret, __u32 via) {
   __u32 write = flags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC);
-  struct scratch *s = 0;
-  const char *path = filename;
-  bool kernel = false;
   if (!write) {
     __u64 head[2] = {0, 0};
-    long n = bpf_probe_read_user_str(head, BH_PREFILTER_HEAD + 1, filename);
+    long n = read_path(head, BH_PREFILTER_HEAD + 1, path, kernel);
     if (n <= 1) return;
     if ((char)head[0] != '/') {
       if (ret < 0 || !(s = scratch()) || !(path = path_of_fd(s, ret))) return;
@@ -492,7 +493,7 @@ static __always_inline void report_open(void *ctx, const char *filename, __u64 f
     k->cgroup_id = current_cgroup_id();
     k->path_hash = h;
     k->tgid = bpf_get_current_pid_tgid() >> 32;
-    k->flags = write;
+    k->flags = write | via << 16;
     struct open_seen *seen = bpf_map_lookup_elem(&recent_opens, k);
     if (seen && now - seen->last < repeat_window() && seen->words == words) {
       const __u64 *v = (const __u64 *)seen->path;
@@ -514,6 +515,7 @@ static __always_inline void report_open(void *ctx, const char *filename, __u64 f
   fill_header(s, BH_OPEN);
   s->rec.path_len = str_len(copied);
   s->rec.flags = flags;
+  s->rec.addr_flags = via;
   bpf_probe_read_kernel(s->data, BH_PATH_MAX, p->path);
   if (emit(ctx, s) && repeat_ns) bpf_map_update_elem(&recent_opens, k, p, BPF_ANY);
 }
@@ -530,14 +532,14 @@ static __always_inline struct pt_regs *open_call_regs(void) {
 SEC("tracepoint/syscalls/sys_exit_open")
 int handle_open_exit(struct trace_event_raw_sys_exit *ctx) {
   struct pt_regs *regs = open_call_regs();
-  if (regs) report_open(ctx, (const char *)PT_REGS_PARM1_SYSCALL(regs), PT_REGS_PARM2_SYSCALL(regs), ctx->ret);
+  if (regs) report_open(ctx, 0, (const char *)PT_REGS_PARM1_SYSCALL(regs), false, PT_REGS_PARM2_SYSCALL(regs), ctx->ret, 0);
   return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_openat")
 int handle_openat_exit(struct trace_event_raw_sys_exit *ctx) {
   struct pt_regs *regs = open_call_regs();
-  if (regs) report_open(ctx, (const char *)PT_REGS_PARM2_SYSCALL(regs), PT_REGS_PARM3_SYSCALL(regs), ctx->ret);
+  if (regs) report_open(ctx, 0, (const char *)PT_REGS_PARM2_SYSCALL(regs), false, PT_REGS_PARM3_SYSCALL(regs), ctx->ret, 0);
   return 0;
 }
 
@@ -546,7 +548,7 @@ int handle_openat2_exit(struct trace_event_raw_sys_exit *ctx) {
   struct pt_regs *regs = open_call_regs();
   __u64 flags = 0;  // open_how.flags, its first field
   if (regs && bpf_probe_read_user(&flags, sizeof(flags), (const void *)PT_REGS_PARM3_SYSCALL(regs)) == 0) {
-    report_open(ctx, (const char *)PT_REGS_PARM2_SYSCALL(regs), flags, ctx->ret);
+    report_open(ctx, 0, (const char *)PT_REGS_PARM2_SYSCALL(regs), false, flags, ctx->ret, 0);
   }
   return 0;
 }
@@ -624,18 +626,15 @@ static __always_inline int read_user_sockaddr(struct scratch *s, const void *add
   return SOCKADDR_IGNORED;
 }
 
-/* The socket behind fd in the current task's file table. */
-static __always_inline struct sock *sock_from_fd(long fd) {
-  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-  struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-  if (fd < 0 || (unsigned long)fd >= BPF_CORE_READ(fdt, max_fds)) return 0;
-  struct file **fds = BPF_CORE_READ(fdt, fd);
-  struct file *file = 0;
-  bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
-  if (!file) return 0;
+/* The socket of a file (NULL if it is not one), or behind fd in the current task's table. */
+static __always_inline struct sock *sock_of_file(struct file *file) {
+  if (!file || !BPF_CORE_READ(file, f_inode) ||
+      (BPF_CORE_READ(file, f_inode, i_mode) & 0170000) != 0140000)  // S_IFMT, S_IFSOCK
+    return 0;
   struct socket *sock = BPF_CORE_READ(file, private_data);
   return sock ? BPF_CORE_READ(sock, sk) : 0;
 }
+static __always_inline struct sock *sock_from_fd(long fd) { return sock_of_file(file_of_fd(fd)); }
 
 /* The transport of the socket behind fd (IPPROTO_TCP, IPPROTO_UDP, ...), 0 when unknown. */
 static __always_inline __u64 sock_protocol(long fd) {
@@ -681,6 +680,24 @@ int handle_accept4_enter(struct trace_event_raw_sys_enter *ctx) {
   return 0;
 }
 
+/* An accepted connection's socket: its local port and transport, and, with peer, the
+ * peer's address. */
+static __always_inline void fill_accepted(struct bh_record *r, struct sock *sk, bool peer) {
+  if (!sk) return;
+  if (peer) {
+    r->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+    r->port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+    if (r->family == AF_INET) {
+      __u32 daddr = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+      __builtin_memcpy(r->addr, &daddr, 4);
+    } else if (r->family == AF_INET6) {
+      BPF_CORE_READ_INTO(&r->addr, sk, __sk_common.skc_v6_daddr);
+    }
+  }
+  r->local_port = BPF_CORE_READ(sk, __sk_common.skc_num);  // host order already
+  r->flags = BPF_CORE_READ(sk, sk_protocol);
+}
+
 static __always_inline int on_accept_exit(struct trace_event_raw_sys_exit *ctx) {
   struct pending_call call;
   if (!take_args(BH_ACCEPT, &call) || ctx->ret < 0) return 0;
@@ -691,21 +708,8 @@ static __always_inline int on_accept_exit(struct trace_event_raw_sys_exit *ctx) 
   struct sock *sk = sock_from_fd(ctx->ret);
   __u32 addrlen = 0;
   if (call.args[1]) bpf_probe_read_user(&addrlen, sizeof(addrlen), (void *)call.args[1]);
-  if (read_user_sockaddr(s, (const void *)call.args[0], addrlen) != SOCKADDR_OK && sk) {
-    /* No buffer given: the peer from the socket itself. */
-    r->family = BPF_CORE_READ(sk, __sk_common.skc_family);
-    r->port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
-    if (r->family == AF_INET) {
-      __u32 daddr = BPF_CORE_READ(sk, __sk_common.skc_daddr);
-      __builtin_memcpy(r->addr, &daddr, 4);
-    } else if (r->family == AF_INET6) {
-      BPF_CORE_READ_INTO(&r->addr, sk, __sk_common.skc_v6_daddr);
-    }
-  }
-  if (sk) {
-    r->local_port = BPF_CORE_READ(sk, __sk_common.skc_num);  // host order already
-    r->flags = BPF_CORE_READ(sk, sk_protocol);
-  }
+  bool peer = read_user_sockaddr(s, (const void *)call.args[0], addrlen) == SOCKADDR_OK;
+  fill_accepted(r, sk, !peer);  // no buffer given: the peer from the socket itself
   emit(ctx, s);
   return 0;
 }
@@ -716,24 +720,9 @@ int handle_accept_exit(struct trace_event_raw_sys_exit *ctx) { return on_accept_
 SEC("tracepoint/syscalls/sys_exit_accept4")
 int handle_accept4_exit(struct trace_event_raw_sys_exit *ctx) { return on_accept_exit(ctx); }
 
-SEC("tracepoint/syscalls/sys_enter_listen")
-int handle_listen_enter(struct trace_event_raw_sys_enter *ctx) {
-  if (!skip_task()) save_args(BH_LISTEN, ctx->args[0], ctx->args[1], 0);  // fd, backlog
-  return 0;
-}
-
-/* At exit: listen() binds an unbound socket to a port, only then is the port known. */
-SEC("tracepoint/syscalls/sys_exit_listen")
-int handle_listen_exit(struct trace_event_raw_sys_exit *ctx) {
-  struct pending_call call;
-  if (!take_args(BH_LISTEN, &call) || ctx->ret != 0) return 0;
-  struct sock *sk = sock_from_fd(call.args[0]);
-  if (!sk) return 0;
-  struct scratch *s = begin(BH_LISTEN);
-  if (!s) return 0;
+/* A listening socket's family, local address and port (or AF_UNIX name, in detail). */
+static __always_inline void fill_listening(struct scratch *s, struct sock *sk) {
   struct bh_record *r = &s->rec;
-  r->target = call.args[0];
-  r->flags = call.args[1];
   r->family = BPF_CORE_READ(sk, __sk_common.skc_family);
   r->port = BPF_CORE_READ(sk, __sk_common.skc_num);
   if (r->family == AF_INET) {
@@ -762,6 +751,27 @@ int handle_listen_exit(struct trace_event_raw_sys_exit *ctx) {
       }
     }
   }
+}
+
+SEC("tracepoint/syscalls/sys_enter_listen")
+int handle_listen_enter(struct trace_event_raw_sys_enter *ctx) {
+  if (!skip_task()) save_args(BH_LISTEN, ctx->args[0], ctx->args[1], 0);  // fd, backlog
+  return 0;
+}
+
+/* At exit: listen() binds an unbound socket to a port, only then is the port known. */
+SEC("tracepoint/syscalls/sys_exit_listen")
+int handle_listen_exit(struct trace_event_raw_sys_exit *ctx) {
+  struct pending_call call;
+  if (!take_args(BH_LISTEN, &call) || ctx->ret != 0) return 0;
+  struct sock *sk = sock_from_fd(call.args[0]);
+  if (!sk) return 0;
+  struct scratch *s = begin(BH_LISTEN);
+  if (!s) return 0;
+  struct bh_record *r = &s->rec;
+  r->target = call.args[0];
+  r->flags = call.args[1];
+  fill_listening(s, sk);
   emit(ctx, s);
   return 0;
 }
@@ -881,8 +891,9 @@ int handle_unshare(struct trace_event_raw_sys_enter *ctx) {
 }
 
 /* An io_uring ring's operations (opens, connections, reads, writes) are not system calls:
- * no syscall tracepoint sees them. The ring's creation is reported instead, in the task
- * that sets it up. target = submission queue entries, flags = setup flags. */
+ * no syscall tracepoint sees them. The ring's creation is reported, in the task that sets
+ * it up (target = submission queue entries, flags = setup flags), and so are the opens,
+ * connects, accepts and listens it completes (handle_io_uring_complete). */
 SEC("tracepoint/io_uring/io_uring_create")
 int handle_io_uring_create(struct trace_event_raw_io_uring_create *ctx) {
   if (skip_task()) return 0;
@@ -890,6 +901,95 @@ int handle_io_uring_create(struct trace_event_raw_io_uring_create *ctx) {
   if (!s) return 0;
   s->rec.target = ctx->sq_entries;
   s->rec.flags = ctx->flags;
+  emit(ctx, s);
+  return 0;
+}
+
+/* A file of the ring's fixed-file table ("direct descriptors", which no fd names), at
+ * index; NULL where there is none or the kernel keeps the table another way. */
+#define FIXED_FILE_FLAGS 3UL /* FFS_NOWAIT | FFS_ISREG, kept in the pointer's low bits */
+static __always_inline struct file *io_uring_fixed_file(struct io_kiocb *req, __u32 index) {
+  if (!bpf_core_field_exists(struct io_rsrc_node, file_ptr)) return 0;
+  struct io_ring_ctx *ring = BPF_CORE_READ(req, ctx);
+  if (index >= BPF_CORE_READ(ring, file_table.data.nr)) return 0;
+  struct io_rsrc_node **nodes = BPF_CORE_READ(ring, file_table.data.nodes);
+  struct io_rsrc_node *node = 0;
+  if (bpf_probe_read_kernel(&node, sizeof(node), nodes + index) || !node) return 0;
+  return (struct file *)(BPF_CORE_READ(node, file_ptr) & ~FIXED_FILE_FLAGS);
+}
+
+/* The file an open or accept request made: an fd in the task's table, or a fixed file
+ * (slot: the request's file_slot, index + 1, or ~0 for "any free one", which res names). */
+static __always_inline struct file *io_uring_new_file(struct io_kiocb *req, __u32 slot, int res) {
+  if (!slot) return file_of_fd(res);
+  return io_uring_fixed_file(req, slot == ~0U ? (__u32)res : slot - 1);
+}
+
+/* A ring's opens, accepts and listens are reported when they complete, as their system
+ * calls are, marked BH_VIA_IO_URING. The completion runs in the task that submitted, or in
+ * one of its io_uring worker threads, which share its files, cgroup and tgid. An open is
+ * reported by the opened file's path from the task's root, so a failed open is not. */
+#define OP_ACCEPT 13 /* enum io_uring_op: user-space ABI, stable */
+#define OP_CONNECT 16
+#define OP_OPENAT 18
+#define OP_OPENAT2 28
+#define OP_LISTEN 57
+SEC("tracepoint/io_uring/io_uring_complete")
+int handle_io_uring_complete(struct trace_event_raw_io_uring_complete *ctx) {
+  struct io_kiocb *req = ctx->req;
+  __u8 op = BPF_CORE_READ(req, opcode);
+  if (op != OP_OPENAT && op != OP_OPENAT2 && op != OP_ACCEPT && op != OP_LISTEN) return 0;
+  if (skip_task()) return 0;
+  int res = ctx->res;
+  void *cmd = (char *)req + bpf_core_field_offset(struct io_kiocb, cmd);  // io_kiocb_to_cmd
+  struct scratch *s = scratch();
+  if (!s) return 0;
+  if (op == OP_OPENAT || op == OP_OPENAT2) {
+    struct io_open *open = cmd;
+    const char *path = res >= 0 ? path_of_file(s, io_uring_new_file(req, BPF_CORE_READ(open, file_slot), res)) : 0;
+    if (path) report_open(ctx, s, path, true, BPF_CORE_READ(open, how.flags), res, BH_VIA_IO_URING);
+    return 0;
+  }
+  struct bh_record *r = &s->rec;
+  if (op == OP_ACCEPT) {
+    if (res < 0) return 0;
+    struct io_accept *accept = cmd;
+    fill_header(s, BH_ACCEPT);
+    r->target = res;
+    fill_accepted(r, sock_of_file(io_uring_new_file(req, BPF_CORE_READ(accept, file_slot), res)), true);
+  } else {
+    struct sock *sk = sock_of_file(BPF_CORE_READ(req, file));
+    if (res != 0 || !sk) return 0;
+    fill_header(s, BH_LISTEN);
+    r->target = -1;
+    r->flags = BPF_CORE_READ((struct io_listen *)cmd, backlog);
+    fill_listening(s, sk);
+  }
+  r->addr_flags |= BH_VIA_IO_URING;
+  emit(ctx, s);
+  return 0;
+}
+
+/* A ring's connect is reported when it is submitted, whatever its result, as the system
+ * call's is at its entry: the address is read from the buffer the request's preparation
+ * has just copied (in the same system call, or the SQPOLL thread's pass). target = the
+ * socket's fd (or fixed file index). */
+SEC("tracepoint/io_uring/io_uring_submit_req")
+int handle_io_uring_submit(struct trace_event_raw_io_uring_submit_req *ctx) {
+  if (ctx->opcode != OP_CONNECT || skip_task()) return 0;
+  struct io_kiocb *req = ctx->req;
+  struct io_connect *conn = (void *)((char *)req + bpf_core_field_offset(struct io_kiocb, cmd));
+  struct scratch *s = begin(BH_CONNECT);
+  if (!s) return 0;
+  struct bh_record *r = &s->rec;
+  int fd = BPF_CORE_READ(req, cqe.fd);
+  r->target = fd;
+  /* The request's file is looked up when it runs: here, from its fd or fixed index. */
+  bool fixed = BPF_CORE_READ(req, flags) & 1;  // REQ_F_FIXED_FILE (IOSQE_FIXED_FILE)
+  struct sock *sk = sock_of_file(fixed ? io_uring_fixed_file(req, fd) : file_of_fd(fd));
+  r->flags = sk ? BPF_CORE_READ(sk, sk_protocol) : 0;
+  if (read_user_sockaddr(s, BPF_CORE_READ(conn, addr), BPF_CORE_READ(conn, addr_len)) != SOCKADDR_OK) return 0;
+  r->addr_flags |= BH_VIA_IO_URING;
   emit(ctx, s);
   return 0;
 }

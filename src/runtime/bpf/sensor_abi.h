@@ -40,6 +40,7 @@ enum bh_kind {
 #define BH_ADDR_ABSTRACT 1 /* AF_UNIX abstract name: detail holds it without the leading NUL */
 #define BH_EXEC_FILELESS 2 /* exec: the executable has no link on any file system (memfd, deleted) */
 #define BH_EXEC_KILLED 4   /* exec: and the sensor killed it before its first instruction */
+#define BH_VIA_IO_URING 8  /* open, connect, accept, listen: made through an io_uring ring */
 
 struct bh_record {
   __u16 kind;

@@ -8,7 +8,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <linux/capability.h>
-#include <linux/io_uring.h>
+#include <liburing.h>
 #include <linux/openat2.h>
 #include <netinet/in.h>
 #include <sched.h>
@@ -71,6 +71,8 @@ bool writeFile(const std::string& path, const std::string& text) {
   out.flush();
   return static_cast<bool>(out);
 }
+
+constexpr int IORING_OP_LISTEN_ = 57;  // Linux 6.11; liburing 2.3's header predates it
 
 // ---- children ---------------------------------------------------------------------------
 
@@ -811,6 +813,90 @@ TEST_F(SensorTest, IoUringSetup) {
   expectCommon(*ring, child);
   EXPECT_EQ(ring->targetId, 4);
   EXPECT_EQ(ring->flags, static_cast<uint64_t>(IORING_SETUP_CQSIZE));
+}
+
+// A ring's operations are not system calls. Its opens (by a relative path, into a fixed
+// file slot), listens, connects and accepts are reported as the calls' are, marked.
+TEST_F(SensorTest, IoUringOpsAreReportedLikeTheirSystemCalls) {
+  const std::string file = "/tmp/bulkhead-sensor-uring-" + std::to_string(getpid());
+  const std::string direct = file + "-direct";
+  auto sensor = openSensor();
+  ASSERT_TRUE(sensor);
+  int ports[2];  // the child tells us the listener's port and the client's
+  ASSERT_EQ(pipe(ports), 0);
+  int status = 0;
+  const pid_t child = runChild([&] {
+    io_uring ring{};
+    if (io_uring_queue_init(8, &ring, 0) < 0 || io_uring_register_files_sparse(&ring, 4) < 0) return 77;
+    int step = 10;
+    const auto run = [&](const std::function<void(io_uring_sqe*)>& prep) {
+      io_uring_sqe* sqe = io_uring_get_sqe(&ring);
+      prep(sqe);
+      io_uring_cqe* cqe = nullptr;
+      if (io_uring_submit_and_wait(&ring, 1) < 1 || io_uring_wait_cqe(&ring, &cqe) < 0) return -1000;
+      const int res = cqe->res;
+      io_uring_cqe_seen(&ring, cqe);
+      ++step;
+      return res;
+    };
+    if (run([&](io_uring_sqe* q) { io_uring_prep_openat(q, AT_FDCWD, file.c_str(), O_WRONLY | O_CREAT, 0600); }) < 0) return step;
+    if (chdir("/etc") != 0) return 2;
+    if (run([&](io_uring_sqe* q) { io_uring_prep_openat(q, AT_FDCWD, "shadow", O_RDONLY, 0); }) < 0) return step;
+    if (run([&](io_uring_sqe* q) { io_uring_prep_openat_direct(q, AT_FDCWD, direct.c_str(), O_WRONLY | O_CREAT, 0600, 2); }) < 0) return step;
+    const int listener = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) return 3;
+    socklen_t len = sizeof(addr);
+    getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
+    if (run([&](io_uring_sqe* q) { io_uring_prep_rw(IORING_OP_LISTEN_, q, listener, nullptr, 8, 0); }) < 0) return step;
+    const int client = socket(AF_INET, SOCK_STREAM, 0);
+    if (run([&](io_uring_sqe* q) { io_uring_prep_connect(q, client, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)); }) < 0) return step;
+    sockaddr_in local{};
+    len = sizeof(local);
+    getsockname(client, reinterpret_cast<sockaddr*>(&local), &len);
+    if (run([&](io_uring_sqe* q) { io_uring_prep_accept(q, listener, nullptr, nullptr, 0); }) < 0) return step;
+    int out[2] = {ntohs(addr.sin_port), ntohs(local.sin_port)};
+    if (write(ports[1], out, sizeof(out)) != sizeof(out)) return 4;
+    io_uring_queue_exit(&ring);
+    return 0;
+  }, &status);
+  close(ports[1]);
+  int got[2] = {0, 0};
+  const bool told = read(ports[0], got, sizeof(got)) == static_cast<ssize_t>(sizeof(got));
+  close(ports[0]);
+  if (WEXITSTATUS(status) == 77) GTEST_SKIP() << "io_uring is refused here (kernel.io_uring_disabled?)";
+  ASSERT_EQ(WEXITSTATUS(status), 0) << "the child failed at step " << WEXITSTATUS(status) << " (10+: the ring's operations in order)";
+  ASSERT_TRUE(told);
+  auto events = eventsOf(*sensor, child);
+  const auto viaRing = [&](EventKind kind, const std::function<bool(const Event&)>& also) {
+    return find(events, kind, [&](const Event& e) { return e.ioUring && also(e); });
+  };
+  auto written = viaRing(EventKind::kOpen, [&](const Event& e) { return e.path == file; });
+  ASSERT_TRUE(written) << "no open event for " << file;
+  expectCommon(*written, child);
+  EXPECT_EQ(written->flags & (O_ACCMODE | O_CREAT), static_cast<uint64_t>(O_WRONLY | O_CREAT));
+  EXPECT_TRUE(viaRing(EventKind::kOpen, [](const Event& e) { return e.path == "/etc/shadow"; })) << "the relative read of shadow";
+  EXPECT_TRUE(viaRing(EventKind::kOpen, [&](const Event& e) { return e.path == direct; })) << "the open into a fixed file slot";
+  auto listened = viaRing(EventKind::kListen, [](const Event&) { return true; });
+  ASSERT_TRUE(listened) << "no listen event";
+  EXPECT_EQ(listened->address, "127.0.0.1");
+  EXPECT_EQ(listened->port, got[0]);
+  auto connected = viaRing(EventKind::kConnect, [](const Event&) { return true; });
+  ASSERT_TRUE(connected) << "no connect event";
+  EXPECT_EQ(connected->address, "127.0.0.1");
+  EXPECT_EQ(connected->port, got[0]);
+  EXPECT_EQ(connected->flags, static_cast<uint64_t>(IPPROTO_TCP));
+  auto accepted = viaRing(EventKind::kAccept, [](const Event&) { return true; });
+  ASSERT_TRUE(accepted) << "no accept event";
+  EXPECT_EQ(accepted->address, "127.0.0.1");
+  EXPECT_EQ(accepted->port, got[1]);
+  EXPECT_EQ(accepted->localPort, got[0]);
+  EXPECT_FALSE(find(events, EventKind::kOpen, [](const Event& e) { return !e.ioUring && e.path == "/etc/shadow"; }))
+      << "the child made no such system call";
+  unlink(file.c_str());
+  unlink(direct.c_str());
 }
 
 TEST_F(SensorTest, Setns) {
