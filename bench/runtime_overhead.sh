@@ -30,7 +30,8 @@
 # test bed's runtime root file system (tests/testbed/testbed.sh build). Alone:
 #   BUILD_DIR=build bench/runtime_overhead.sh
 # Environment (defaults): ROUNDS (7), DD_COUNT (1000000), EXEC_COUNT (1000), OPEN_COUNT
-# (20000), SPAWN_COUNT (300), SPAWN_ROUNDS (3 x ROUNDS: the exec latency rows alternate in
+# (20000; each round's figure is the median of three loops), PIN_CPU (the last CPU: where
+# the timed dd, exec and open loops run; "none" leaves them to the scheduler), SPAWN_COUNT (300), SPAWN_ROUNDS (3 x ROUNDS: the exec latency rows alternate in
 # short blocks, as this shared machine's speed drifts by 20 % within a minute), CTR_ID (bulkhead-bench-rt), QUIET_WAIT (10: seconds a round
 # waits for other sensors to go), BULKHEAD_BINARY, EXEC_WAIT ($BUILD_DIR/bench/exec_wait), RESULTS_DIR ($BUILD_DIR/bench-runtime),
 # KEEP_TMP=1 keeps the temporary directory (event files, logs). bench/README.md has figures.
@@ -49,6 +50,7 @@ EXEC_COUNT="${EXEC_COUNT:-1000}"
 SPAWN_COUNT="${SPAWN_COUNT:-300}"
 SPAWN_ROUNDS="${SPAWN_ROUNDS:-$((3 * ROUNDS))}"
 OPEN_COUNT="${OPEN_COUNT:-20000}"
+PIN_CPU="${PIN_CPU:-$(($(nproc) - 1))}"
 CTR_ID="${CTR_ID:-bulkhead-bench-rt}"
 QUIET_WAIT="${QUIET_WAIT:-10}"
 
@@ -57,7 +59,7 @@ note() { echo "runtime_overhead: $*" >&2; }
 
 [ "$(id -u)" = 0 ] || { echo "runtime_overhead: needs root (eBPF, fanotify, mounts)" >&2; exit 2; }
 [ -x "$EXEC_WAIT" ] || { echo "runtime_overhead: $EXEC_WAIT is missing (built with the bench targets)" >&2; exit 2; }
-for tool in runc jq cc unshare awk; do
+for tool in runc jq cc unshare awk taskset; do
   command -v "$tool" >/dev/null || { echo "runtime_overhead: $tool is missing" >&2; exit 2; }
 done
 [ -x "$BULKHEAD" ] || { echo "runtime_overhead: no bulkhead binary at $BULKHEAD (build first)" >&2; exit 2; }
@@ -145,6 +147,11 @@ EXCLUDED1="" EXCLUDED2=""
 excluded_for() { if [[ $1 == spawn* || $1 == wait* ]]; then echo "$EXCLUDED2"; else echo "$EXCLUDED1"; fi; }
 
 rexec() { runc --root "$STATE" exec "$CTR_ID" "$@" </dev/null; }
+# The timed workloads run on one CPU (PIN_CPU): this machine's two vCPUs differ by up to
+# 20 % in speed (the first takes the interrupts), and a workload that landed on either at
+# random made each side's samples bimodal.
+pinned() { if [ "$PIN_CPU" = none ]; then "$@"; else taskset -c "$PIN_CPU" "$@"; fi; }
+rpinned() { if [ "$PIN_CPU" = none ]; then rexec "$@"; else rexec taskset -c "$PIN_CPU" "$@"; fi; }
 
 # ctr_create [WAIT]: with the agent running, WAIT (a function) runs between `runc create`
 # and `runc start`: the agent arms on create, and `runc run` could exec the container's first
@@ -278,7 +285,7 @@ dd_mbps() {
     END { if (!ok) exit 1 }'
 }
 # Microseconds per exec or per open.
-exec_us() { rexec sh -c "$EXEC_LOOP" sh "$1" | awk -v n="$1" '{ printf "%.2f\n", $1 / n }'; }
+exec_us() { rpinned sh -c "$EXEC_LOOP" sh "$1" | awk -v n="$1" '{ printf "%.2f\n", $1 / n }'; }
 # start_ready NAME OUT ERR SECONDS COMMAND...: COMMAND in the background (its PID in
 # STARTED_PID), waiting until it prints "ready".
 start_ready() {
@@ -311,7 +318,11 @@ ctr_cgroup() {
   mount="$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)"
   echo "$mount$(awk -F: '$1 == "0" { print $3 }' "/proc/$pid/cgroup")"
 }
-open_us() { rexec python3 -c "$OPEN_LOOP" "$OPEN_COUNT" | awk -v n="$OPEN_COUNT" '{ printf "%.3f\n", $1 / (2 * n) }'; }
+# The open loop is short (a second or less): the median of three runs.
+open_us() {
+  for _ in 1 2 3; do rpinned python3 -c "$OPEN_LOOP" "$OPEN_COUNT"; done |
+    sort -n | awk -v n="$OPEN_COUNT" 'NR == 2 { printf "%.3f\n", $1 / (2 * n) }'
+}
 
 # --- the responders of rows (b) and (d) ----------------------------------------------------
 # fapolicyd (d): in a private mount namespace with its own /etc/fapolicyd, /run and
@@ -431,10 +442,10 @@ for r in $(seq 1 "$ROUNDS"); do
       wait_container
       c0="$(cpu_ticks "$AGENT_PID")" t0="$(now_ns)"
     fi
-    measure "$r" dd "$side" dd_mbps rexec
+    measure "$r" dd "$side" dd_mbps rpinned
     measure "$r" exec "$side" exec_us "$EXEC_COUNT"
     measure "$r" open "$side" open_us
-    measure "$r" hostdd "$side" dd_mbps
+    measure "$r" hostdd "$side" dd_mbps pinned
     if [ "$side" = agent ]; then
       c1="$(cpu_ticks "$AGENT_PID")" t1="$(now_ns)"
       AGENT_CPU_TICKS=$((AGENT_CPU_TICKS + c1 - c0)) AGENT_WALL_NS=$((AGENT_WALL_NS + t1 - t0))
@@ -584,7 +595,7 @@ foreign_note() { # phase's bad rounds, excluded rounds
 }
 {
   echo "Bulkhead runtime agent overhead: bulkhead $("$BULKHEAD" --version | awk '{ print $NF }'), $(runc --version | head -1),"
-  echo "kernel $(uname -r), $(nproc) CPUs, load average at the end $(cut -d' ' -f1-3 /proc/loadavg); $ROUNDS paired rounds, medians."
+  echo "kernel $(uname -r), $(nproc) CPUs, load average at the end $(cut -d' ' -f1-3 /proc/loadavg); $ROUNDS paired rounds, medians; timed loops on CPU $PIN_CPU."
   echo
   echo "sides: no agent (a); one syscall tracepoint enabled, nothing attached (t); the agent in Discover (g)"
   printf '%-52s %9s %9s %9s %9s %9s %9s\n' "workload (in the container)" "(a)" "(t)" "(g)" "t vs a" "g vs a" "g vs t"
