@@ -305,12 +305,8 @@ class AgentImpl final : public Agent {
   // none else. The exec guard decides whether the container is protected; a listen guard
   // that could not be armed is reported on the same line ("listen").
   Status arm(const Tracked& t, const Profile& profile) {
-    // No fanotify mark covers a memfd: the sensor kills fileless execs in Protect.
-    if (t.container.cgroupId != 0) {
-      auto s = sensor_->killFilelessExecs(t.container.cgroupId, profile.mode == Mode::kProtect);
-      if (!s) log::warn("{}", s.error().message);
-    }
     if (profile.mode != Mode::kProtect) {
+      setExecKills(t, false);
       if (guard_) guard_->release(t.container.id);
       if (listenGuard_) listenGuard_->release(t.container.id);
       return {};
@@ -319,11 +315,30 @@ class AgentImpl final : public Agent {
     const std::string root = !t.container.rootfs.empty() ? t.container.rootfs : fmt::format("/proc/{}/root", t.container.pid);
     auto policy = execPolicyFor(profile, root);
     Status s = policy ? guard_->protect(t.container.id, root, t.container.pid, *policy) : Status(policy.error());
+    setExecKills(t, true);
     Status listen = armListen(t, profile);
     sink_->write({{"type", "container"}, {"action", s ? "protected" : "protect-failed"}, {"container", containerJson(t.container)},
                   {"group", profile.group}, {"mode", "protect"}, {"error", s ? "" : s.error().message},
                   {"listen", listen ? "enforced" : listen.error().message}});
     return s;
+  }
+
+  // What the sensor kills in the kernel for a protected container: execs the exec guard
+  // cannot judge. A memfd, which no fanotify mark covers; and, once the guard knows the
+  // container's mounts, a file on none it marked (a mount made since: the agent marks it
+  // when the sensor reports the mount, a few milliseconds later).
+  void setExecKills(const Tracked& t, bool protect) {
+    if (t.container.cgroupId == 0) return;
+    runtime::ExecKills kills;
+    kills.fileless = protect;
+    if (protect && guard_) {
+      if (auto g = guard_->guarded(t.container.id); g && g->mountsKnown) {
+        kills.unguarded = true;
+        kills.rootDev = g->rootDev;
+        kills.mountIds = g->mountIds;
+      }
+    }
+    if (auto s = sensor_->setExecKills(t.container.cgroupId, kills); !s) log::warn("{}", s.error().message);
   }
 
   Status armListen(const Tracked& t, const Profile& profile) {
@@ -590,7 +605,7 @@ class AgentImpl final : public Agent {
     if (httpGate_) httpGate_->unwatch(c.id);
     if (c.cgroupId != 0) {
       (void)sensor_->unwatchCgroup(c.cgroupId);
-      (void)sensor_->killFilelessExecs(c.cgroupId, false);
+      (void)sensor_->setExecKills(c.cgroupId, {});
       byCgroup_.erase(c.cgroupId);
     }
     auto it = tracked_.find(c.id);
@@ -676,11 +691,15 @@ class AgentImpl final : public Agent {
     if (pit == profiles_.end()) return;
     Profile& profile = pit->second;
     // A mount made in a protected container (it takes CAP_SYS_ADMIN): files on it are judged
-    // from here on; an exec from it before this is the sensor's latency away.
-    if (e.kind == EventKind::kMount && profile.mode == Mode::kProtect && guard_) {
+    // from here on; an exec from it before this was killed by the sensor. So was one from a
+    // mount no event announced (propagated from the host): its mounts are read again.
+    if ((e.kind == EventKind::kMount || e.unguarded) && profile.mode == Mode::kProtect && guard_) {
       guard_->markNewMounts(t.container.id, t.container.pid);
+      setExecKills(t, true);
     }
-    const std::optional<Behavior> deviates = deviation(profile, e);
+    std::optional<Behavior> deviates = deviation(profile, e);
+    // An exec killed for its mount was not judged by its path: blocked, whatever the path.
+    if (!deviates && e.unguarded && e.killed) deviates = Behavior{"exec", e.path, {}};
     EventFacts facts;
     facts.inContainer = true;
     if (e.kind == EventKind::kExec) {

@@ -59,6 +59,7 @@ struct Event {
   std::string container;   // container ID, set by the resolver; empty on the host
   bool fileless = false;   // exec: the executable has no link on any file system (memfd, deleted)
   bool killed = false;     // exec: killed by the sensor before its first instruction (Protect)
+  bool unguarded = false;  // exec: from a mount the exec guard had not marked yet (so killed)
   bool ioUring = false;    // open, connect, accept, listen: made through an io_uring ring
 };
 

@@ -33,6 +33,7 @@ json eventToJson(const Event& e) {
   if (e.kind == EventKind::kExit) j["exitCode"] = e.exitCode;
   if (e.fileless) j["fileless"] = true;
   if (e.killed) j["killed"] = true;
+  if (e.unguarded) j["unguarded"] = true;
   if (e.ioUring) j["ioUring"] = true;
   if (e.family != 0) {
     j["family"] = e.family;
@@ -78,7 +79,8 @@ Result<Event> eventFromJson(const json& j) {
       e.argv.push_back(a.get<std::string>());
     }
   }
-  for (const auto& [key, out] : {std::pair<const char*, bool*>{"fileless", &e.fileless}, {"killed", &e.killed}, {"ioUring", &e.ioUring}}) {
+  for (const auto& [key, out] : {std::pair<const char*, bool*>{"fileless", &e.fileless}, {"killed", &e.killed}, {"unguarded", &e.unguarded},
+                                   {"ioUring", &e.ioUring}}) {
     const auto it = j.find(key);
     if (it == j.end()) continue;
     if (!it->is_boolean()) return makeError("'{}' is not true or false", key);

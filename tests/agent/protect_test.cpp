@@ -113,6 +113,28 @@ TEST_F(AgentE2e, AMountMadeAfterArmingIsJudgedToo) {
                     "/mnt/kitten");
 }
 
+// An exec from a mount made a moment before, sooner than the agent can mark it (a bind
+// mount of a tmpfs the guard has marked: a mount mark covers one mount, not its file
+// system): the sensor kills it before its first instruction (exit 137; or the guard denies
+// it, 126, had the agent been quicker), and it is reported blocked. Later execs from that
+// mount are judged by the guard.
+TEST_F(AgentE2e, AnExecFromAMountJustMadeIsKilledBeforeItRuns) {
+  const std::string image = "bulkhead-test/mounting-fast:1";
+  capabilities_.push_back("CAP_SYS_ADMIN");
+  auto c = runProtected(image, {"/usr/bin/sleep", "/usr/bin/dash", "/usr/bin/cat", "/usr/bin/cp", "/usr/bin/mount"});
+  ASSERT_TRUE(c);
+  const size_t from = log_->size();
+  const auto r = sh(*c, "echo kitten-ran > /tmp/marker && mount -t tmpfs none /mnt && cp /usr/bin/cat /mnt/kitten && "
+                        "sleep 0.5 && mount --bind /mnt /srv && /srv/kitten /tmp/marker; "
+                        "echo first=$?; sleep 0.5; /srv/kitten /tmp/marker; echo second=$?");
+  EXPECT_TRUE(r.out.find("first=137") != std::string::npos || r.out.find("first=126") != std::string::npos) << r.out << r.err;
+  EXPECT_NE(r.out.find("second=126"), std::string::npos) << r.out << r.err;
+  EXPECT_EQ(r.out.find("kitten-ran"), std::string::npos) << "the copy ran: " << r.out;
+  auto blocked = log_->waitFor(blockedExec(c->id()), from);
+  ASSERT_TRUE(blocked) << "no blocked exec reported";
+  EXPECT_EQ((*blocked)["evidence"]["path"], "/srv/kitten");
+}
+
 // A memfd is on no file system a fanotify mark can cover: the sensor kills the fileless
 // exec before its first instruction, and both the rule and the profile report it blocked.
 TEST_F(AgentE2e, AFilelessExecIsKilledBeforeItRuns) {

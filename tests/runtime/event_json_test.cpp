@@ -34,6 +34,7 @@ TEST(EventJson, EveryFieldSurvivesTheRoundTrip) {
   e.fileless = true;
   e.killed = true;
   e.ioUring = true;
+  e.unguarded = true;
   auto back = eventFromJson(eventToJson(e));
   ASSERT_TRUE(back) << back.error().message;
   EXPECT_EQ(eventToJson(*back), eventToJson(e));
@@ -41,7 +42,7 @@ TEST(EventJson, EveryFieldSurvivesTheRoundTrip) {
   EXPECT_EQ(back->euid, 33u);
   EXPECT_EQ(back->argv, e.argv);
   EXPECT_EQ(back->localPort, 41000);
-  EXPECT_TRUE(back->fileless && back->killed && back->ioUring);
+  EXPECT_TRUE(back->fileless && back->killed && back->ioUring && back->unguarded);
 }
 
 TEST(EventJson, ARecordingWithoutTheEffectiveUidStillReads) {

@@ -63,13 +63,23 @@ struct {
   __type(value, __u64);
 } drops SEC(".maps");
 
-/* Cgroups (Protect) whose fileless execs are killed at exec (Sensor::killFilelessExecs). */
+/* Cgroups (Protect) whose execs the exec guard cannot judge are killed at exec: BH_KILL_*
+ * bits (Sensor::setExecKills). */
 struct {
   __uint(type, BPF_MAP_TYPE_HASH);
   __uint(max_entries, 16384);
   __type(key, __u64);
   __type(value, __u8);
-} kill_fileless SEC(".maps");
+} exec_kills SEC(".maps");
+
+/* What the exec guard's fanotify marks cover, per cgroup: its root file system's
+ * superblock and its other mounts (struct bh_guarded_key). */
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 65536);
+  __type(key, struct bh_guarded_key);
+  __type(value, __u8);
+} guarded_mounts SEC(".maps");
 
 /* The trie's prefilter (sensor_abi.h): a read whose head has no bit set starts with no
  * sensitive prefix. Most reads (libraries, /usr, /proc, /etc/ld.so.cache) stop here after
@@ -294,6 +304,16 @@ static __always_inline void read_user_detail(struct scratch *s, const char *user
 
 /* ---- exec and exit ------------------------------------------------------------------- */
 
+/* Whether the exec guard's marks cover the file: its mount, or its file system. */
+static __always_inline bool exec_guarded(__u64 cgroup, struct file *file) {
+  struct vfsmount *vfsmnt = BPF_CORE_READ(file, f_path.mnt);
+  struct mount *mnt = (struct mount *)((char *)vfsmnt - bpf_core_field_offset(struct mount, mnt));
+  struct bh_guarded_key key = {.cgroup_id = cgroup, .id = (__u32)BPF_CORE_READ(mnt, mnt_id)};
+  if (bpf_map_lookup_elem(&guarded_mounts, &key)) return true;
+  key.id = BH_GUARDED_SB | BPF_CORE_READ(file, f_inode, i_sb, s_dev);
+  return bpf_map_lookup_elem(&guarded_mounts, &key) != 0;
+}
+
 SEC("tracepoint/sched/sched_process_exec")
 int handle_exec(struct trace_event_raw_sched_process_exec *ctx) {
   if (skip_task()) return 0;
@@ -311,19 +331,27 @@ int handle_exec(struct trace_event_raw_sched_process_exec *ctx) {
   r->flags = BPF_CORE_READ(inode, i_mode);
   r->target = BPF_CORE_READ(inode, i_ino);
   /* No link on any file system: a memfd (fileless malware's loader) or a file deleted
-   * before it ran. No fanotify mark can cover a memfd (the kernel refuses marks on its
-   * internal mount), so in a Protect container one in memory (shmem, hugetlbfs) is killed
-   * here: the exec is past its point of no return, but the new image has not run one
-   * instruction. (Other file systems are the exec guard's; a FUSE server may report no
-   * links for files that have some.) */
-  if (BPF_CORE_READ(inode, __i_nlink) == 0) {
-    r->addr_flags |= BH_EXEC_FILELESS;
+   * before it ran. */
+  bool fileless = BPF_CORE_READ(inode, __i_nlink) == 0;
+  if (fileless) r->addr_flags |= BH_EXEC_FILELESS;
+  /* In a Protect container, an exec the exec guard cannot judge is killed here: the exec
+   * is past its point of no return, but the new image has not run one instruction. No
+   * fanotify mark can cover a memfd (the kernel refuses marks on its internal mount), so a
+   * fileless one in memory (shmem, hugetlbfs) is killed; a FUSE server may report no links
+   * for files that have some, so other fileless ones are left to the guard. And a file on
+   * a mount the guard has not marked (one the container made since, in the agent's
+   * latency) is killed too. */
+  __u64 cgroup = r->cgroup_id;
+  __u8 *kills = bpf_map_lookup_elem(&exec_kills, &cgroup);
+  if (kills) {
     __u64 magic = BPF_CORE_READ(inode, i_sb, s_magic);
-    __u64 cgroup = r->cgroup_id;
-    if ((magic == TMPFS_MAGIC || magic == HUGETLBFS_MAGIC) && bpf_map_lookup_elem(&kill_fileless, &cgroup) &&
-        bpf_send_signal(9 /* SIGKILL */) == 0) {
-      r->addr_flags |= BH_EXEC_KILLED;
+    bool in_memory = fileless && (magic == TMPFS_MAGIC || magic == HUGETLBFS_MAGIC);
+    bool kill = in_memory && (*kills & BH_KILL_FILELESS);
+    if (!kill && (*kills & BH_KILL_UNGUARDED) && !exec_guarded(cgroup, BPF_CORE_READ(task, mm, exe_file))) {
+      kill = true;
+      r->addr_flags |= BH_EXEC_UNGUARDED;
     }
+    if (kill && bpf_send_signal(9 /* SIGKILL */) == 0) r->addr_flags |= BH_EXEC_KILLED;
   }
 
   /* argv as the new image sees it: the NUL-separated block between arg_start and arg_end. */

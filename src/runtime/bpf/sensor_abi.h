@@ -41,6 +41,19 @@ enum bh_kind {
 #define BH_EXEC_FILELESS 2 /* exec: the executable has no link on any file system (memfd, deleted) */
 #define BH_EXEC_KILLED 4   /* exec: and the sensor killed it before its first instruction */
 #define BH_VIA_IO_URING 8  /* open, connect, accept, listen: made through an io_uring ring */
+#define BH_EXEC_UNGUARDED 16 /* exec: from a mount the exec guard had not marked (killed) */
+
+/* exec_kills map values (per cgroup, Protect): which execs the exec program kills. */
+#define BH_KILL_FILELESS 1  /* a file with no link, in memory (a memfd): no mark covers it */
+#define BH_KILL_UNGUARDED 2 /* a file on neither a guarded file system nor a guarded mount */
+
+/* guarded_mounts keys: a mount ID (statx STATX_MNT_ID), or BH_GUARDED_SB | a superblock's
+ * device number in the kernel's encoding (major << 20 | minor). */
+#define BH_GUARDED_SB (1ULL << 63)
+struct bh_guarded_key {
+  __u64 cgroup_id;
+  __u64 id;
+};
 
 struct bh_record {
   __u16 kind;

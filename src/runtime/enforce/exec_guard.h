@@ -16,7 +16,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "core/result.h"
 #include "runtime/enforce/exec_policy.h"
@@ -41,6 +43,15 @@ struct ExecGuardStats {
   uint64_t passMarks = 0;
 };
 
+// What a container's marks cover: its root file system (a superblock mark) and the mounts
+// given a mount mark. mountsKnown is false when its mounts could not be read (it shares
+// our mount namespace, or none of its processes is known): then only the root is.
+struct GuardedMounts {
+  dev_t rootDev = 0;
+  std::vector<uint64_t> mountIds;  // statx STATX_MNT_ID, as mountinfo numbers them
+  bool mountsKnown = false;
+};
+
 class ExecGuard {
  public:
   virtual ~ExecGuard() = default;
@@ -50,8 +61,11 @@ class ExecGuard {
   // is in force.
   virtual Status protect(const std::string& container, const std::string& rootfs, pid_t initPid,
                          std::shared_ptr<const ExecPolicy> policy) = 0;
-  // Marks the container's mounts made since it was protected (a mount the sensor saw).
+  // Marks the container's mounts made since it was protected (a mount the sensor saw, or
+  // an exec the sensor killed for coming from a mount not marked yet).
   virtual void markNewMounts(const std::string& container, pid_t initPid) = 0;
+  // What the container's marks cover now (nullopt: not protected).
+  virtual std::optional<GuardedMounts> guarded(const std::string& container) const = 0;
   virtual void release(const std::string& container) = 0;
   virtual bool protects(const std::string& container) const = 0;
   virtual ExecGuardStats stats() const = 0;

@@ -38,6 +38,7 @@ struct Protected {
   int fd = -1;
   dev_t dev = 0;
   size_t passMarks = 0;
+  GuardedMounts mounts;  // what the marks cover (the root's dev, the mounts marked)
   std::shared_ptr<const ExecPolicy> policy;  // swapped and read under the guard's mutex
   Protected() = default;
   Protected(const Protected&) = delete;
@@ -102,7 +103,8 @@ bool cannotRunFiles(const MountEntry& m) {
 // swapping it meanwhile) is skipped. Nothing is marked when `pid` shares our mount
 // namespace (there, a mount mark would judge the host's execs). Marking a mount again is
 // harmless, so every call marks all of them: mounts made since the last one are covered.
-void markContainerMounts(int fanotifyFd, pid_t pid, dev_t rootDev) {
+// `guarded` gets the mounts marked (replaced when the mounts could be read).
+void markContainerMounts(int fanotifyFd, pid_t pid, dev_t rootDev, GuardedMounts& guarded) {
   if (pid <= 0) return;
   const std::string proc = "/proc/" + std::to_string(pid);
   struct stat own {}, theirs {};
@@ -117,6 +119,8 @@ void markContainerMounts(int fanotifyFd, pid_t pid, dev_t rootDev) {
   }
   const int root = ::open((proc + "/root").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (root < 0) return;
+  guarded.mountIds.clear();
+  guarded.mountsKnown = true;
   for (const MountEntry& m : *mounts) {
     if (m.point.size() < 2 || m.point[0] != '/' || cannotRunFiles(m)) continue;
     open_how how{};
@@ -132,7 +136,9 @@ void markContainerMounts(int fanotifyFd, pid_t pid, dev_t rootDev) {
     if (same && ::makedev(sx.stx_dev_major, sx.stx_dev_minor) != rootDev) {
       std::array<char, 64> link{};
       std::snprintf(link.data(), link.size(), "/proc/self/fd/%d", point);
-      if (::fanotify_mark(fanotifyFd, FAN_MARK_ADD | FAN_MARK_MOUNT, FAN_OPEN_EXEC_PERM, AT_FDCWD, link.data()) != 0) {
+      if (::fanotify_mark(fanotifyFd, FAN_MARK_ADD | FAN_MARK_MOUNT, FAN_OPEN_EXEC_PERM, AT_FDCWD, link.data()) == 0) {
+        guarded.mountIds.push_back(sx.stx_mnt_id);
+      } else {
         log::warn("exec guard: mount {} ({}) of process {}: fanotify mark: {}", m.point, m.fsType, pid, std::strerror(errno));
       }
     }
@@ -171,7 +177,7 @@ class FanotifyExecGuard final : public ExecGuard {
       }
       p.policy = std::move(policy);
       p.passMarks = passAllowedFiles(p.fd, rootfs, *p.policy);
-      markContainerMounts(p.fd, initPid, p.dev);  // mounts made since
+      markContainerMounts(p.fd, initPid, p.dev, p.mounts);  // mounts made since
       return {};
     }
     struct stat root {}, rootfsStat {};
@@ -207,7 +213,8 @@ class FanotifyExecGuard final : public ExecGuard {
     ev.data.fd = fd;
     if (::epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev) != 0) return makeError("epoll_ctl: {}", std::strerror(errno));
     p->passMarks = passAllowedFiles(fd, rootfs, *p->policy);
-    markContainerMounts(fd, initPid, p->dev);
+    p->mounts.rootDev = p->dev;
+    markContainerMounts(fd, initPid, p->dev, p->mounts);
     byFd_[fd] = p;
     byId_[container] = std::move(p);
     return {};
@@ -217,7 +224,14 @@ class FanotifyExecGuard final : public ExecGuard {
     std::lock_guard lock(mutex_);
     const auto it = byId_.find(container);
     if (it == byId_.end()) return;
-    markContainerMounts(it->second->fd, initPid, it->second->dev);
+    markContainerMounts(it->second->fd, initPid, it->second->dev, it->second->mounts);
+  }
+
+  std::optional<GuardedMounts> guarded(const std::string& container) const override {
+    std::lock_guard lock(mutex_);
+    const auto it = byId_.find(container);
+    if (it == byId_.end()) return std::nullopt;
+    return it->second->mounts;
   }
 
   void release(const std::string& container) override {

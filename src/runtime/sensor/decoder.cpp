@@ -136,7 +136,8 @@ Status decodeRecord(std::span<const uint8_t> record, int64_t bootToRealtimeNs, E
   out.localPort = 0;
   out.container.clear();
   out.fileless = kind == EventKind::kExec && (rec.addr_flags & BH_EXEC_FILELESS) != 0;
-  out.killed = out.fileless && (rec.addr_flags & BH_EXEC_KILLED) != 0;
+  out.killed = kind == EventKind::kExec && (rec.addr_flags & BH_EXEC_KILLED) != 0;
+  out.unguarded = kind == EventKind::kExec && (rec.addr_flags & BH_EXEC_UNGUARDED) != 0;
   out.ioUring = kind != EventKind::kExec && (rec.addr_flags & BH_VIA_IO_URING) != 0;
   splitArgv(argv, out.argv);
 

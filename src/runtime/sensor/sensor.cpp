@@ -3,6 +3,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <sys/mount.h>
+#include <sys/sysmacros.h>
 #include <sys/random.h>
 #include <unistd.h>
 
@@ -285,14 +286,38 @@ Status Sensor::watchCgroup(uint64_t cgroupId) {
   return {};
 }
 
-Status Sensor::killFilelessExecs(uint64_t cgroupId, bool on) {
-  uint8_t one = 1;
-  const int err = on ? bpf_map__update_elem(bpf_->skel->maps.kill_fileless, &cgroupId, sizeof(cgroupId), &one,
-                                            sizeof(one), BPF_ANY)
-                     : bpf_map__delete_elem(bpf_->skel->maps.kill_fileless, &cgroupId, sizeof(cgroupId), 0);
-  if (err && !(err == -ENOENT && !on)) {
-    return makeError("eBPF sensor: fileless execs of cgroup {}: {}", cgroupId, errnoText(err));
+Status Sensor::setExecKills(uint64_t cgroupId, const ExecKills& kills) {
+  std::lock_guard lock(killsMutex_);
+  bpf_map* flagsMap = bpf_->skel->maps.exec_kills;
+  bpf_map* guardedMap = bpf_->skel->maps.guarded_mounts;
+  const uint8_t flags = (kills.fileless ? BH_KILL_FILELESS : 0) | (kills.unguarded ? BH_KILL_UNGUARDED : 0);
+  // The guarded set goes in before the flag that reads it, and out after it.
+  std::set<uint64_t> keep;
+  if (kills.unguarded) {
+    // The kernel's encoding of a device number: major << 20 | minor.
+    keep.insert(BH_GUARDED_SB | (uint64_t{major(kills.rootDev)} << 20) | minor(kills.rootDev));
+    keep.insert(kills.mountIds.begin(), kills.mountIds.end());
+    const uint8_t one = 1;
+    for (uint64_t id : keep) {
+      bh_guarded_key key{cgroupId, id};
+      if (int err = bpf_map__update_elem(guardedMap, &key, sizeof key, &one, sizeof one, BPF_ANY)) {
+        return makeError("eBPF sensor: guarded mounts of cgroup {}: {}", cgroupId, errnoText(err));
+      }
+    }
   }
+  const int err = flags ? bpf_map__update_elem(flagsMap, &cgroupId, sizeof cgroupId, &flags, sizeof flags, BPF_ANY)
+                        : bpf_map__delete_elem(flagsMap, &cgroupId, sizeof cgroupId, 0);
+  if (err && !(err == -ENOENT && !flags)) {
+    return makeError("eBPF sensor: exec kills of cgroup {}: {}", cgroupId, errnoText(err));
+  }
+  std::set<uint64_t>& had = guardedKeys_[cgroupId];
+  for (uint64_t id : had) {
+    if (keep.contains(id)) continue;
+    bh_guarded_key key{cgroupId, id};
+    (void)bpf_map__delete_elem(guardedMap, &key, sizeof key, 0);
+  }
+  had = std::move(keep);
+  if (had.empty()) guardedKeys_.erase(cgroupId);
   return {};
 }
 

@@ -13,7 +13,10 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -60,6 +63,17 @@ struct SensorStats {
   std::vector<std::pair<EventKind, uint64_t>> mergedByKind;
 };
 
+// Protect's kills in the kernel for one cgroup: an exec the exec guard cannot judge is
+// killed before its first instruction (Event::killed).
+struct ExecKills {
+  bool fileless = false;  // a file with no link, in memory (a memfd): no mark can cover it
+  // A file on neither the root file system nor one of mountIds: a mount made since the
+  // guard last marked (Event::unguarded).
+  bool unguarded = false;
+  uint64_t rootDev = 0;              // st_dev of the root file system, whose superblock is marked
+  std::vector<uint64_t> mountIds;    // the other mounts marked (statx STATX_MNT_ID)
+};
+
 // One tracepoint program and whether it is attached (an agent logs this at start).
 struct SensorHook {
   std::string program;     // handle_openat
@@ -85,9 +99,8 @@ class Sensor {
 
   Status watchCgroup(uint64_t cgroupId);
   Status unwatchCgroup(uint64_t cgroupId);
-  // Protect: an exec of a file with no link (a memfd, a deleted file) by a task of this
-  // cgroup is killed in the kernel before its first instruction (Event::killed).
-  Status killFilelessExecs(uint64_t cgroupId, bool on);
+  // Protect: which execs of this cgroup's tasks are killed in the kernel; all false: none.
+  Status setExecKills(uint64_t cgroupId, const ExecKills& kills);
 
   SensorStats stats() const;
   const std::vector<SensorHook>& hooks() const { return hooks_; }
@@ -101,6 +114,8 @@ class Sensor {
 
   std::unique_ptr<Bpf> bpf_;
   std::vector<SensorHook> hooks_;
+  std::mutex killsMutex_;
+  std::map<uint64_t, std::set<uint64_t>> guardedKeys_;  // per cgroup: its guarded_mounts ids
   Event event_;  // reused for every record
   const std::function<void(const Event&)>* onEvent_ = nullptr;
   int64_t bootToRealtimeNs_ = 0;

@@ -282,7 +282,9 @@ TEST_F(SensorTest, FilelessExecsAreMarkedAndKilledWhereAsked) {
   EXPECT_TRUE(exec->fileless);
   EXPECT_FALSE(exec->killed);
 
-  ASSERT_TRUE(sensor->killFilelessExecs(cgroupId_, true).ok());
+  ExecKills fileless;
+  fileless.fileless = true;
+  ASSERT_TRUE(sensor->setExecKills(cgroupId_, fileless).ok());
   const pid_t killed = runChild(runFromMemfd, &status);
   EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "status " << status;
   events = eventsOf(*sensor, killed);
@@ -297,7 +299,84 @@ TEST_F(SensorTest, FilelessExecsAreMarkedAndKilledWhereAsked) {
   exec = find(eventsOf(*sensor, plain), EventKind::kExec);
   ASSERT_TRUE(exec);
   EXPECT_FALSE(exec->fileless || exec->killed);
-  ASSERT_TRUE(sensor->killFilelessExecs(cgroupId_, false).ok());
+  ASSERT_TRUE(sensor->setExecKills(cgroupId_, {}).ok());
+}
+
+// Where the exec guard's mounts are known, an exec of a file on a file system or mount it
+// has not marked is killed: here a tmpfs mounted after the kills were set. A file on the
+// guarded file system runs, and so does the tmpfs's once its mount is listed.
+TEST_F(SensorTest, ExecsFromUnguardedMountsAreKilledWhereAsked) {
+  auto sensor = openSensor();
+  ASSERT_TRUE(sensor);
+  struct stat bin {};
+  ASSERT_EQ(stat("/usr/bin/true", &bin), 0);
+  ExecKills kills;
+  kills.unguarded = true;
+  kills.rootDev = bin.st_dev;
+  ASSERT_TRUE(sensor->setExecKills(cgroupId_, kills).ok());
+  int ids[2];  // the child tells us its tmpfs's mount ID, then waits for the go
+  int go[2];
+  ASSERT_EQ(pipe(ids), 0);
+  ASSERT_EQ(pipe(go), 0);
+  int status = 0;
+  const pid_t child = fork();
+  if (child == 0) {
+    // Its own mount namespace and tmpfs, a copy of true on it; the copy runs in a grandchild
+    // (killed before it runs), then again once the parent listed the mount.
+    if (unshare(CLONE_NEWNS) != 0 || mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
+        mount("none", "/mnt", "tmpfs", 0, nullptr) != 0) _exit(3);
+    const int in = open("/usr/bin/true", O_RDONLY), out = open("/mnt/true", O_WRONLY | O_CREAT, 0755);
+    char buf[65536];
+    for (ssize_t n; (n = read(in, buf, sizeof buf)) > 0;) {
+      if (write(out, buf, static_cast<size_t>(n)) != n) _exit(4);
+    }
+    close(out);
+    const auto run = [](const char* path) {
+      int st = 0;
+      const pid_t p = fork();
+      if (p == 0) {
+        execl(path, "true", nullptr);
+        _exit(2);
+      }
+      waitpid(p, &st, 0);
+      return st;
+    };
+    const int guardedFs = run("/usr/bin/true");
+    const int first = run("/mnt/true");
+    struct statx sx {};
+    statx(AT_FDCWD, "/mnt", 0, STATX_MNT_ID, &sx);
+    const uint64_t id = sx.stx_mnt_id;
+    if (write(ids[1], &id, sizeof id) != sizeof id) _exit(5);
+    char ok = 0;
+    if (read(go[0], &ok, 1) != 1) _exit(6);
+    const int second = run("/mnt/true");
+    if (!WIFEXITED(guardedFs) || WEXITSTATUS(guardedFs) != 0) _exit(10);
+    _exit(WIFSIGNALED(first) && WTERMSIG(first) == SIGKILL && WIFEXITED(second) && WEXITSTATUS(second) == 0 ? 0 : 11);
+  }
+  uint64_t id = 0;
+  const bool told = read(ids[0], &id, sizeof id) == sizeof id;
+  if (told) {
+    kills.mountIds = {id};
+    EXPECT_TRUE(sensor->setExecKills(cgroupId_, kills).ok());
+  }
+  EXPECT_EQ(write(go[1], "g", 1), 1);
+  waitpid(child, &status, 0);
+  for (int fd : {ids[0], ids[1], go[0], go[1]}) close(fd);
+  ASSERT_TRUE(told) << "the child could not set up its tmpfs: status " << status;
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      << "status " << status << " (10: an exec from the guarded file system was killed; 11: the copy was not killed "
+      << "at first, or not let run once its mount was listed)";
+  std::vector<Event> copies;  // the copy's two execs, in order
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (copies.size() < 2 && std::chrono::steady_clock::now() < deadline) {
+    EXPECT_TRUE(sensor->poll(100, [&](const Event& e) {
+      if (e.kind == EventKind::kExec && e.path == "/mnt/true") copies.push_back(e);
+    }).ok());
+  }
+  ASSERT_EQ(copies.size(), 2u);
+  EXPECT_TRUE(copies[0].killed && copies[0].unguarded && !copies[0].fileless);
+  EXPECT_FALSE(copies[1].killed || copies[1].unguarded);
+  ASSERT_TRUE(sensor->setExecKills(cgroupId_, {}).ok());
 }
 
 // open_by_handle_at opens a file without a path: the call is reported with the opened
