@@ -30,6 +30,11 @@ char LICENSE[] SEC("license") = "GPL";
 
 /* Set by user space before load: rodata lets the verifier drop the dead branch. */
 const volatile __u32 self_tgid = 0;
+/* The host's mount namespace (the sensor's): an exec there is never killed (exec_kills). A
+ * runtime's own helper may exec in the container's cgroup before it enters the container's
+ * namespaces (runc init, started into the cgroup with CLONE_INTO_CGROUP, from a memfd or
+ * a private overlay); a process of the container cannot get there without escaping. */
+const volatile __u32 host_mnt_ns = 0;
 const volatile __u32 watch_only = 0;
 /* 0: every record wakes the reader. Otherwise a record wakes it only once this many bytes
  * wait, and the reader polls on a timer: a wake-up costs the writer an irq_work and the
@@ -343,7 +348,7 @@ int handle_exec(struct trace_event_raw_sched_process_exec *ctx) {
    * latency) is killed too. */
   __u64 cgroup = r->cgroup_id;
   __u8 *kills = bpf_map_lookup_elem(&exec_kills, &cgroup);
-  if (kills) {
+  if (kills && BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum) != host_mnt_ns) {
     __u64 magic = BPF_CORE_READ(inode, i_sb, s_magic);
     bool in_memory = fileless && (magic == TMPFS_MAGIC || magic == HUGETLBFS_MAGIC);
     bool kill = in_memory && (*kills & BH_KILL_FILELESS);

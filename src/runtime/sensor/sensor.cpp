@@ -5,6 +5,7 @@
 #include <sys/mount.h>
 #include <sys/sysmacros.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -159,6 +160,7 @@ Result<std::unique_ptr<Sensor>> Sensor::open(const SensorOptions& options) {
   if (!bpf.skel) return makeError("eBPF sensor: opening the BPF object failed: {}", errnoText(errno));
 
   bpf.skel->rodata->self_tgid = static_cast<uint32_t>(getpid());
+  if (struct stat ns {}; ::stat("/proc/self/ns/mnt", &ns) == 0) bpf.skel->rodata->host_mnt_ns = static_cast<uint32_t>(ns.st_ino);
   bpf.skel->rodata->watch_only = options.scope == SensorScope::kWatchedCgroups ? 1 : 0;
   const uint32_t ring = ringBytes(options.ringBufferBytes);
   if (options.batchMs > 0) bpf.skel->rodata->wakeup_bytes = ring / 4;

@@ -262,6 +262,8 @@ TEST_F(SensorTest, FilelessExecsAreMarkedAndKilledWhereAsked) {
   auto sensor = openSensor();
   ASSERT_TRUE(sensor);
   const auto runFromMemfd = [] {
+    // Its own mount namespace, as a container's process has: the host's is never killed in.
+    if (unshare(CLONE_NEWNS) != 0) return 3;
     const int fd = memfd_create("bulkhead-fileless", 0);
     const int in = open("/usr/bin/true", O_RDONLY);
     char buf[65536];
@@ -304,7 +306,9 @@ TEST_F(SensorTest, FilelessExecsAreMarkedAndKilledWhereAsked) {
 
 // Where the exec guard's mounts are known, an exec of a file on a file system or mount it
 // has not marked is killed: here a tmpfs mounted after the kills were set. A file on the
-// guarded file system runs, and so does the tmpfs's once its mount is listed.
+// guarded file system runs, and so does the tmpfs's once its mount is listed. An exec in
+// the host's mount namespace is never killed (a runtime's helper, before it enters the
+// container's namespaces).
 TEST_F(SensorTest, ExecsFromUnguardedMountsAreKilledWhereAsked) {
   auto sensor = openSensor();
   ASSERT_TRUE(sensor);
@@ -363,6 +367,24 @@ TEST_F(SensorTest, ExecsFromUnguardedMountsAreKilledWhereAsked) {
   waitpid(child, &status, 0);
   for (int fd : {ids[0], ids[1], go[0], go[1]}) close(fd);
   ASSERT_TRUE(told) << "the child could not set up its tmpfs: status " << status;
+  // The same on a tmpfs in the host's mount namespace: it runs.
+  const std::string hostDir = "/tmp/bulkhead-sensor-unguarded-" + std::to_string(getpid());
+  ASSERT_EQ(mkdir(hostDir.c_str(), 0700), 0);
+  ASSERT_EQ(mount("none", hostDir.c_str(), "tmpfs", 0, nullptr), 0);
+  int hostStatus = -1;
+  runChild([&] {
+    const int in = open("/usr/bin/true", O_RDONLY), out = open((hostDir + "/true").c_str(), O_WRONLY | O_CREAT, 0755);
+    char buf[65536];
+    for (ssize_t n; (n = read(in, buf, sizeof buf)) > 0;) {
+      if (write(out, buf, static_cast<size_t>(n)) != n) return 4;
+    }
+    close(out);
+    execl((hostDir + "/true").c_str(), "true", nullptr);
+    return 2;
+  }, &hostStatus);
+  umount2(hostDir.c_str(), MNT_DETACH);
+  rmdir(hostDir.c_str());
+  EXPECT_TRUE(WIFEXITED(hostStatus) && WEXITSTATUS(hostStatus) == 0) << "an exec in the host's mount namespace was hit: " << hostStatus;
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
       << "status " << status << " (10: an exec from the guarded file system was killed; 11: the copy was not killed "
       << "at first, or not let run once its mount was listed)";
