@@ -925,8 +925,8 @@ int handle_unshare(struct trace_event_raw_sys_enter *ctx) {
 
 /* An io_uring ring's operations (opens, connections, reads, writes) are not system calls:
  * no syscall tracepoint sees them. The ring's creation is reported, in the task that sets
- * it up (target = submission queue entries, flags = setup flags), and so are the opens,
- * connects, accepts and listens it completes (handle_io_uring_complete). */
+ * it up (target = submission queue entries, flags = setup flags), and so are its opens,
+ * accepts and listens (handle_io_uring_complete) and connects (handle_io_uring_submit). */
 SEC("tracepoint/io_uring/io_uring_create")
 int handle_io_uring_create(struct trace_event_raw_io_uring_create *ctx) {
   if (skip_task()) return 0;
