@@ -26,7 +26,7 @@ struct FieldInfo {
   FieldType type;
 };
 
-constexpr std::array<FieldInfo, 23> kFields{{
+constexpr std::array<FieldInfo, 24> kFields{{
     {"kind", RuleField::kKind, FieldType::kText},
     {"path", RuleField::kPath, FieldType::kText},
     {"name", RuleField::kName, FieldType::kText},
@@ -50,6 +50,7 @@ constexpr std::array<FieldInfo, 23> kFields{{
     {"loopback", RuleField::kLoopback, FieldType::kBool},
     {"in_container", RuleField::kInContainer, FieldType::kBool},
     {"fileless", RuleField::kFileless, FieldType::kBool},
+    {"io_uring", RuleField::kIoUring, FieldType::kBool},
 }};
 
 const FieldInfo* fieldNamed(std::string_view name) {
@@ -294,6 +295,7 @@ bool boolOf(const Subject& s, RuleField field) {
     case RuleField::kLoopback: return isLoopback(e);
     case RuleField::kInContainer: return s.facts.inContainer;
     case RuleField::kFileless: return e.kind == EventKind::kExec && e.fileless;
+    case RuleField::kIoUring: return e.ioUring;
     default: return false;
   }
 }

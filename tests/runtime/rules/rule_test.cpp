@@ -170,6 +170,18 @@ TEST(Rules, ARuleAppliesOnlyToItsEventKinds) {
   EXPECT_FALSE(ruleMatches(rules->front(), ev(EventKind::kExec, "/x"), kPlain));
 }
 
+// A user's rule on what an io_uring ring did: the same event made by a system call does
+// not match it.
+TEST(Rules, ARuleCanAskForOperationsMadeThroughIoUring) {
+  auto rules = parseRules("- {id: T-1, title: t, severity: low, mitre: [T1106], on: [connect], when: {io_uring: true}}\n",
+                          "t.yaml");
+  ASSERT_TRUE(rules.ok()) << rules.error().message;
+  Event viaRing = ev(EventKind::kConnect, "");
+  viaRing.ioUring = true;
+  EXPECT_TRUE(ruleMatches(rules->front(), viaRing, kPlain));
+  EXPECT_FALSE(ruleMatches(rules->front(), ev(EventKind::kConnect, ""), kPlain));
+}
+
 // A user's rule on borrowed root: effective uid 0 with another real uid (a set-user-ID
 // root program, or what a setresuid left).
 TEST(Rules, RulesTellTheEffectiveUidFromTheRealOne) {
