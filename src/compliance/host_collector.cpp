@@ -16,6 +16,7 @@
 
 #include "compliance/fact_path.h"
 #include "compliance/operators.h"
+#include "core/mount_info.h"
 
 namespace bulkhead::compliance {
 namespace {
@@ -313,31 +314,8 @@ class Collector {
       snapshot_.mountInfoFile = hostView(candidate);
       const std::string target = cleanPath(snapshot_.dataRoot);
       std::string best;
-      size_t start = 0;
-      while (start < text->size()) {
-        size_t end = text->find('\n', start);
-        if (end == std::string::npos) end = text->size();
-        const std::string line = text->substr(start, end - start);
-        start = end + 1;
-        // Field 5 is the mount point, with octal escapes for spaces and the like.
-        size_t pos = 0;
-        for (int field = 0; field < 4 && pos != std::string::npos; ++field) {
-          pos = line.find(' ', pos);
-          if (pos != std::string::npos) ++pos;
-        }
-        if (pos == std::string::npos) continue;
-        const std::string raw = line.substr(pos, line.find(' ', pos) - pos);
-        std::string point;
-        for (size_t i = 0; i < raw.size(); ++i) {
-          if (raw[i] == '\\' && i + 3 < raw.size()) {
-            const int v = (raw[i + 1] - '0') * 64 + (raw[i + 2] - '0') * 8 + (raw[i + 3] - '0');
-            point += static_cast<char>(v);
-            i += 3;
-          } else {
-            point += raw[i];
-          }
-        }
-        const std::string clean = cleanPath(point);
+      for (const MountEntry& m : parseMountInfo(*text)) {
+        const std::string clean = cleanPath(m.point);
         const bool contains = clean == "/" || target == clean ||
                               (target.size() > clean.size() && target.starts_with(clean) && target[clean.size()] == '/');
         if (contains && clean.size() >= best.size()) best = clean;

@@ -1,27 +1,14 @@
 #pragma once
-// /proc/PID/mountinfo, read as untrusted text (a container's process writes nothing there,
-// but its mount points are names it chose): bounded, each line checked, escapes undone.
+// A process's mountinfo file, read bounded and parsed (core/mount_info.h).
 
 #include <string>
-#include <string_view>
 #include <vector>
 
+#include "core/mount_info.h"
 #include "core/result.h"
 
 namespace bulkhead::runtime {
 
-struct MountEntry {
-  int id = 0;
-  std::string point;    // as the process whose mountinfo it is sees it
-  std::string options;  // per-mount options: rw, noexec, nosuid, ...
-  std::string fsType;
-};
-
-// Lines that do not have the format's fields are skipped.
-std::vector<MountEntry> parseMountInfo(std::string_view text);
 Result<std::vector<MountEntry>> readMountInfo(const std::string& path);
-
-// True if the comma-separated option list holds `option`.
-bool hasMountOption(std::string_view options, std::string_view option);
 
 }  // namespace bulkhead::runtime

@@ -5,9 +5,9 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "runtime/mount_info.h"
+#include "core/mount_info.h"
 
-using namespace bulkhead::runtime;
+using namespace bulkhead;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
