@@ -79,8 +79,8 @@ Result<Event> eventFromJson(const json& j) {
       e.argv.push_back(a.get<std::string>());
     }
   }
-  for (const auto& [key, out] : {std::pair<const char*, bool*>{"fileless", &e.fileless}, {"killed", &e.killed}, {"unguarded", &e.unguarded},
-                                   {"ioUring", &e.ioUring}}) {
+  for (const auto& [key, out] : {std::pair<const char*, bool*>{"fileless", &e.fileless}, {"killed", &e.killed},
+                                 {"unguarded", &e.unguarded}, {"ioUring", &e.ioUring}}) {
     const auto it = j.find(key);
     if (it == j.end()) continue;
     if (!it->is_boolean()) return makeError("'{}' is not true or false", key);

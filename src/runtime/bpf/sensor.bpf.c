@@ -309,10 +309,17 @@ static __always_inline void read_user_detail(struct scratch *s, const char *user
 
 /* ---- exec and exit ------------------------------------------------------------------- */
 
+/* The mount a vfsmount is part of (the kernel's real_mount), and back. */
+static __always_inline struct mount *real_mount(struct vfsmount *vfsmnt) {
+  return (struct mount *)((char *)vfsmnt - bpf_core_field_offset(struct mount, mnt));
+}
+static __always_inline struct vfsmount *vfsmount_of(struct mount *mnt) {
+  return (struct vfsmount *)((char *)mnt + bpf_core_field_offset(struct mount, mnt));
+}
+
 /* Whether the exec guard's marks cover the file: its mount, or its file system. */
 static __always_inline bool exec_guarded(__u64 cgroup, struct file *file) {
-  struct vfsmount *vfsmnt = BPF_CORE_READ(file, f_path.mnt);
-  struct mount *mnt = (struct mount *)((char *)vfsmnt - bpf_core_field_offset(struct mount, mnt));
+  struct mount *mnt = real_mount(BPF_CORE_READ(file, f_path.mnt));
   struct bh_guarded_key key = {.cgroup_id = cgroup, .id = (__u32)BPF_CORE_READ(mnt, mnt_id)};
   if (bpf_map_lookup_elem(&guarded_mounts, &key)) return true;
   key.id = BH_GUARDED_SB | BPF_CORE_READ(file, f_inode, i_sb, s_dev);
@@ -422,8 +429,8 @@ static __always_inline struct file *file_of_fd(long fd) {
 /* The path of a file (path_of_fd: of the file open at fd), from the task's root (a chroot
  * or the container's root), written backwards into s->resolved so that it ends at
  * RESOLVED_END; NULL for no file, a pseudo file such as a pipe, a path deeper than
- * RESOLVE_DEPTH or longer than BH_PATH_MAX. Mount points are crossed through the mount's parent; a file outside the
- * task's root reads from its namespace's root. */
+ * RESOLVE_DEPTH or longer than BH_PATH_MAX. Mount points are crossed through the mount's
+ * parent; a file outside the task's root reads from its namespace's root. */
 #define RESOLVE_DEPTH 32
 #define RESOLVED_END (2 * BH_PATH_MAX - 1)
 static __always_inline const char *path_of_file(struct scratch *s, struct file *file) {
@@ -433,17 +440,16 @@ static __always_inline const char *path_of_file(struct scratch *s, struct file *
   struct vfsmount *vfsmnt = BPF_CORE_READ(file, f_path.mnt);
   struct dentry *root = BPF_CORE_READ(task, fs, root.dentry);
   struct vfsmount *root_mnt = BPF_CORE_READ(task, fs, root.mnt);
-  __u32 mnt_offset = bpf_core_field_offset(struct mount, mnt);
   __u32 off = RESOLVED_END;
   s->resolved[off] = 0;
   for (int i = 0; i < RESOLVE_DEPTH; i++) {
     if (dentry == root && vfsmnt == root_mnt) goto done;
     if (dentry == BPF_CORE_READ(vfsmnt, mnt_root)) {  // the top of a mount: on to its mount point
-      struct mount *mnt = (struct mount *)((char *)vfsmnt - mnt_offset);
+      struct mount *mnt = real_mount(vfsmnt);
       struct mount *parent = BPF_CORE_READ(mnt, mnt_parent);
       if (parent == mnt) goto done;  // the namespace's root
       dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
-      vfsmnt = (struct vfsmount *)((char *)parent + mnt_offset);
+      vfsmnt = vfsmount_of(parent);
       continue;
     }
     struct dentry *up = BPF_CORE_READ(dentry, d_parent);
@@ -661,9 +667,8 @@ static __always_inline int read_user_sockaddr(struct scratch *s, const void *add
 
 /* The socket of a file (NULL if it is not one), or behind fd in the current task's table. */
 static __always_inline struct sock *sock_of_file(struct file *file) {
-  if (!file || !BPF_CORE_READ(file, f_inode) ||
-      (BPF_CORE_READ(file, f_inode, i_mode) & 0170000) != 0140000)  // S_IFMT, S_IFSOCK
-    return 0;
+  // S_IFMT, S_IFSOCK; a file without an inode reads as mode 0
+  if (!file || (BPF_CORE_READ(file, f_inode, i_mode) & 0170000) != 0140000) return 0;
   struct socket *sock = BPF_CORE_READ(file, private_data);
   return sock ? BPF_CORE_READ(sock, sk) : 0;
 }
@@ -951,6 +956,11 @@ static __always_inline struct file *io_uring_fixed_file(struct io_kiocb *req, __
   return (struct file *)(BPF_CORE_READ(node, file_ptr) & ~FIXED_FILE_FLAGS);
 }
 
+/* A request's operation data (the kernel's io_kiocb_to_cmd). */
+static __always_inline void *io_uring_cmd(struct io_kiocb *req) {
+  return (char *)req + bpf_core_field_offset(struct io_kiocb, cmd);
+}
+
 /* The file an open or accept request made: an fd in the task's table, or a fixed file
  * (slot: the request's file_slot, index + 1, or ~0 for "any free one", which res names). */
 static __always_inline struct file *io_uring_new_file(struct io_kiocb *req, __u32 slot, int res) {
@@ -974,7 +984,7 @@ int handle_io_uring_complete(struct trace_event_raw_io_uring_complete *ctx) {
   if (op != OP_OPENAT && op != OP_OPENAT2 && op != OP_ACCEPT && op != OP_LISTEN) return 0;
   if (skip_task()) return 0;
   int res = ctx->res;
-  void *cmd = (char *)req + bpf_core_field_offset(struct io_kiocb, cmd);  // io_kiocb_to_cmd
+  void *cmd = io_uring_cmd(req);
   struct scratch *s = scratch();
   if (!s) return 0;
   if (op == OP_OPENAT || op == OP_OPENAT2) {
@@ -1011,7 +1021,7 @@ SEC("tracepoint/io_uring/io_uring_submit_req")
 int handle_io_uring_submit(struct trace_event_raw_io_uring_submit_req *ctx) {
   if (ctx->opcode != OP_CONNECT || skip_task()) return 0;
   struct io_kiocb *req = ctx->req;
-  struct io_connect *conn = (void *)((char *)req + bpf_core_field_offset(struct io_kiocb, cmd));
+  struct io_connect *conn = io_uring_cmd(req);
   struct scratch *s = begin(BH_CONNECT);
   if (!s) return 0;
   struct bh_record *r = &s->rec;

@@ -36,9 +36,8 @@ int64_t nowNs() {
 struct Protected {
   std::string container;
   int fd = -1;
-  dev_t dev = 0;
   size_t passMarks = 0;
-  GuardedMounts mounts;  // what the marks cover (the root's dev, the mounts marked)
+  GuardedMounts marks;  // what the marks cover: the root file system's dev, the mounts marked
   std::shared_ptr<const ExecPolicy> policy;  // swapped and read under the guard's mutex
   Protected() = default;
   Protected(const Protected&) = delete;
@@ -103,8 +102,9 @@ bool cannotRunFiles(const MountEntry& m) {
 // swapping it meanwhile) is skipped. Nothing is marked when `pid` shares our mount
 // namespace (there, a mount mark would judge the host's execs). Marking a mount again is
 // harmless, so every call marks all of them: mounts made since the last one are covered.
-// `guarded` gets the mounts marked (replaced when the mounts could be read).
-void markContainerMounts(int fanotifyFd, pid_t pid, dev_t rootDev, GuardedMounts& guarded) {
+// `guarded` gets the mounts marked (replaced when the mounts could be read); a mount of its
+// root file system (rootDev) is covered by that file system's mark.
+void markContainerMounts(int fanotifyFd, pid_t pid, GuardedMounts& guarded) {
   if (pid <= 0) return;
   const std::string proc = "/proc/" + std::to_string(pid);
   struct stat own {}, theirs {};
@@ -133,7 +133,7 @@ void markContainerMounts(int fanotifyFd, pid_t pid, dev_t rootDev, GuardedMounts
     const bool same = ::statx(point, "", AT_EMPTY_PATH, STATX_MNT_ID, &sx) == 0 && (sx.stx_mask & STATX_MNT_ID) != 0 &&
                       sx.stx_mnt_id == static_cast<uint64_t>(m.id);
     // A bind mount of part of the root file system is covered by its superblock mark.
-    if (same && ::makedev(sx.stx_dev_major, sx.stx_dev_minor) != rootDev) {
+    if (same && ::makedev(sx.stx_dev_major, sx.stx_dev_minor) != guarded.rootDev) {
       std::array<char, 64> link{};
       std::snprintf(link.data(), link.size(), "/proc/self/fd/%d", point);
       if (::fanotify_mark(fanotifyFd, FAN_MARK_ADD | FAN_MARK_MOUNT, FAN_OPEN_EXEC_PERM, AT_FDCWD, link.data()) == 0) {
@@ -177,7 +177,7 @@ class FanotifyExecGuard final : public ExecGuard {
       }
       p.policy = std::move(policy);
       p.passMarks = passAllowedFiles(p.fd, rootfs, *p.policy);
-      markContainerMounts(p.fd, initPid, p.dev, p.mounts);  // mounts made since
+      markContainerMounts(p.fd, initPid, p.marks);  // mounts made since
       return {};
     }
     struct stat root {}, rootfsStat {};
@@ -192,7 +192,7 @@ class FanotifyExecGuard final : public ExecGuard {
                        container, rootfs);
     }
     for (const auto& [id, p] : byId_) {
-      if (p->dev == rootfsStat.st_dev) {
+      if (p->marks.rootDev == rootfsStat.st_dev) {
         return makeError("container {}: root file system {} is shared with container {}", container, rootfs, id);
       }
     }
@@ -206,15 +206,14 @@ class FanotifyExecGuard final : public ExecGuard {
     auto p = std::make_shared<Protected>();
     p->container = container;
     p->fd = fd;
-    p->dev = rootfsStat.st_dev;
+    p->marks.rootDev = rootfsStat.st_dev;
     p->policy = std::move(policy);
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.fd = fd;
     if (::epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev) != 0) return makeError("epoll_ctl: {}", std::strerror(errno));
     p->passMarks = passAllowedFiles(fd, rootfs, *p->policy);
-    p->mounts.rootDev = p->dev;
-    markContainerMounts(fd, initPid, p->dev, p->mounts);
+    markContainerMounts(fd, initPid, p->marks);
     byFd_[fd] = p;
     byId_[container] = std::move(p);
     return {};
@@ -224,14 +223,14 @@ class FanotifyExecGuard final : public ExecGuard {
     std::lock_guard lock(mutex_);
     const auto it = byId_.find(container);
     if (it == byId_.end()) return;
-    markContainerMounts(it->second->fd, initPid, it->second->dev, it->second->mounts);
+    markContainerMounts(it->second->fd, initPid, it->second->marks);
   }
 
   std::optional<GuardedMounts> guarded(const std::string& container) const override {
     std::lock_guard lock(mutex_);
     const auto it = byId_.find(container);
     if (it == byId_.end()) return std::nullopt;
-    return it->second->mounts;
+    return it->second->marks;
   }
 
   void release(const std::string& container) override {
