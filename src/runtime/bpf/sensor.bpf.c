@@ -83,7 +83,7 @@ struct {
   __uint(type, BPF_MAP_TYPE_HASH);
   __uint(max_entries, 65536);
   __type(key, struct bh_guarded_key);
-  __type(value, __u8);
+  __type(value, __u64); /* when marked (BH_GUARD_SETTLE_NS) */
 } guarded_mounts SEC(".maps");
 
 /* The trie's prefilter (sensor_abi.h): a read whose head has no bit set starts with no
@@ -317,13 +317,18 @@ static __always_inline struct vfsmount *vfsmount_of(struct mount *mnt) {
   return (struct vfsmount *)((char *)mnt + bpf_core_field_offset(struct mount, mnt));
 }
 
-/* Whether the exec guard's marks cover the file: its mount, or its file system. */
+/* Whether the exec guard's marks cover the file: its mount, or its file system, marked
+ * long enough ago that the exec's permission check saw the mark. */
+static __always_inline bool marked_long_ago(struct bh_guarded_key *key) {
+  __u64 *marked = bpf_map_lookup_elem(&guarded_mounts, key);
+  return marked && (*marked == 0 || bpf_ktime_get_boot_ns() - *marked >= BH_GUARD_SETTLE_NS);
+}
 static __always_inline bool exec_guarded(__u64 cgroup, struct file *file) {
   struct mount *mnt = real_mount(BPF_CORE_READ(file, f_path.mnt));
   struct bh_guarded_key key = {.cgroup_id = cgroup, .id = (__u32)BPF_CORE_READ(mnt, mnt_id)};
-  if (bpf_map_lookup_elem(&guarded_mounts, &key)) return true;
+  if (marked_long_ago(&key)) return true;
   key.id = BH_GUARDED_SB | BPF_CORE_READ(file, f_inode, i_sb, s_dev);
-  return bpf_map_lookup_elem(&guarded_mounts, &key) != 0;
+  return marked_long_ago(&key);
 }
 
 SEC("tracepoint/sched/sched_process_exec")

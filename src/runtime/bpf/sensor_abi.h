@@ -50,6 +50,11 @@ enum bh_kind {
 /* guarded_mounts keys: a mount ID (statx STATX_MNT_ID), or BH_GUARDED_SB | a superblock's
  * device number in the kernel's encoding (major << 20 | minor). */
 #define BH_GUARDED_SB (1ULL << 63)
+/* A guarded_mounts value is when the mount was marked (CLOCK_BOOTTIME ns; 0: before the
+ * kills were set). A mount counts as guarded only BH_GUARD_SETTLE_NS after its mark: an
+ * exec whose permission check ran just before the mark reached the exec tracepoint just
+ * after it, unjudged by either. */
+#define BH_GUARD_SETTLE_NS 500000000ULL
 struct bh_guarded_key {
   __u64 cgroup_id;
   __u64 id;

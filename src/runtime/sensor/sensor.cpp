@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <ctime>
 #include <cerrno>
 #include <cstdarg>
 #include <cstdio>
@@ -293,16 +294,22 @@ Status Sensor::setExecKills(uint64_t cgroupId, const ExecKills& kills) {
   bpf_map* flagsMap = bpf_->skel->maps.exec_kills;
   bpf_map* guardedMap = bpf_->skel->maps.guarded_mounts;
   const uint8_t flags = (kills.fileless ? BH_KILL_FILELESS : 0) | (kills.unguarded ? BH_KILL_UNGUARDED : 0);
-  // The guarded set goes in before the flag that reads it, and out after it.
+  // The guarded set goes in before the flag that reads it, and out after it. A mount keeps
+  // the time of its first listing; those listed with the flag's first setting count from
+  // the start (0), later ones from now (BH_GUARD_SETTLE_NS).
   std::set<uint64_t> keep;
+  std::set<uint64_t>& had = guardedKeys_[cgroupId];
   if (kills.unguarded) {
     // The kernel's encoding of a device number: major << 20 | minor.
     keep.insert(BH_GUARDED_SB | (uint64_t{major(kills.rootDev)} << 20) | minor(kills.rootDev));
     keep.insert(kills.mountIds.begin(), kills.mountIds.end());
-    const uint8_t one = 1;
+    timespec boot{};
+    ::clock_gettime(CLOCK_BOOTTIME, &boot);
+    const uint64_t now = had.empty() ? 0 : uint64_t(boot.tv_sec) * 1'000'000'000 + uint64_t(boot.tv_nsec);
     for (uint64_t id : keep) {
+      if (had.contains(id)) continue;
       bh_guarded_key key{cgroupId, id};
-      if (int err = bpf_map__update_elem(guardedMap, &key, sizeof key, &one, sizeof one, BPF_ANY)) {
+      if (int err = bpf_map__update_elem(guardedMap, &key, sizeof key, &now, sizeof now, BPF_ANY)) {
         return makeError("eBPF sensor: guarded mounts of cgroup {}: {}", cgroupId, errnoText(err));
       }
     }
@@ -312,7 +319,6 @@ Status Sensor::setExecKills(uint64_t cgroupId, const ExecKills& kills) {
   if (err && !(err == -ENOENT && !flags)) {
     return makeError("eBPF sensor: exec kills of cgroup {}: {}", cgroupId, errnoText(err));
   }
-  std::set<uint64_t>& had = guardedKeys_[cgroupId];
   for (uint64_t id : had) {
     if (keep.contains(id)) continue;
     bh_guarded_key key{cgroupId, id};
