@@ -116,12 +116,16 @@ struct {
   __type(value, struct pending_call);
 } pending SEC(".maps");
 
-/* An open reported lately: the same process opening the same path the same way again
- * within repeat_ns is counted (merged), not sent again. The key is small (a hash of the
- * path, seeded with a secret user space draws at load), so the lookup hashes 24 bytes
- * instead of the whole path slot; the value keeps the whole path, compared word by word on
- * every hit, so no path, crafted or not, can hide one write behind another (a collision
- * only costs a merge). */
+/* Opens reported lately, per CPU: the same process opening the same path the same way again
+ * within repeat_ns is counted (merged), not sent again. A set-associative cache: a hash of
+ * the path (seeded with a secret user space draws at load) picks a set of RECENT_WAYS
+ * slots; a new open takes its key's slot, else the set's oldest. Each slot keeps the whole
+ * path, compared word by word on a hit, so no path, crafted or not, can hide one write
+ * behind another: a collision or an eviction only costs a report. A per-CPU array's lookup
+ * is a few loads, where an LRU hash's was a jhash, a bucket walk and LRU bookkeeping, and
+ * its update per report took a lock (src/runtime/bpf/README.md has the figures). A process that
+ * moves to another CPU is reported once more there. 512 slots of 296 bytes: 148 KiB per
+ * CPU. Programs do not nest on a CPU (trace_call_bpf), so a slot is never half written. */
 struct open_key {
   __u64 cgroup_id;
   __u64 path_hash;
@@ -129,15 +133,18 @@ struct open_key {
   __u32 flags;
 };
 struct open_seen {
-  __u64 last; /* when it was last reported (repeat_clock) */
-  __u64 words;   /* 8-byte words of path in use: the string, its NUL, zeros to the word's end */
+  struct open_key key;
+  __u64 last;  /* when it was last reported (repeat_clock) */
+  __u64 words; /* 8-byte words of path in use: the string, its NUL, zeros to the word's end */
   char path[BH_PATH_MAX];
 };
 #define PATH_WORDS (BH_PATH_MAX / 8)
+#define RECENT_SETS 128
+#define RECENT_WAYS 4
 struct {
-  __uint(type, BPF_MAP_TYPE_LRU_HASH);
-  __uint(max_entries, 8192);
-  __type(key, struct open_key);
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, RECENT_SETS * RECENT_WAYS);
+  __type(key, __u32);
   __type(value, struct open_seen);
 } recent_opens SEC(".maps");
 
@@ -154,7 +161,6 @@ struct scratch {
   struct bh_record rec;
   char data[2 * BH_PATH_MAX + BH_ARGV_MAX];
   struct bh_prefix_key key;
-  struct open_key open;
   struct open_seen seen;
   char resolved[3 * BH_PATH_MAX]; /* path_of_fd: the path ends at 2 * BH_PATH_MAX - 1 */
 };
@@ -188,14 +194,18 @@ struct {
 } cgroup_cache SEC(".maps");
 volatile __u32 watch_generation = 0; /* .bss: bumped by user space, never here */
 
-static __always_inline struct cgroup_cache *current_cgroup(void) {
+static __always_inline struct cgroup_cache *cgroup_slot(void) {
   __u32 zero = 0;
-  struct cgroup_cache *c = bpf_map_lookup_elem(&cgroup_cache, &zero);
+  return bpf_map_lookup_elem(&cgroup_cache, &zero);
+}
+
+static __always_inline struct cgroup_cache *current_cgroup(struct task_struct *task) {
+  struct cgroup_cache *c = cgroup_slot();
   if (!c) return 0;
   /* The generation is read before the lookup: a change that lands between them leaves an
    * answer stamped with the old generation, which the next run redoes. */
   __u32 generation = watch_generation;
-  __u64 css = (__u64)bpf_get_current_task_btf()->cgroups;
+  __u64 css = (__u64)task->cgroups;
   if (c->css != css || c->generation != generation) {
     __u64 id = bpf_get_current_cgroup_id();
     c->cgroup_id = id;
@@ -207,16 +217,19 @@ static __always_inline struct cgroup_cache *current_cgroup(void) {
 }
 
 static __always_inline __u64 current_cgroup_id(void) {
-  struct cgroup_cache *c = current_cgroup();
+  struct cgroup_cache *c = current_cgroup(bpf_get_current_task_btf());
   return c ? c->cgroup_id : bpf_get_current_cgroup_id();
 }
 
-static __always_inline bool skip_task(void) {
-  if ((__u32)(bpf_get_current_pid_tgid() >> 32) == self_tgid) return true;
+/* Whether the task is not watched: the sensor's own, or outside the watched cgroups. The
+ * task is passed in where the caller needs it too: each helper call counts on an open. */
+static __always_inline bool skip(struct task_struct *task) {
+  if (task->tgid == self_tgid) return true;
   if (!watch_only) return false;
-  struct cgroup_cache *c = current_cgroup();  // a one-slot per-CPU array: never NULL
+  struct cgroup_cache *c = current_cgroup(task);  // a one-slot per-CPU array: never NULL
   return !c || !c->watched;
 }
+static __always_inline bool skip_task(void) { return skip(bpf_get_current_task_btf()); }
 
 static __always_inline struct scratch *scratch(void) {
   __u32 zero = 0;
@@ -521,7 +534,8 @@ static __always_inline void report_open(void *ctx, struct scratch *s, const char
     long n = bpf_probe_read_kernel_str(p->path, BH_PATH_MAX, resolved);
     if (n > 0) copied = n;
   }
-  struct open_key *k = &s->open;
+  struct open_key *k = &p->key;
+  struct open_seen *slot = 0;
   if (repeat_ns) {
     __u64 now = repeat_clock();
     __u64 *w = (__u64 *)p->path;
@@ -534,13 +548,32 @@ static __always_inline void report_open(void *ctx, struct scratch *s, const char
       h = (h ^ w[i]) * 0x9E3779B97F4A7C15ULL;
       h ^= h >> 31;
     }
-    k->cgroup_id = current_cgroup_id();
+    h ^= h >> 33;  // mixes every bit into the ones that pick the set (a finalizer's rounds)
+    h *= 0xFF51AFD7ED558CCDULL;
+    h ^= h >> 33;
+    struct task_struct *task = bpf_get_current_task_btf();
+    struct cgroup_cache *c = current_cgroup(task);
+    k->cgroup_id = c ? c->cgroup_id : 0;
     k->path_hash = h;
-    k->tgid = bpf_get_current_pid_tgid() >> 32;
+    k->tgid = task->tgid;
     k->flags = write | via << 16;
-    struct open_seen *seen = bpf_map_lookup_elem(&recent_opens, k);
-    if (seen && now - seen->last < repeat_window() && seen->words == words) {
-      const __u64 *v = (const __u64 *)seen->path;
+    /* The slot this key has in its set, else the set's oldest. */
+    __u32 set = (__u32)(h >> 32) % RECENT_SETS * RECENT_WAYS;
+    bool found = false;
+    for (__u32 way = 0; way < RECENT_WAYS; way++) {
+      __u32 index = set + way;
+      struct open_seen *e = bpf_map_lookup_elem(&recent_opens, &index);
+      if (!e) return;
+      if (e->key.path_hash == h && e->key.cgroup_id == k->cgroup_id && e->key.tgid == k->tgid &&
+          e->key.flags == k->flags) {
+        slot = e;
+        found = true;
+        break;
+      }
+      if (!slot || e->last < slot->last) slot = e;
+    }
+    if (found && now - slot->last < repeat_window() && slot->words == words) {
+      const __u64 *v = (const __u64 *)slot->path;
       bool same = true;
       for (__u32 i = 0; i < PATH_WORDS && i < words; i++) {
         if (v[i] != w[i]) {
@@ -561,7 +594,7 @@ static __always_inline void report_open(void *ctx, struct scratch *s, const char
   s->rec.flags = flags;
   s->rec.addr_flags = via;
   bpf_probe_read_kernel(s->data, BH_PATH_MAX, p->path);
-  if (emit(ctx, s) && repeat_ns) bpf_map_update_elem(&recent_opens, k, p, BPF_ANY);
+  if (emit(ctx, s) && slot) __builtin_memcpy(slot, p, sizeof(*slot));
 }
 
 /* Opens are read at their exit, from the registers the call was made with: the kernel has
@@ -569,8 +602,9 @@ static __always_inline void report_open(void *ctx, struct scratch *s, const char
  * open instead of an enter and an exit. NULL for tasks not watched. The registers are read
  * by plain loads, not bpf_probe_read_kernel: the verifier knows the pointer's type. */
 static __always_inline struct pt_regs *open_call_regs(void) {
-  if (skip_task()) return 0;
-  return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+  struct task_struct *task = bpf_get_current_task_btf();
+  if (skip(task)) return 0;
+  return (struct pt_regs *)bpf_task_pt_regs(task);
 }
 
 SEC("tracepoint/syscalls/sys_exit_open")

@@ -86,6 +86,15 @@ pid_t runChild(const std::function<int()>& action, int* status = nullptr) {
   return pid;
 }
 
+// Keeps the calling process on the CPU it runs on: the sensor's repeat filter is per CPU, so
+// a process that moves is reported once more on its new CPU.
+void stayOnThisCpu() {
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(sched_getcpu(), &one);
+  sched_setaffinity(0, sizeof(one), &one);
+}
+
 class SensorTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -521,7 +530,8 @@ TEST_F(SensorTest, OpenOfAPathNotYetPagedIn) {
 }
 
 // A process writing one file in a loop is sent once a second, the repeats counted; another
-// way of opening it, another file or another process is sent at once.
+// way of opening it, another file or another process is sent at once. More files than the
+// filter holds are each sent once: a full cache evicts, it never merges two paths.
 TEST_F(SensorTest, RepeatedOpensAreMergedAndCounted) {
   const std::string file = "/tmp/bulkhead-sensor-repeat-" + std::to_string(getpid());
   const std::string other = file + "-other";
@@ -529,12 +539,18 @@ TEST_F(SensorTest, RepeatedOpensAreMergedAndCounted) {
   // the filter compares whole paths, so each is reported on its own.
   const std::vector<std::string> alike = {file + "-a", file + "-b", file + "-" + std::string(150, 'x'),
                                           file + "-" + std::string(149, 'x') + "y"};
+  std::vector<std::string> many;  // more than the filter's 512 slots per CPU
+  for (int i = 0; i < 700; ++i) many.push_back(file + "-many-" + std::to_string(i));
   const auto loop = [&] {
+    stayOnThisCpu();
     for (int i = 0; i < 100; ++i) close(open(file.c_str(), O_WRONLY | O_CREAT, 0600));
     close(open(file.c_str(), O_WRONLY | O_TRUNC));
     close(open(other.c_str(), O_WRONLY | O_CREAT, 0600));
     for (int i = 0; i < 2; ++i) {
       for (const std::string& path : alike) close(open(path.c_str(), O_WRONLY | O_CREAT, 0600));
+    }
+    for (const std::string& path : many) {
+      for (int i = 0; i < 2; ++i) close(open(path.c_str(), O_WRONLY | O_CREAT, 0600));
     }
     return 0;
   };
@@ -563,6 +579,9 @@ TEST_F(SensorTest, RepeatedOpensAreMergedAndCounted) {
       for (const std::string& path : alike) {
         EXPECT_EQ(opensOf(events, path, O_WRONLY | O_CREAT), window == 0 ? 2 : 1) << path << ", window " << window;
       }
+      int manyWrong = 0;
+      for (const std::string& path : many) manyWrong += opensOf(events, path, O_WRONLY | O_CREAT) != (window == 0 ? 2 : 1);
+      EXPECT_EQ(manyWrong, 0) << "of " << many.size() << " files each opened twice, window " << window;
     }
     const SensorStats stats = sensor->stats();
     uint64_t merged = 0;
@@ -570,12 +589,13 @@ TEST_F(SensorTest, RepeatedOpensAreMergedAndCounted) {
     if (window == 0) {
       EXPECT_EQ(stats.merged, 0u);
     } else {
-      EXPECT_GE(merged, 2u * 99u);  // other processes may repeat opens too
+      EXPECT_GE(merged, 2u * (99u + 700u));  // other processes may repeat opens too
     }
   }
   unlink(file.c_str());
   unlink(other.c_str());
   for (const std::string& path : alike) unlink(path.c_str());
+  for (const std::string& path : many) unlink(path.c_str());
 }
 
 // The window runs on the kernel's tick where its rate is known: a repeat is merged while
@@ -587,6 +607,7 @@ TEST_F(SensorTest, ARepeatAfterTheWindowIsSentAgain) {
   auto sensor = openSensor(options);
   ASSERT_TRUE(sensor);
   pid_t child = runChild([&] {
+    stayOnThisCpu();
     for (int round = 0; round < 3; ++round) {
       for (int i = 0; i < 10; ++i) close(open(file.c_str(), O_WRONLY | O_CREAT, 0600));
       usleep(round < 2 ? 500 * 1000 : 0);  // longer than the window, with a tick to spare
