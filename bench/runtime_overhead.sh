@@ -10,10 +10,12 @@
 # and events received/dropped (its "stopped" and "events-dropped" lines). The agent runs in
 # Discover mode for these (it learns the profile used below). The same dd also runs on the
 # host, outside any container, to show what the agent costs processes it does not watch.
-# A third side, "syscall tracepoint", runs the same workloads with no agent but one syscall
-# tracepoint enabled through tracefs with nothing attached (sys_enter_ptrace, which none of
-# them calls): the kernel then sends every system call of every task through its slow path,
-# which is the floor for any sensor that hooks a syscall tracepoint (the agent hooks several).
+# A third side, "hooks", runs the same workloads with no agent but bench/hook_floor.c: a
+# program that returns at once on every tracepoint the agent's sensor hooks (read from its
+# BPF object, sensor.bpf.o in BUILD_DIR). That is the floor for any sensor hooking those
+# events on this kernel: enabling a syscall tracepoint sends every system call of every
+# task through the slow path, and the kernel's dispatch to a program costs before the
+# program runs. "g vs h" is the agent's own share: what its programs and user space add.
 #  4. Protect exec latency: python3 in the container spawning /bin/true SPAWN_COUNT times
 #     (posix_spawn + waitpid, each timed; median and mean per spawn) (a) with nothing, (b) with
 #     bench/fanotify_floor.c (a FAN_OPEN_EXEC_PERM responder that allows everything: the
@@ -82,15 +84,14 @@ STATS="$TMP/agent-runs.tsv" # label  dropped  received  events-dropped-lines  bl
 mkdir -p "$STATE" "$PROFILES"
 : >"$SAMPLES"
 : >"$STATS"
-AGENT_PID="" AGENT_EV="" AGENT_LOG="" FLOOR_PID="" FAPO_PID="" MOUNTED=0 TP_ON=0 STATS_WAS=""
-TRACEFS=/sys/kernel/tracing
-TP_ENABLE="$TRACEFS/events/syscalls/sys_enter_ptrace/enable"
+AGENT_PID="" AGENT_EV="" AGENT_LOG="" FLOOR_PID="" FAPO_PID="" HOOKS_PID="" MOUNTED=0 STATS_WAS=""
+SENSOR_OBJ="$BUILD_DIR/src/runtime/bpf-sensor/sensor.bpf.o"
+[ -f "$SENSOR_OBJ" ] || { echo "runtime_overhead: no $SENSOR_OBJ (build first)" >&2; exit 2; }
 
 cleanup() {
   set +e
-  tp_floor off
   [ -z "$STATS_WAS" ] || echo "$STATS_WAS" >/proc/sys/kernel/bpf_stats_enabled
-  for pid in "$FAPO_PID" "$FLOOR_PID" "$AGENT_PID"; do
+  for pid in "$FAPO_PID" "$FLOOR_PID" "$HOOKS_PID" "$AGENT_PID"; do
     [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
   done
   ctr_destroy
@@ -108,19 +109,6 @@ trap 'exit 130' INT TERM
 # --- helpers -----------------------------------------------------------------------------
 # shellcheck source=bench/lib.sh
 source "$ROOT/bench/lib.sh"
-# tp_floor on|off: the bare syscall tracepoint of the third side.
-tp_floor() {
-  if [ "$1" = on ]; then
-    [ -e "$TP_ENABLE" ] || mountpoint -q "$TRACEFS" || mount -t tracefs tracefs "$TRACEFS" ||
-      die "cannot mount tracefs at $TRACEFS"
-    [ -w "$TP_ENABLE" ] || die "no syscall tracepoints in $TRACEFS (CONFIG_FTRACE_SYSCALLS)"
-    echo 1 >"$TP_ENABLE"
-    TP_ON=1
-  elif [ "$TP_ON" = 1 ]; then
-    echo 0 >"$TP_ENABLE"
-    TP_ON=0
-  fi
-}
 # Another Bulkhead sensor on the host (tests running beside this) hooks syscalls and execs
 # too and spoils a baseline: rounds that saw more sensors loaded than this script's own
 # agent are marked, and left out of the figures when at least 3 other rounds remain.
@@ -412,9 +400,22 @@ floor_stop() {
   wait "$FLOOR_PID" || die "fanotify_floor failed: $(cat "$TMP/floor.err")"
   FLOOR_PID=""
 }
+# The third side: empty programs on the sensor's tracepoints, less its raw_syscalls
+# fallback for module loads, which the agent attaches only when asked (--module-attempts).
+hooks_start() {
+  start_ready hook_floor "$TMP/hooks.out" "$TMP/hooks.err" 10 "$HOOKS" "$SENSOR_OBJ" raw_syscalls/sys_enter
+  HOOKS_PID=$STARTED_PID
+}
+hooks_stop() {
+  kill -TERM "$HOOKS_PID"
+  wait "$HOOKS_PID" || die "hook_floor failed: $(cat "$TMP/hooks.err")"
+  HOOKS_PID=""
+}
 # --- build the floor responder (fapo_prepare builds the capset shim) -------------------------
 FLOOR="$TMP/fanotify_floor"
 cc -O2 -Wall -Werror -o "$FLOOR" "$ROOT/bench/fanotify_floor.c"
+HOOKS="$TMP/hook_floor"
+cc -O2 -Wall -Werror -o "$HOOKS" "$ROOT/bench/hook_floor.c" -lbpf
 
 note "bulkhead $("$BULKHEAD" --version | awk '{ print $NF }'), $(runc --version | head -1), kernel $(uname -r), $(nproc) CPUs"
 note "test-bed root file system: $LOWER; temporary directory: $TMP"
@@ -434,9 +435,9 @@ AGENT_CPU_TICKS=0 AGENT_WALL_NS=0 AGENT_HWM_KB=0
 PHASE=1
 for r in $(seq 1 "$ROUNDS"); do
   wait_quiet
-  sides=(none tp agent)
+  sides=(none hooks agent)
   for side in "${sides[@]:$(((r - 1) % 3))}" "${sides[@]:0:$(((r - 1) % 3))}"; do
-    [ "$side" != tp ] || tp_floor on
+    [ "$side" != hooks ] || hooks_start
     if [ "$side" = agent ]; then
       agent_start "discover-$r"
       wait_container
@@ -453,9 +454,9 @@ for r in $(seq 1 "$ROUNDS"); do
       ((hwm > AGENT_HWM_KB)) && AGENT_HWM_KB=$hwm
       agent_stop
     fi
-    tp_floor off
+    [ -z "$HOOKS_PID" ] || hooks_stop
   done
-  note "round $r/$ROUNDS (no agent / syscall tracepoint / agent in Discover) done"
+  note "round $r/$ROUNDS (no agent / empty programs on its hooks / agent in Discover) done"
 done
 
 # --- the agent's programs in the kernel, per unit of work ----------------------------------
@@ -463,7 +464,7 @@ done
 # the agent, outside the paired rounds (the counting costs a clock read per run), reads what
 # its programs (those its start loaded) spent per dd block, per exec and per open: their
 # share of the work, without the wall clock's noise. (The floor of the syscall tracepoint,
-# the slow system-call path, is not a program's run time; rows (t) measure it.)
+# the slow system-call path, is not a program's run time; side (h) measures it.)
 BPF_COST="not measured (needs bpftool and kernel.bpf_stats_enabled)"
 prog_ids() { bpftool -j prog show 2>/dev/null | jq -r '.[] | select(.name | startswith("handle_")) | .id' | sort -n; }
 if command -v bpftool >/dev/null && [ -w /proc/sys/kernel/bpf_stats_enabled ]; then
@@ -580,8 +581,8 @@ slowdown() { # metric [from to]: + means slower (more time per unit of work) on 
 }
 row3() { # label metric format
   printf '%-52s %9s %9s %9s %9s %9s %9s\n' "$1" "$(fmt "$(values "$2" none | median)" "$3")" \
-    "$(fmt "$(values "$2" tp | median)" "$3")" "$(fmt "$(values "$2" agent | median)" "$3")" \
-    "$(slowdown "$2" none tp)" "$(slowdown "$2")" "$(slowdown "$2" tp agent)"
+    "$(fmt "$(values "$2" hooks | median)" "$3")" "$(fmt "$(values "$2" agent | median)" "$3")" \
+    "$(slowdown "$2" none hooks)" "$(slowdown "$2")" "$(slowdown "$2" hooks agent)"
 }
 contaminated() { awk -v p="$1" '$1 == p { print $2 }' "$CONTAM" | sort -un | tr '\n' ' '; }
 BAD1="$(contaminated 1)" BAD2="$(contaminated 2)"
@@ -597,8 +598,8 @@ foreign_note() { # phase's bad rounds, excluded rounds
   echo "Bulkhead runtime agent overhead: bulkhead $("$BULKHEAD" --version | awk '{ print $NF }'), $(runc --version | head -1),"
   echo "kernel $(uname -r), $(nproc) CPUs, load average at the end $(cut -d' ' -f1-3 /proc/loadavg); $ROUNDS paired rounds, medians; timed loops on CPU $PIN_CPU."
   echo
-  echo "sides: no agent (a); one syscall tracepoint enabled, nothing attached (t); the agent in Discover (g)"
-  printf '%-52s %9s %9s %9s %9s %9s %9s\n' "workload (in the container)" "(a)" "(t)" "(g)" "t vs a" "g vs a" "g vs t"
+  echo "sides: no agent (a); a program that returns at once on each of the agent's $(awk '{ print $2 }' "$TMP/hooks.out") tracepoints (h); the agent in Discover (g)"
+  printf '%-52s %9s %9s %9s %9s %9s %9s\n' "workload (in the container)" "(a)" "(h)" "(g)" "h vs a" "g vs a" "g vs h"
   row3 "dd bs=500 count=$DD_COUNT, MB/s" dd %.0f
   row3 "exec loop, /bin/true x$EXEC_COUNT, us per exec" exec %.1f
   row3 "open loop, 2x$OPEN_COUNT opens (half O_WRONLY), us/open" open %.2f
