@@ -1,5 +1,6 @@
 #include "runtime/event.h"
 
+#include <errno.h>
 #include <fcntl.h>
 
 #include <array>
@@ -8,7 +9,7 @@
 namespace bulkhead::runtime {
 namespace {
 
-constexpr std::array<std::pair<EventKind, std::string_view>, 15> kNames{{
+constexpr std::array<std::pair<EventKind, std::string_view>, 19> kNames{{
     {EventKind::kExec, "exec"},       {EventKind::kExit, "exit"},
     {EventKind::kOpen, "open"},       {EventKind::kConnect, "connect"},
     {EventKind::kAccept, "accept"},   {EventKind::kListen, "listen"},
@@ -16,7 +17,9 @@ constexpr std::array<std::pair<EventKind, std::string_view>, 15> kNames{{
     {EventKind::kCapset, "capset"},   {EventKind::kPtrace, "ptrace"},
     {EventKind::kMount, "mount"},     {EventKind::kModule, "module"},
     {EventKind::kSetns, "setns"},     {EventKind::kUnshare, "unshare"},
-    {EventKind::kIoUring, "io_uring"},
+    {EventKind::kIoUring, "io_uring"}, {EventKind::kRename, "rename"},
+    {EventKind::kUnlink, "unlink"},   {EventKind::kLink, "link"},
+    {EventKind::kSymlink, "symlink"},
 }};
 
 }  // namespace
@@ -30,6 +33,17 @@ std::string_view eventKindName(EventKind kind) {
 
 bool opensForWrite(uint64_t openFlags) {
   return (openFlags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND)) != 0;
+}
+
+bool writesPath(const Event& e) {
+  switch (e.kind) {
+    case EventKind::kOpen: return opensForWrite(e.flags);
+    case EventKind::kRename:
+    case EventKind::kUnlink:
+    case EventKind::kLink:
+    case EventKind::kSymlink: return e.targetId != -ENOENT;  // a refused attempt counts, a missing name not
+    default: return false;
+  }
 }
 
 bool parseEventKind(std::string_view name, EventKind& out) {

@@ -27,11 +27,20 @@ enum class EventKind : uint8_t {
   kSetns,    // flags = nstype
   kUnshare,  // flags = unshare flags
   kIoUring,  // an io_uring ring set up: targetId = submission queue entries, flags = setup flags
+  // Path changes, every call (targetId = its result: 0, or -errno); paths made absolute.
+  kRename,   // path = new name, detail = old name, flags = renameat2 flags
+  kUnlink,   // path = the name removed, flags = AT_REMOVEDIR for a directory
+  kLink,     // path = new name, detail = the file linked (a hard link)
+  kSymlink,  // path = the link, detail = its content as given
 };
 
 std::string_view eventKindName(EventKind kind);
-// An open's flags ask to change the file (what learning and the write rules look at).
-bool opensForWrite(uint64_t openFlags);  // "exec", "open", ...
+// An open's flags ask to change the file.
+bool opensForWrite(uint64_t openFlags);
+struct Event;
+// The event changes what is at its path: an open for writing, or a path change, refused
+// ones too but not one whose name did not exist (what learning and the write rules look at).
+bool writesPath(const Event& e);
 bool parseEventKind(std::string_view name, EventKind& out);
 
 struct Event {

@@ -39,7 +39,11 @@ Behavior behaviorOf(const Event& e) {
     case EventKind::kExec:
       return {"exec", e.path, e.parentComm};
     case EventKind::kOpen:
-      if (!opensForWrite(e.flags) || e.path.empty() || e.path[0] != '/' || ordinaryDeviceWrite(e.path)) return {};
+    case EventKind::kRename:
+    case EventKind::kUnlink:
+    case EventKind::kLink:
+    case EventKind::kSymlink:
+      if (!writesPath(e) || e.path.empty() || e.path[0] != '/' || ordinaryDeviceWrite(e.path)) return {};
       return {"write", writeDirOf(e.path), {}};
     case EventKind::kListen:
       return {"listen", fmt::format("tcp/{}", e.port), {}};  // listen() is for stream sockets

@@ -72,6 +72,10 @@ const Trigger kTriggers[] = {
      "detail", "open_by_handle_at"},
     {"BH-RT-0020", "perl -e '$p = \"\\0\" x 120; syscall(" NR_IO_URING_SETUP ", 4, $p) >= 0 or die \"$!\"'", "kind",
      "io_uring"},
+    {"BH-RT-0005", "echo x >/tmp/e2e-moved && mv /tmp/e2e-moved /usr/sbin/e2e-moved; rm -f /usr/sbin/e2e-moved", "kind",
+     "rename"},
+    {"BH-RT-0023", "ln -sf /etc/shadow /tmp/e2e-shadow; rm -f /tmp/e2e-shadow", "detail", "/etc/shadow"},
+    {"BH-RT-0024", "echo x >>/root/.bash_history; rm -f /root/.bash_history", "kind", "unlink"},
 };
 
 class AgentRules : public AgentE2e {
@@ -118,14 +122,16 @@ TEST_F(AgentRules, EachRuleFiresOnARealAction) {
   for (const auto& rule : *rules) EXPECT_TRUE(covered.contains(rule.id)) << rule.id << " has no real trigger here";
 }
 
-// A relative path is no way around the rules: the sensor reports the opened file by its
-// path from the container's root.
+// A relative path is no way around the rules: the sensor reports the opened file, or the
+// renamed one, by its path from the container's root.
 TEST_F(AgentRules, RelativePathsFireTheSameRules) {
   const Trigger cases[] = {
       {"BH-RT-0007", "cd /etc && cat ./shadow >/dev/null", "path", "/etc/shadow"},
       {"BH-RT-0005", "cd /usr/bin && touch e2e-relative && rm -f e2e-relative", "path", "/usr/bin/e2e-relative"},
       {"BH-RT-0006", "cd /usr/share && touch ../lib/e2e-relative.so && rm -f /usr/lib/e2e-relative.so", "path",
        "/usr/lib/e2e-relative.so"},
+      {"BH-RT-0005", "cd /usr/bin && echo x >/tmp/e2e-moved && mv /tmp/e2e-moved e2e-moved && rm -f e2e-moved", "path",
+       "/usr/bin/e2e-moved"},
   };
   for (const Trigger& t : cases) {
     SCOPED_TRACE(t.script);
@@ -145,6 +151,7 @@ TEST_F(AgentRules, OrdinaryWorkRaisesNoRuleAlert) {
   const size_t from = log_->size();
   const auto r = sh(*container_,
                     "cat /etc/hostname /etc/passwd >/dev/null; ls -l /usr/bin >/dev/null; echo x >/tmp/scratch; "
+                    "mv /tmp/scratch /tmp/scratch2 && ln -s scratch2 /tmp/scratch && rm /tmp/scratch /tmp/scratch2; "
                     "mkdir -p /var/cache/app && echo y >/var/cache/app/data; "
                     "socat -u OPEN:/etc/hostname TCP-LISTEN:8089,bind=127.0.0.1,reuseaddr & sleep 0.5; "
                     "socat -u TCP:127.0.0.1:8089 - >/dev/null; wait; id -u");

@@ -1,6 +1,7 @@
 // Learning and checking share one normalization: what Discover learned is what Monitor
 // and Protect accept, and nothing else.
 
+#include <errno.h>
 #include <fcntl.h>
 #include <sys/socket.h>
 
@@ -82,6 +83,32 @@ TEST(Learner, NullAndTerminalWritesAreNotBehavior) {
   EXPECT_TRUE(p.writeDirs.empty());
   EXPECT_TRUE(deviation(p, open("/dev/sda", O_WRONLY)));
   EXPECT_TRUE(deviation(p, open("/dev/nullx", O_WRONLY)));
+}
+
+// A rename, link, symlink or unlink writes at its path (the new name) as an open for
+// writing does: learned where it was seen, a deviation elsewhere. A call on a name that did
+// not exist changed nothing.
+TEST(Learner, PathChangesWriteWhereTheirNewNameIs) {
+  const auto change = [](EventKind kind, const std::string& path, const std::string& old, int64_t result = 0) {
+    Event e;
+    e.kind = kind;
+    e.path = path;
+    e.detail = old;
+    e.targetId = result;
+    return e;
+  };
+  Profile p;
+  EXPECT_TRUE(learn(p, change(EventKind::kRename, "/var/lib/app/state", "/var/lib/app/state.tmp")));
+  EXPECT_FALSE(learn(p, change(EventKind::kUnlink, "/var/lib/app/old", "")));
+  EXPECT_FALSE(learn(p, change(EventKind::kRename, "/etc/app.conf", "/tmp/x", -ENOENT)));
+  EXPECT_EQ(p.writeDirs, (std::set<std::string>{"/var/lib/app/"}));
+  EXPECT_FALSE(deviation(p, change(EventKind::kSymlink, "/var/lib/app/current", "v2")));
+  auto d = deviation(p, change(EventKind::kRename, "/usr/bin/ls", "/var/lib/app/dropper"));
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->kind, "write");
+  EXPECT_EQ(d->value, "/usr/bin/");
+  EXPECT_TRUE(deviation(p, change(EventKind::kLink, "/usr/lib/libx.so", "/tmp/evil.so")));
+  EXPECT_FALSE(deviation(p, change(EventKind::kUnlink, "/usr/bin/ls", "", -ENOENT)));
 }
 
 TEST(Learner, ConvergesAfterAQuietPeriodAndReopensOnNewBehavior) {

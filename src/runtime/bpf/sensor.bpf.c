@@ -451,11 +451,8 @@ static __always_inline struct file *file_of_fd(long fd) {
  * parent; a file outside the task's root reads from its namespace's root. */
 #define RESOLVE_DEPTH 32
 #define RESOLVED_END (2 * BH_PATH_MAX - 1)
-static __always_inline const char *path_of_file(struct scratch *s, struct file *file) {
-  if (!file) return 0;
+static __always_inline const char *path_of(struct scratch *s, struct dentry *dentry, struct vfsmount *vfsmnt) {
   struct task_struct *task = bpf_get_current_task_btf();
-  struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry);
-  struct vfsmount *vfsmnt = BPF_CORE_READ(file, f_path.mnt);
   struct dentry *root = BPF_CORE_READ(task, fs, root.dentry);
   struct vfsmount *root_mnt = BPF_CORE_READ(task, fs, root.mnt);
   __u32 off = RESOLVED_END;
@@ -484,8 +481,36 @@ done:
   if (off == RESOLVED_END) s->resolved[--off] = '/';  // the root itself
   return RESOLVED_END - off < BH_PATH_MAX ? s->resolved + (off & RESOLVED_END) : 0;
 }
+static __always_inline const char *path_of_file(struct scratch *s, struct file *file) {
+  return file ? path_of(s, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt)) : 0;
+}
 static __always_inline const char *path_of_fd(struct scratch *s, long fd) {
   return path_of_file(s, file_of_fd(fd));
+}
+
+/* Copies a path argument from user memory to dst (at most BH_PATH_MAX bytes, NUL included),
+ * made absolute from the task's root: a relative one is joined to its directory's path,
+ * the directory open at dirfd or, for AT_FDCWD, the working directory (kept as given when
+ * that has no path). Returns its length without the NUL, 0 if it could not be read. */
+#define AT_FDCWD -100
+static __always_inline __u16 read_user_path_at(struct scratch *s, char *dst, long dirfd, const char *user) {
+  long n = bpf_probe_read_user_str(dst, BH_PATH_MAX, user);
+  if (n <= 1 || dst[0] == '/') return str_len(n);
+  const int fd = (int)dirfd;  // an int in a 64-bit register: its upper half is not the sign's
+  const char *dir;
+  if (fd == AT_FDCWD) {
+    struct task_struct *task = bpf_get_current_task_btf();
+    dir = path_of(s, BPF_CORE_READ(task, fs, pwd.dentry), BPF_CORE_READ(task, fs, pwd.mnt));
+  } else {
+    dir = path_of_fd(s, fd);
+  }
+  if (!dir) return str_len(n);
+  /* The directory's path ends at RESOLVED_END (its NUL), with room after it: a '/' goes
+   * there and the name after it, or the name there when the directory is the root. */
+  __u32 slash = s->resolved + RESOLVED_END - dir > 1 ? 1 : 0;
+  s->resolved[RESOLVED_END] = '/';
+  bpf_probe_read_kernel_str(s->resolved + RESOLVED_END + slash, BH_PATH_MAX, dst);
+  return str_len(bpf_probe_read_kernel_str(dst, BH_PATH_MAX, dir));
 }
 
 /* Now and the repeat window, in jiffies or boot ns (CONFIG_HZ is a constant to the
@@ -597,11 +622,12 @@ static __always_inline void report_open(void *ctx, struct scratch *s, const char
   if (emit(ctx, s) && slot) __builtin_memcpy(slot, p, sizeof(*slot));
 }
 
-/* Opens are read at their exit, from the registers the call was made with: the kernel has
- * just read the path (so it is paged in) and, for openat2, the open_how. One program per
- * open instead of an enter and an exit. NULL for tasks not watched. The registers are read
- * by plain loads, not bpf_probe_read_kernel: the verifier knows the pointer's type. */
-static __always_inline struct pt_regs *open_call_regs(void) {
+/* Opens (and path changes) are read at their exit, from the registers the call was made
+ * with: the kernel has just read the path (so it is paged in) and, for openat2, the
+ * open_how. One program per call instead of an enter and an exit. NULL for tasks not
+ * watched. The registers are read by plain loads, not bpf_probe_read_kernel: the verifier
+ * knows the pointer's type. */
+static __always_inline struct pt_regs *call_regs(void) {
   struct task_struct *task = bpf_get_current_task_btf();
   if (skip(task)) return 0;
   return (struct pt_regs *)bpf_task_pt_regs(task);
@@ -609,21 +635,21 @@ static __always_inline struct pt_regs *open_call_regs(void) {
 
 SEC("tracepoint/syscalls/sys_exit_open")
 int handle_open_exit(struct trace_event_raw_sys_exit *ctx) {
-  struct pt_regs *regs = open_call_regs();
+  struct pt_regs *regs = call_regs();
   if (regs) report_open(ctx, 0, (const char *)PT_REGS_PARM1_SYSCALL(regs), false, PT_REGS_PARM2_SYSCALL(regs), ctx->ret, 0);
   return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_openat")
 int handle_openat_exit(struct trace_event_raw_sys_exit *ctx) {
-  struct pt_regs *regs = open_call_regs();
+  struct pt_regs *regs = call_regs();
   if (regs) report_open(ctx, 0, (const char *)PT_REGS_PARM2_SYSCALL(regs), false, PT_REGS_PARM3_SYSCALL(regs), ctx->ret, 0);
   return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_openat2")
 int handle_openat2_exit(struct trace_event_raw_sys_exit *ctx) {
-  struct pt_regs *regs = open_call_regs();
+  struct pt_regs *regs = call_regs();
   __u64 flags = 0;  // open_how.flags, its first field
   if (regs && bpf_probe_read_user(&flags, sizeof(flags), (const void *)PT_REGS_PARM3_SYSCALL(regs)) == 0) {
     report_open(ctx, 0, (const char *)PT_REGS_PARM2_SYSCALL(regs), false, flags, ctx->ret, 0);
@@ -638,7 +664,7 @@ int handle_openat2_exit(struct trace_event_raw_sys_exit *ctx) {
  * the call's result (the fd, or -errno). */
 SEC("tracepoint/syscalls/sys_exit_open_by_handle_at")
 int handle_open_by_handle_exit(struct trace_event_raw_sys_exit *ctx) {
-  struct pt_regs *regs = open_call_regs();
+  struct pt_regs *regs = call_regs();
   if (!regs) return 0;
   struct scratch *s = begin(BH_OPEN);
   if (!s) return 0;
@@ -966,6 +992,51 @@ int handle_unshare(struct trace_event_raw_sys_enter *ctx) {
   emit(ctx, s);
   return 0;
 }
+
+/* ---- path changes: rename, unlink, link, symlink ---------------------------------------- */
+
+/* Reported at exit, every call (refused ones too: target = the result), by the registers the
+ * call was made with. path: the name made or removed; detail: the old name (rename, link),
+ * or a symlink's content as given (it is resolved from the link's directory when used).
+ * Both names made absolute (read_user_path_at), so `cd /usr/bin; mv /tmp/x ls` is a
+ * rename to /usr/bin/ls. */
+#define AT_REMOVEDIR 0x200
+static __always_inline void on_path_change(void *ctx, __u16 kind, long dirfd, const char *name, long olddirfd,
+                                           const char *oldname, bool old_as_given, __u64 flags, long ret) {
+  struct scratch *s = begin(kind);
+  if (!s) return;
+  struct bh_record *r = &s->rec;
+  r->path_len = read_user_path_at(s, s->data, dirfd, name);
+  if (oldname) {
+    char *detail = s->data + detail_offset(r);
+    r->detail_len = old_as_given ? str_len(bpf_probe_read_user_str(detail, BH_PATH_MAX, oldname))
+                                 : read_user_path_at(s, detail, olddirfd, oldname);
+  }
+  r->flags = flags;
+  r->target = ret;
+  emit(ctx, s);
+}
+
+#define PARM(n) PT_REGS_PARM##n##_SYSCALL(regs)
+#define PATH_HOOK(call, kind, dirfd, name, olddirfd, oldname, as_given, flags)           \
+  SEC("tracepoint/syscalls/sys_exit_" #call)                                            \
+  int handle_##call##_exit(struct trace_event_raw_sys_exit *ctx) {                     \
+    struct pt_regs *regs = call_regs();                                                 \
+    if (regs) on_path_change(ctx, kind, dirfd, (const char *)(name), olddirfd,          \
+                             (const char *)(oldname), as_given, flags, ctx->ret);       \
+    return 0;                                                                           \
+  }
+
+PATH_HOOK(rename, BH_RENAME, AT_FDCWD, PARM(2), AT_FDCWD, PARM(1), false, 0)
+PATH_HOOK(renameat, BH_RENAME, PARM(3), PARM(4), PARM(1), PARM(2), false, 0)
+PATH_HOOK(renameat2, BH_RENAME, PARM(3), PARM(4), PARM(1), PARM(2), false, PARM(5))
+PATH_HOOK(unlink, BH_UNLINK, AT_FDCWD, PARM(1), 0, 0, false, 0)
+PATH_HOOK(unlinkat, BH_UNLINK, PARM(1), PARM(2), 0, 0, false, PARM(3))
+PATH_HOOK(rmdir, BH_UNLINK, AT_FDCWD, PARM(1), 0, 0, false, AT_REMOVEDIR)
+PATH_HOOK(link, BH_LINK, AT_FDCWD, PARM(2), AT_FDCWD, PARM(1), false, 0)
+PATH_HOOK(linkat, BH_LINK, PARM(3), PARM(4), PARM(1), PARM(2), false, PARM(5))
+PATH_HOOK(symlink, BH_SYMLINK, AT_FDCWD, PARM(2), 0, PARM(1), true, 0)
+PATH_HOOK(symlinkat, BH_SYMLINK, PARM(2), PARM(3), 0, PARM(1), true, 0)
 
 /* An io_uring ring's operations (opens, connections, reads, writes) are not system calls:
  * no syscall tracepoint sees them. The ring's creation is reported, in the task that sets

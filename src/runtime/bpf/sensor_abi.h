@@ -15,7 +15,7 @@
 #define BH_ARGV_MAX 1024  /* argv bytes (NUL-separated), at most BH_ARGV_COUNT args */
 #define BH_ARGV_COUNT 20
 #define BH_PREFIX_MAX 128 /* sensitive path prefixes compared on this many bytes */
-#define BH_KIND_COUNT 16
+#define BH_KIND_COUNT 32
 
 /* Kinds as the kernel side knows them; the decoder maps them to runtime::EventKind. */
 enum bh_kind {
@@ -34,6 +34,10 @@ enum bh_kind {
   BH_SETNS = 13,
   BH_UNSHARE = 14,
   BH_IO_URING = 15,
+  BH_RENAME = 16,  /* path = the new name, detail = the old one; flags: renameat2's */
+  BH_UNLINK = 17,  /* path; flags: AT_REMOVEDIR for rmdir */
+  BH_LINK = 18,    /* path = the new name, detail = the file linked */
+  BH_SYMLINK = 19, /* path = the link, detail = its content as given */
 };
 
 /* bh_record.addr_flags */

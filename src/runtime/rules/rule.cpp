@@ -286,7 +286,7 @@ bool boolOf(const Subject& s, RuleField field) {
   const Event& e = s.event;
   switch (field) {
     case RuleField::kWrite:
-      return e.kind == EventKind::kOpen && opensForWrite(e.flags);
+      return writesPath(e);
     case RuleField::kStdioSocket: return s.facts.stdioSocket.get();
     case RuleField::kParentListens: return s.facts.parentListens.get();
     case RuleField::kSetuidFile: return s.facts.setuidFile.get();

@@ -33,6 +33,10 @@ bool eventKindOfRecord(uint16_t raw, EventKind& kind) {
     case BH_SETNS: kind = EventKind::kSetns; return true;
     case BH_UNSHARE: kind = EventKind::kUnshare; return true;
     case BH_IO_URING: kind = EventKind::kIoUring; return true;
+    case BH_RENAME: kind = EventKind::kRename; return true;
+    case BH_UNLINK: kind = EventKind::kUnlink; return true;
+    case BH_LINK: kind = EventKind::kLink; return true;
+    case BH_SYMLINK: kind = EventKind::kSymlink; return true;
     default: return false;
   }
 }

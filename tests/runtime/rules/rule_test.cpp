@@ -2,6 +2,7 @@
 // its nearest innocent neighbour; rule files are validated with messages naming the file
 // and rule.
 
+#include <errno.h>
 #include <fcntl.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
@@ -83,6 +84,12 @@ std::vector<Case> cases() {
   byHandle.detail = "open_by_handle_at";
   Event plainArgs = minerArgs;
   plainArgs.argv = {"kworker", "-o", "out.txt"};
+  const auto change = [](EventKind kind, const std::string& path, const std::string& detail, int64_t result = 0) {
+    Event e = ev(kind, path);
+    e.detail = detail;
+    e.targetId = result;
+    return e;
+  };
   return {
       {"BH-RT-0001", ev(EventKind::kExec, "/usr/bin/bash"), facts(&EventFacts::stdioSocket), true},
       {"BH-RT-0001", ev(EventKind::kExec, "/usr/bin/bash"), kPlain, false},
@@ -131,6 +138,26 @@ std::vector<Case> cases() {
       {"BH-RT-0021", ev(EventKind::kExec, "/usr/bin/true"), kPlain, false},
       {"BH-RT-0020", ev(EventKind::kIoUring), facts(nullptr, false), false},
       {"BH-RT-0020", ev(EventKind::kUnshare), kPlain, false},
+      // Path changes write at their path (the new name): a move into a binary directory, a
+      // binary removed, a library replaced by a link; refused ones count, missing names not.
+      {"BH-RT-0005", change(EventKind::kRename, "/usr/bin/ls", "/tmp/ls"), kPlain, true},
+      {"BH-RT-0005", change(EventKind::kRename, "/usr/bin/ls", "/tmp/ls", -EACCES), kPlain, true},
+      {"BH-RT-0005", change(EventKind::kRename, "/usr/bin/ls", "/tmp/ls", -ENOENT), kPlain, false},
+      {"BH-RT-0005", change(EventKind::kUnlink, "/usr/sbin/sshd", ""), kPlain, true},
+      {"BH-RT-0005", change(EventKind::kRename, "/tmp/ls", "/usr/bin/ls"), kPlain, false},
+      {"BH-RT-0006", change(EventKind::kSymlink, "/usr/lib/libx.so", "/tmp/evil.so"), kPlain, true},
+      {"BH-RT-0006", change(EventKind::kLink, "/tmp/libx.so", "/usr/lib/libx.so"), kPlain, false},
+      {"BH-RT-0023", change(EventKind::kSymlink, "/tmp/s", "/etc/shadow"), kPlain, true},
+      {"BH-RT-0023", change(EventKind::kLink, "/tmp/k", "/root/.ssh/id_rsa"), kPlain, true},
+      {"BH-RT-0023", change(EventKind::kSymlink, "/tmp/p", "/etc/passwd"), kPlain, false},
+      {"BH-RT-0023", change(EventKind::kRename, "/tmp/s", "/etc/shadow"), kPlain, false},
+      {"BH-RT-0024", change(EventKind::kUnlink, "/root/.bash_history", ""), kPlain, true},
+      {"BH-RT-0024", change(EventKind::kUnlink, "/var/log/auth.log", ""), kPlain, true},
+      {"BH-RT-0024", openFlags("/var/log/auth.log", O_WRONLY | O_TRUNC), kPlain, true},
+      {"BH-RT-0024", openFlags("/var/log/auth.log", O_WRONLY | O_APPEND), kPlain, false},
+      {"BH-RT-0024", change(EventKind::kUnlink, "/root/.bash_history", "", -ENOENT), kPlain, false},
+      {"BH-RT-0024", change(EventKind::kUnlink, "/tmp/x", ""), kPlain, false},
+      {"BH-RT-0024", change(EventKind::kUnlink, "/var/log/auth.log", ""), facts(nullptr, false), false},
   };
 }
 

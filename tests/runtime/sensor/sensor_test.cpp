@@ -452,6 +452,62 @@ TEST_F(SensorTest, OpenByHandleIsReportedWithTheFilesPath) {
   EXPECT_TRUE(refused->path.empty());
 }
 
+// Renames, unlinks, hard links and symlinks are reported at exit with both names made
+// absolute: from the working directory, from a directory's fd, and as given when absolute;
+// a symlink's content as given; rmdir as an unlink with AT_REMOVEDIR; a refused call with
+// its error.
+TEST_F(SensorTest, PathChangesAreReportedWithAbsoluteNames) {
+  const std::string dir = "/tmp/bulkhead-sensor-paths-" + std::to_string(getpid());
+  const std::string shm = dir + "-other";  // renames stay on one file system
+  ASSERT_EQ(mkdir(dir.c_str(), 0700), 0);
+  ASSERT_EQ(mkdir(shm.c_str(), 0700), 0);
+  auto sensor = openSensor();
+  ASSERT_TRUE(sensor);
+  int status = 0;
+  const pid_t child = runChild([&] {
+    if (chdir(dir.c_str()) != 0) return 1;
+    close(open("a", O_WRONLY | O_CREAT, 0600));
+    if (rename("a", "b") != 0) return 2;                                   // both relative
+    const int other = open(shm.c_str(), O_RDONLY | O_DIRECTORY);
+    if (renameat(AT_FDCWD, "b", other, "c") != 0) return 3;                // to a directory's fd
+    if (syscall(SYS_renameat2, other, "c", AT_FDCWD, (dir + "/d").c_str(), RENAME_NOREPLACE) != 0) return 4;
+    if (link("d", "e") != 0) return 5;
+    if (symlink("/etc/shadow", "f") != 0) return 6;                        // content kept as given
+    if (symlinkat("../x", other, "g") != 0) return 7;
+    if (unlink("e") != 0 || unlinkat(other, "g", 0) != 0) return 8;
+    if (mkdir("h", 0700) != 0 || rmdir("h") != 0) return 9;
+    if (rename("missing", "/tmp/nowhere") == 0) return 10;                 // refused: ENOENT
+    return 0;
+  }, &status);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
+  const auto events = eventsOf(*sensor, child);
+  const auto change = [&](EventKind kind, const std::string& path) {
+    return find(events, kind, [&](const Event& e) { return e.path == path; });
+  };
+  const auto expectChange = [&](EventKind kind, const std::string& path, const std::string& detail, uint64_t flags,
+                                int64_t result) {
+    auto e = change(kind, path);
+    ASSERT_TRUE(e) << "no " << eventKindName(kind) << " of " << path;
+    expectCommon(*e, child);
+    EXPECT_EQ(e->detail, detail) << path;
+    EXPECT_EQ(e->flags, flags) << path;
+    EXPECT_EQ(e->targetId, result) << path;
+  };
+  expectChange(EventKind::kRename, dir + "/b", dir + "/a", 0, 0);
+  expectChange(EventKind::kRename, shm + "/c", dir + "/b", 0, 0);
+  expectChange(EventKind::kRename, dir + "/d", shm + "/c", RENAME_NOREPLACE, 0);
+  expectChange(EventKind::kLink, dir + "/e", dir + "/d", 0, 0);
+  expectChange(EventKind::kSymlink, dir + "/f", "/etc/shadow", 0, 0);
+  expectChange(EventKind::kSymlink, shm + "/g", "../x", 0, 0);
+  expectChange(EventKind::kUnlink, dir + "/e", "", 0, 0);
+  expectChange(EventKind::kUnlink, shm + "/g", "", 0, 0);
+  expectChange(EventKind::kUnlink, dir + "/h", "", AT_REMOVEDIR, 0);
+  expectChange(EventKind::kRename, "/tmp/nowhere", dir + "/missing", 0, -ENOENT);
+  for (const char* name : {"/d", "/f"}) unlink((dir + name).c_str());
+  rmdir(dir.c_str());
+  rmdir(shm.c_str());
+}
+
 TEST_F(SensorTest, ExitCodeAndSignal) {
   auto sensor = openSensor();
   ASSERT_TRUE(sensor);
