@@ -527,7 +527,9 @@ static __always_inline __u64 repeat_window(void) {
  * string read and a bit test, nothing more. A relative path (to the working directory or
  * a directory's fd) is replaced by the opened file's path from the task's root, so that
  * `cd /etc; cat shadow` is a read of /etc/shadow; a relative open that failed has no file
- * to resolve: a write is reported with the path as given, a read is not.
+ * to resolve: a write is reported with the path as given, a read is not. A write that
+ * succeeded goes out by its file's path, whatever links the name went through (a read is
+ * judged sensitive, and reported, by the name opened).
  * path is the call's (user memory), or a resolved one (kernel, in s); via: BH_VIA_* bits. */
 static __always_inline void report_open(void *ctx, struct scratch *s, const char *path, bool kernel, __u64 flags,
                                         long ret, __u32 via) {
@@ -618,7 +620,17 @@ static __always_inline void report_open(void *ctx, struct scratch *s, const char
   s->rec.path_len = str_len(copied);
   s->rec.flags = flags;
   s->rec.addr_flags = via;
-  bpf_probe_read_kernel(s->data, BH_PATH_MAX, p->path);
+  /* A write by an absolute path goes out as the opened file's real one (no symlink, "..",
+   * "//" or "."): a write through a link to /usr/bin is a write under /usr/bin. Only here,
+   * once the open is reported: the repeat filter keeps the path as given. A sensitive read
+   * keeps the name it was judged by. */
+  const char *real = write && !kernel && !resolved && ret >= 0 ? path_of_fd(s, ret) : 0;
+  long n = real ? bpf_probe_read_kernel_str(s->data, BH_PATH_MAX, real) : 0;
+  if (n > 0) {
+    s->rec.path_len = str_len(n);
+  } else {
+    bpf_probe_read_kernel(s->data, BH_PATH_MAX, p->path);
+  }
   if (emit(ctx, s) && slot) __builtin_memcpy(slot, p, sizeof(*slot));
 }
 

@@ -452,6 +452,32 @@ TEST_F(SensorTest, OpenByHandleIsReportedWithTheFilesPath) {
   EXPECT_TRUE(refused->path.empty());
 }
 
+// A write goes out by the opened file's real path: through a symlinked directory, "..",
+// "//" and "." are no way around the write rules. A write that failed has no file: it is
+// reported as given.
+TEST_F(SensorTest, WritesAreReportedByTheFilesRealPath) {
+  const std::string dir = "/tmp/bulkhead-sensor-real-" + std::to_string(getpid());
+  const std::string link = dir + "-link";
+  ASSERT_EQ(mkdir(dir.c_str(), 0700), 0);
+  ASSERT_EQ(symlink(dir.c_str(), link.c_str()), 0);
+  auto sensor = openSensor();
+  ASSERT_TRUE(sensor);
+  int status = 0;
+  const pid_t child = runChild([&] {
+    close(open((link + "/a").c_str(), O_WRONLY | O_CREAT, 0600));
+    close(open(("/tmp/../tmp//./" + dir.substr(5) + "/b").c_str(), O_WRONLY | O_CREAT, 0600));
+    return open((link + "/missing/c").c_str(), O_WRONLY | O_CREAT, 0600) < 0 ? 0 : 1;
+  }, &status);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
+  const auto events = eventsOf(*sensor, child);
+  for (const std::string& path : {dir + "/a", dir + "/b", link + "/missing/c"}) {
+    EXPECT_TRUE(find(events, EventKind::kOpen, [&](const Event& e) { return e.path == path; })) << "no write of " << path;
+  }
+  for (const char* name : {"/a", "/b"}) unlink((dir + name).c_str());
+  unlink(link.c_str());
+  rmdir(dir.c_str());
+}
+
 // Renames, unlinks, hard links and symlinks are reported at exit with both names made
 // absolute: from the working directory, from a directory's fd, and as given when absolute;
 // a symlink's content as given; rmdir as an unlink with AT_REMOVEDIR; a refused call with
