@@ -488,13 +488,14 @@ static __always_inline const char *path_of_fd(struct scratch *s, long fd) {
   return path_of_file(s, file_of_fd(fd));
 }
 
-/* Copies a path argument from user memory to dst (at most BH_PATH_MAX bytes, NUL included),
- * made absolute from the task's root: a relative one is joined to its directory's path,
- * the directory open at dirfd or, for AT_FDCWD, the working directory (kept as given when
- * that has no path). Returns its length without the NUL, 0 if it could not be read. */
+/* Copies a path argument (from user memory, or kernel memory: a ring's request) to dst (at
+ * most BH_PATH_MAX bytes, NUL included), made absolute from the task's root: a relative one
+ * is joined to its directory's path, the directory open at dirfd or, for AT_FDCWD, the
+ * working directory (kept as given when that has no path). Returns its length without the
+ * NUL, 0 if it could not be read. */
 #define AT_FDCWD -100
-static __always_inline __u16 read_user_path_at(struct scratch *s, char *dst, long dirfd, const char *user) {
-  long n = bpf_probe_read_user_str(dst, BH_PATH_MAX, user);
+static __always_inline __u16 read_path_at(struct scratch *s, char *dst, long dirfd, const char *src, bool kernel) {
+  long n = read_path(dst, BH_PATH_MAX, src, kernel);
   if (n <= 1 || dst[0] == '/') return str_len(n);
   const int fd = (int)dirfd;  // an int in a 64-bit register: its upper half is not the sign's
   const char *dir;
@@ -1010,22 +1011,24 @@ int handle_unshare(struct trace_event_raw_sys_enter *ctx) {
 /* Reported at exit, every call (refused ones too: target = the result), by the registers the
  * call was made with. path: the name made or removed; detail: the old name (rename, link),
  * or a symlink's content as given (it is resolved from the link's directory when used).
- * Both names made absolute (read_user_path_at), so `cd /usr/bin; mv /tmp/x ls` is a
+ * Both names made absolute (read_path_at), so `cd /usr/bin; mv /tmp/x ls` is a
  * rename to /usr/bin/ls. */
 #define AT_REMOVEDIR 0x200
 static __always_inline void on_path_change(void *ctx, __u16 kind, long dirfd, const char *name, long olddirfd,
-                                           const char *oldname, bool old_as_given, __u64 flags, long ret) {
+                                           const char *oldname, bool old_as_given, __u64 flags, long ret,
+                                           bool kernel) {
   struct scratch *s = begin(kind);
   if (!s) return;
   struct bh_record *r = &s->rec;
-  r->path_len = read_user_path_at(s, s->data, dirfd, name);
+  r->path_len = read_path_at(s, s->data, dirfd, name, kernel);
   if (oldname) {
     char *detail = s->data + detail_offset(r);
-    r->detail_len = old_as_given ? str_len(bpf_probe_read_user_str(detail, BH_PATH_MAX, oldname))
-                                 : read_user_path_at(s, detail, olddirfd, oldname);
+    r->detail_len = old_as_given ? str_len(read_path(detail, BH_PATH_MAX, oldname, kernel))
+                                 : read_path_at(s, detail, olddirfd, oldname, kernel);
   }
   r->flags = flags;
   r->target = ret;
+  if (kernel) r->addr_flags = BH_VIA_IO_URING;
   emit(ctx, s);
 }
 
@@ -1035,7 +1038,7 @@ static __always_inline void on_path_change(void *ctx, __u16 kind, long dirfd, co
   int handle_##call##_exit(struct trace_event_raw_sys_exit *ctx) {                     \
     struct pt_regs *regs = call_regs();                                                 \
     if (regs) on_path_change(ctx, kind, dirfd, (const char *)(name), olddirfd,          \
-                             (const char *)(oldname), as_given, flags, ctx->ret);       \
+                             (const char *)(oldname), as_given, flags, ctx->ret, false);\
     return 0;                                                                           \
   }
 
@@ -1135,13 +1138,45 @@ int handle_io_uring_complete(struct trace_event_raw_io_uring_complete *ctx) {
   return 0;
 }
 
+/* A ring's renames, unlinks, symlinks and hard links are reported when they are submitted,
+ * marked BH_VIA_IO_URING, with the names the request's preparation has just copied into
+ * the kernel (struct filename: freed by the time the request completes); their result is
+ * not known yet (target 0). */
+#define OP_RENAMEAT 35
+#define OP_UNLINKAT 36
+#define OP_SYMLINKAT 38
+#define OP_LINKAT 39
+static __always_inline int on_io_uring_path_change(void *ctx, __u8 op, void *cmd) {
+  if (op == OP_UNLINKAT) {
+    struct io_unlink *un = cmd;
+    const char *name = BPF_CORE_READ(un, filename, name);
+    on_path_change(ctx, BH_UNLINK, BPF_CORE_READ(un, dfd), name, 0, 0, false, BPF_CORE_READ(un, flags), 0, true);
+    return 0;
+  }
+  /* struct io_rename and struct io_link share their layout, but each is read by its own type. */
+  if (op == OP_RENAMEAT) {
+    struct io_rename *rn = cmd;
+    on_path_change(ctx, BH_RENAME, BPF_CORE_READ(rn, new_dfd), BPF_CORE_READ(rn, newpath, name),
+                   BPF_CORE_READ(rn, old_dfd), BPF_CORE_READ(rn, oldpath, name), false, BPF_CORE_READ(rn, flags), 0, true);
+    return 0;
+  }
+  struct io_link *ln = cmd;
+  on_path_change(ctx, op == OP_LINKAT ? BH_LINK : BH_SYMLINK, BPF_CORE_READ(ln, new_dfd), BPF_CORE_READ(ln, newpath, name),
+                 BPF_CORE_READ(ln, old_dfd), BPF_CORE_READ(ln, oldpath, name), op == OP_SYMLINKAT,
+                 op == OP_LINKAT ? BPF_CORE_READ(ln, flags) : 0, 0, true);
+  return 0;
+}
+
 /* A ring's connect is reported when it is submitted, whatever its result, as the system
  * call's is at its entry: the address is read from the buffer the request's preparation
  * has just copied (in the same system call, or the SQPOLL thread's pass). target = the
  * socket's fd (or fixed file index). */
 SEC("tracepoint/io_uring/io_uring_submit_req")
 int handle_io_uring_submit(struct trace_event_raw_io_uring_submit_req *ctx) {
-  if (ctx->opcode != OP_CONNECT || skip_task()) return 0;
+  __u8 op = ctx->opcode;
+  if (op != OP_CONNECT && op != OP_RENAMEAT && op != OP_UNLINKAT && op != OP_SYMLINKAT && op != OP_LINKAT) return 0;
+  if (skip_task()) return 0;
+  if (op != OP_CONNECT) return on_io_uring_path_change(ctx, op, io_uring_cmd(ctx->req));
   struct io_kiocb *req = ctx->req;
   struct io_connect *conn = io_uring_cmd(req);
   struct scratch *s = begin(BH_CONNECT);

@@ -1029,7 +1029,7 @@ TEST_F(SensorTest, IoUringSetup) {
 // file slot), listens, connects and accepts are reported as the calls' are, marked.
 TEST_F(SensorTest, IoUringOpsAreReportedLikeTheirSystemCalls) {
   const std::string file = "/tmp/bulkhead-sensor-uring-" + std::to_string(getpid());
-  const std::string direct = file + "-direct";
+  const std::string direct = file + "-direct", moved = file + "-moved";
   auto sensor = openSensor();
   ASSERT_TRUE(sensor);
   int ports[2];  // the child tells us the listener's port and the client's
@@ -1067,6 +1067,14 @@ TEST_F(SensorTest, IoUringOpsAreReportedLikeTheirSystemCalls) {
     len = sizeof(local);
     getsockname(client, reinterpret_cast<sockaddr*>(&local), &len);
     if (run([&](io_uring_sqe* q) { io_uring_prep_accept(q, listener, nullptr, nullptr, 0); }) < 0) return step;
+    // Path changes, by relative and absolute names.
+    if (chdir("/tmp") != 0) return 5;
+    // The names live until the ring has read them (it does when the request is submitted).
+    const std::string name = file.substr(5), linked = name + "-link", sym = name + "-sym", symAbs = file + "-sym";
+    if (run([&](io_uring_sqe* q) { io_uring_prep_renameat(q, AT_FDCWD, name.c_str(), AT_FDCWD, moved.c_str(), 0); }) < 0) return step;
+    if (run([&](io_uring_sqe* q) { io_uring_prep_linkat(q, AT_FDCWD, moved.c_str(), AT_FDCWD, linked.c_str(), 0); }) < 0) return step;
+    if (run([&](io_uring_sqe* q) { io_uring_prep_symlinkat(q, "/etc/shadow", AT_FDCWD, sym.c_str()); }) < 0) return step;
+    if (run([&](io_uring_sqe* q) { io_uring_prep_unlinkat(q, AT_FDCWD, symAbs.c_str(), 0); }) < 0) return step;
     int out[2] = {ntohs(addr.sin_port), ntohs(local.sin_port)};
     if (write(ports[1], out, sizeof(out)) != sizeof(out)) return 4;
     io_uring_queue_exit(&ring);
@@ -1105,8 +1113,21 @@ TEST_F(SensorTest, IoUringOpsAreReportedLikeTheirSystemCalls) {
   EXPECT_EQ(accepted->localPort, got[0]);
   EXPECT_FALSE(find(events, EventKind::kOpen, [](const Event& e) { return !e.ioUring && e.path == "/etc/shadow"; }))
       << "the child made no such system call";
+  const auto change = [&](EventKind kind, const std::string& path, const std::string& detail) {
+    auto e = viaRing(kind, [&](const Event& c) { return c.path == path; });
+    ASSERT_TRUE(e) << "no " << eventKindName(kind) << " of " << path << " through the ring";
+    EXPECT_EQ(e->detail, detail);
+    expectCommon(*e, child);
+  };
+  change(EventKind::kRename, moved, file);
+  change(EventKind::kLink, file + "-link", moved);
+  change(EventKind::kSymlink, file + "-sym", "/etc/shadow");
+  change(EventKind::kUnlink, file + "-sym", "");
+  EXPECT_FALSE(find(events, EventKind::kRename, [](const Event& e) { return !e.ioUring; })) << "the child made no such system call";
   unlink(file.c_str());
   unlink(direct.c_str());
+  unlink(moved.c_str());
+  unlink((file + "-link").c_str());
 }
 
 TEST_F(SensorTest, Setns) {
