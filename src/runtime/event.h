@@ -27,11 +27,12 @@ enum class EventKind : uint8_t {
   kSetns,    // flags = nstype
   kUnshare,  // flags = unshare flags
   kIoUring,  // an io_uring ring set up: targetId = submission queue entries, flags = setup flags
-  // Path changes, every call (targetId = its result: 0, or -errno); paths made absolute.
+  // Path changes, every call (targetId = its result: 0, or -errno); names made absolute
+  // and worked out by their text (no ".", ".." or "//").
   kRename,   // path = new name, detail = old name, flags = renameat2 flags
   kUnlink,   // path = the name removed, flags = AT_REMOVEDIR for a directory
   kLink,     // path = new name, detail = the file linked (a hard link)
-  kSymlink,  // path = the link, detail = its content as given
+  kSymlink,  // path = the link, detail = its content (a relative one from the link's directory)
 };
 
 std::string_view eventKindName(EventKind kind);

@@ -132,6 +132,9 @@ TEST_F(AgentRules, RelativePathsFireTheSameRules) {
        "/usr/lib/e2e-relative.so"},
       {"BH-RT-0005", "cd /usr/bin && echo x >/tmp/e2e-moved && mv /tmp/e2e-moved e2e-moved && rm -f e2e-moved", "path",
        "/usr/bin/e2e-moved"},
+      {"BH-RT-0005", "echo x >/tmp/e2e-dots && mv /tmp/e2e-dots /tmp/../usr/bin/e2e-dots; rm -f /usr/bin/e2e-dots", "kind",
+       "rename"},
+      {"BH-RT-0023", "mkdir -p /tmp/e2e-d && ln -sf ../../etc/shadow /tmp/e2e-d/s; rm -rf /tmp/e2e-d", "detail", "/etc/shadow"},
       // Nor is a symlinked directory, for a write: the sensor reports the file's real path.
       {"BH-RT-0005", "ln -s /usr/bin /tmp/e2e-bin && touch /tmp/e2e-bin/e2e-via-link && rm -f /tmp/e2e-bin/e2e-via-link /tmp/e2e-bin",
        "path", "/usr/bin/e2e-via-link"},

@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 
 #include <cstring>
+#include <filesystem>
 #include <ctime>
 #include <string_view>
 
@@ -75,6 +76,27 @@ void setAddress(const bh_record& rec, std::string_view detail, Event& out) {
     // Abstract names are shown the way ss and netstat show them: '@' for the leading NUL.
     if (rec.addr_flags & BH_ADDR_ABSTRACT) out.address.assign("@");
     out.address.append(detail);
+  }
+}
+
+// An absolute name with ".", ".." and "//" worked out by its text (as the kernel would if
+// no symlink stood in it), so `/tmp/../usr/bin/ls` is /usr/bin/ls; other names unchanged.
+std::string lexicalPath(std::string_view name) {
+  if (name.empty() || name[0] != '/') return std::string(name);
+  std::string normal = std::filesystem::path(name).lexically_normal().string();
+  if (normal.size() > 1 && normal.back() == '/') normal.pop_back();
+  return normal;
+}
+
+// A path change's names, made absolute by the kernel side, worked out by their text; a
+// symlink's content is read from the link's directory, as the kernel reads it when used.
+void setChangedPaths(EventKind kind, std::string_view path, std::string_view detail, Event& out) {
+  out.path = lexicalPath(path);
+  if (kind == EventKind::kSymlink && !detail.empty() && detail[0] != '/' && !out.path.empty() && out.path[0] == '/') {
+    const std::string dir = out.path.substr(0, out.path.rfind('/') + 1);
+    out.detail = lexicalPath(dir + std::string(detail));
+  } else {
+    out.detail = lexicalPath(detail);
   }
 }
 
@@ -157,6 +179,12 @@ Status decodeRecord(std::span<const uint8_t> record, int64_t bootToRealtimeNs, E
       out.port = rec.port;
       out.localPort = rec.local_port;
       setAddress(rec, detail, out);
+      break;
+    case EventKind::kRename:
+    case EventKind::kUnlink:
+    case EventKind::kLink:
+    case EventKind::kSymlink:
+      setChangedPaths(kind, path, detail, out);
       break;
     default:
       out.detail.assign(detail);

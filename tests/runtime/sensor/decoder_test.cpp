@@ -118,6 +118,25 @@ TEST(SensorDecoderTest, NetworkAddresses) {
   EXPECT_EQ(event.detail, "");
 }
 
+// A path change's names come out worked out by their text, and a relative symlink's
+// content from the link's directory: `ln -s ../../etc/shadow /tmp/a/s` links to /etc/shadow.
+TEST(SensorDecoderTest, PathChangesComeOutByTheirPlainNames) {
+  Event e;
+  ASSERT_TRUE(decodeRecord(makeRecord(header(BH_RENAME), "/tmp/../usr//bin/./ls", "/tmp/x/"), 0, e));
+  EXPECT_EQ(e.kind, EventKind::kRename);
+  EXPECT_EQ(e.path, "/usr/bin/ls");
+  EXPECT_EQ(e.detail, "/tmp/x");
+  ASSERT_TRUE(decodeRecord(makeRecord(header(BH_SYMLINK), "/tmp/a/s", "../../etc/shadow"), 0, e));
+  EXPECT_EQ(e.detail, "/etc/shadow");
+  ASSERT_TRUE(decodeRecord(makeRecord(header(BH_SYMLINK), "/tmp/a/s", "/etc//shadow"), 0, e));
+  EXPECT_EQ(e.detail, "/etc/shadow");
+  ASSERT_TRUE(decodeRecord(makeRecord(header(BH_UNLINK), "/.."), 0, e));
+  EXPECT_EQ(e.path, "/");
+  ASSERT_TRUE(decodeRecord(makeRecord(header(BH_SYMLINK), "relative/s", "x"), 0, e));  // no directory known
+  EXPECT_EQ(e.path, "relative/s");
+  EXPECT_EQ(e.detail, "x");
+}
+
 TEST(SensorDecoderTest, ReusedEventIsCleared) {
   bh_record rec = header(BH_MOUNT);
   Event event;
