@@ -123,10 +123,14 @@ TEST_F(AgentRules, EachRuleFiresOnARealAction) {
 }
 
 // A relative path is no way around the rules: the sensor reports the opened file, or the
-// renamed one, by its path from the container's root.
+// renamed one, by its path from the container's root. Nor is a link or a roundabout name.
 TEST_F(AgentRules, RelativePathsFireTheSameRules) {
   const Trigger cases[] = {
       {"BH-RT-0007", "cd /etc && cat ./shadow >/dev/null", "path", "/etc/shadow"},
+      // Nor is a roundabout name or a link for a read: it is judged by where it lands.
+      {"BH-RT-0007", "cat //etc/shadow >/dev/null", "path", "/etc/shadow"},
+      {"BH-RT-0007", "cat /proc/self/root/etc/../etc/shadow >/dev/null", "path", "/etc/shadow"},
+      {"BH-RT-0007", "ln -s /etc /tmp/e2e-etc && cat /tmp/e2e-etc/shadow >/dev/null; rm -f /tmp/e2e-etc", "path", "/etc/shadow"},
       {"BH-RT-0005", "cd /usr/bin && touch e2e-relative && rm -f e2e-relative", "path", "/usr/bin/e2e-relative"},
       {"BH-RT-0006", "cd /usr/share && touch ../lib/e2e-relative.so && rm -f /usr/lib/e2e-relative.so", "path",
        "/usr/lib/e2e-relative.so"},

@@ -92,6 +92,15 @@ struct {
 const volatile __u32 prefilter_bytes = BH_PREFILTER_HEAD;
 const volatile __u64 prefilter[BH_PREFILTER_BITS / 64];
 
+/* A read not sensitive by its name may be by where it lands: through a symlink, "..",
+ * "//" or /proc/PID/root. Its file's own name (leaf_bytes bytes of it) and its directory's
+ * (parent_bytes) are tested here, hashed as the prefilter's heads (a directory's with
+ * BH_PARENT_TAG): user space sets the leaves of the prefixes (shadow, ssh_host_) and the
+ * directories of those ending in '/' (.ssh). A hit has its real path walked and matched. */
+const volatile __u32 leaf_bytes = 0;   /* 0: no prefix has a leaf */
+const volatile __u32 parent_bytes = 0; /* 0: no prefix is a directory */
+const volatile __u64 name_filter[BH_PREFILTER_BITS / 64];
+
 struct {
   __uint(type, BPF_MAP_TYPE_LPM_TRIE);
   __uint(max_entries, 256);
@@ -523,14 +532,42 @@ static __always_inline __u64 repeat_window(void) {
   return CONFIG_HZ ? repeat_ns * CONFIG_HZ / 1000000000ULL : repeat_ns;
 }
 
+/* The path is under a sensitive prefix (the trie). */
+static __always_inline bool in_prefixes(struct scratch *s, const char *path, bool kernel) {
+  long n = read_path(s->key.data, BH_PREFIX_MAX, path, kernel);
+  if (n < 0) return false;
+  s->key.prefixlen = str_len(n) * 8;
+  return bpf_map_lookup_elem(&sensitive_prefixes, &s->key) != 0;
+}
+
+/* The first `bytes` bytes of a dentry's name are in the name filter (under tag). A name
+ * shorter than that is no prefix's; one shorter than 8 bytes is inline in the dentry, so
+ * reading 8 never runs off its end. */
+static __always_inline bool name_in_filter(struct dentry *d, __u32 bytes, __u64 tag) {
+  if (!bytes || !d || BPF_CORE_READ(d, d_name.len) < bytes) return false;
+  __u64 w = 0;
+  if (bpf_probe_read_kernel(&w, sizeof(w), BPF_CORE_READ(d, d_name.name))) return false;
+  if (bytes < 8) w &= (1ULL << (bytes * 8)) - 1;
+  __u32 slot = bh_prefilter_slot(w ^ tag);
+  return (name_filter[slot / 64] >> (slot % 64)) & 1;
+}
+
+/* The opened file may be under a sensitive prefix by its own name or its directory's
+ * (name_filter): worth walking its real path. */
+static __always_inline bool landed_by_name(struct dentry *d) {
+  return name_in_filter(d, leaf_bytes, 0) || name_in_filter(BPF_CORE_READ(d, d_parent), parent_bytes, BH_PARENT_TAG);
+}
+
 /* Reports an open with write intent, or a read under a sensitive prefix (longest-prefix
  * match in the trie user space fills). Most opens are plain reads: they cost an 8-byte
  * string read and a bit test, nothing more. A relative path (to the working directory or
  * a directory's fd) is replaced by the opened file's path from the task's root, so that
  * `cd /etc; cat shadow` is a read of /etc/shadow; a relative open that failed has no file
  * to resolve: a write is reported with the path as given, a read is not. A write that
- * succeeded goes out by its file's path, whatever links the name went through (a read is
- * judged sensitive, and reported, by the name opened).
+ * succeeded goes out by its file's path, whatever links the name went through. A read is
+ * judged sensitive, and reported, by the name opened; one that is not, by where it landed:
+ * a read that opened a file named like a sensitive one (name_filter) is judged by its real
+ * path, and reported by it (`cat //etc/shadow`, /tmp/link-to-etc/shadow, /proc/1/root/...).
  * path is the call's (user memory), or a resolved one (kernel, in s); via: BH_VIA_* bits. */
 static __always_inline void report_open(void *ctx, struct scratch *s, const char *path, bool kernel, __u64 flags,
                                         long ret, __u32 via) {
@@ -545,15 +582,16 @@ static __always_inline void report_open(void *ctx, struct scratch *s, const char
       head[0] = 0;
       n = bpf_probe_read_kernel_str(head, BH_PREFILTER_HEAD + 1, path);
     }
-    if (!may_be_sensitive(head, n)) return;
+    if (!may_be_sensitive(head, n) || !(s || (s = scratch())) || !in_prefixes(s, path, kernel)) {
+      /* Not sensitive by its name; by where it landed? (A kernel path is already that.) */
+      struct file *file = kernel || ret < 0 ? 0 : file_of_fd(ret);
+      if (!file || !landed_by_name(BPF_CORE_READ(file, f_path.dentry))) return;
+      if (!s && !(s = scratch())) return;
+      if (!(path = path_of_file(s, file)) || !in_prefixes(s, path, true)) return;
+      kernel = true;
+    }
   }
   if (!s && !(s = scratch())) return;
-  if (!write) {
-    long n = read_path(s->key.data, BH_PREFIX_MAX, path, kernel);
-    if (n < 0) return;
-    s->key.prefixlen = str_len(n) * 8;
-    if (!bpf_map_lookup_elem(&sensitive_prefixes, &s->key)) return;
-  }
   struct open_seen *p = &s->seen;
   long copied = read_path(p->path, BH_PATH_MAX, path, kernel);
   if (copied <= 0) return;

@@ -101,6 +101,9 @@ struct bh_record {
 static inline __u32 bh_prefilter_slot(__u64 head) {
   return (__u32)((head * 0x9E3779B97F4A7C15ULL) >> 48);
 }
+/* The name filter (reads judged by where they land): a file's name and its directory's are
+ * hashed like heads, the directory's XORed with this tag. */
+#define BH_PARENT_TAG 0x5A5A5A5A5A5A5A5AULL
 
 /* Key of the sensitive-prefix LPM trie: prefixlen in bits, then the path bytes. */
 struct bh_prefix_key {

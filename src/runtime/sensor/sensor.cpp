@@ -130,6 +130,35 @@ Status setPrefilter(const std::vector<std::string>& prefixes, sensor_bpf::sensor
   return {};
 }
 
+// Fills the name filter (sensor.bpf.c): the last name of each prefix, as a file's own name
+// ("/etc/shadow": shadow) or, for a prefix ending in '/', as its directory's ("/root/.ssh/":
+// .ssh). A read whose name is no prefix's but whose file is named so is judged by its real
+// path.
+void setNameFilter(const std::vector<std::string>& prefixes, sensor_bpf::sensor_bpf__rodata& rodata) {
+  std::vector<std::pair<std::string_view, bool>> names;  // name, is a directory
+  for (std::string_view prefix : prefixes) {
+    const bool directory = prefix.ends_with('/');
+    if (directory) prefix.remove_suffix(1);
+    const std::string_view name = prefix.substr(prefix.rfind('/') + 1);
+    if (!name.empty()) names.emplace_back(name, directory);
+  }
+  uint32_t leaf = 0, parent = 0;  // bytes compared: the shortest name's, at most 8
+  for (const auto& [name, directory] : names) {
+    uint32_t& bytes = directory ? parent : leaf;
+    const auto size = static_cast<uint32_t>(std::min<size_t>(name.size(), BH_PREFILTER_HEAD));
+    bytes = bytes == 0 ? size : std::min(bytes, size);
+  }
+  rodata.leaf_bytes = leaf;
+  rodata.parent_bytes = parent;
+  std::fill(std::begin(rodata.name_filter), std::end(rodata.name_filter), 0);
+  for (const auto& [name, directory] : names) {
+    uint64_t word = 0;
+    std::memcpy(&word, name.data(), directory ? parent : leaf);
+    const uint32_t slot = bh_prefilter_slot(word ^ (directory ? BH_PARENT_TAG : 0));
+    rodata.name_filter[slot / 64] |= uint64_t{1} << (slot % 64);
+  }
+}
+
 }  // namespace
 
 const std::vector<std::string>& defaultSensitivePrefixes() {
@@ -171,6 +200,7 @@ Result<std::unique_ptr<Sensor>> Sensor::open(const SensorOptions& options) {
   bpf.skel->rodata->repeat_seed = seed;
   auto prefilter = setPrefilter(options.sensitivePrefixes, *bpf.skel->rodata);
   if (!prefilter) return std::move(prefilter).error();
+  setNameFilter(options.sensitivePrefixes, *bpf.skel->rodata);
   sensor->batchMs_ = static_cast<int>(options.batchMs);
   int err = bpf_map__set_max_entries(bpf.skel->maps.events, ring);
   if (err) return makeError("eBPF sensor: ring buffer size: {}", errnoText(err));

@@ -821,6 +821,63 @@ TEST_F(SensorTest, RelativeOpensAreReportedByTheirPathFromTheRoot) {
   for (const std::string& dir : {shm, tmp, jail + "/etc", jail}) rmdir(dir.c_str());
 }
 
+// A read is judged by where it lands, not only by its name: through "//", "..",
+// /proc/self/root, a symlinked directory or a symlink to the file, a read of /etc/shadow
+// is one, reported by its real path; so is a file in a sensitive directory (a prefix
+// ending in '/') reached through a link to that directory. A file merely named like a
+// sensitive one elsewhere, and a read that failed, are not reported.
+TEST_F(SensorTest, SensitiveReadsAreJudgedByWhereTheyLand) {
+  const std::string dir = "/tmp/bulkhead-sensor-land-" + std::to_string(getpid());
+  const std::string keys = dir + "/.ssh";
+  ASSERT_EQ(mkdir(dir.c_str(), 0700), 0);
+  ASSERT_EQ(mkdir(keys.c_str(), 0700), 0);
+  ASSERT_TRUE(writeFile(keys + "/id_ed25519", "k"));
+  ASSERT_TRUE(writeFile(dir + "/shadow", "not one"));
+  ASSERT_EQ(symlink("/etc", (dir + "/etc").c_str()), 0);
+  ASSERT_EQ(symlink("/etc/shadow", (dir + "/s").c_str()), 0);
+  ASSERT_EQ(symlink(keys.c_str(), (dir + "/k").c_str()), 0);
+  SensorOptions options;
+  options.sensitivePrefixes = defaultSensitivePrefixes();
+  options.sensitivePrefixes.push_back(keys + "/");
+  auto sensor = openSensor(options);
+  ASSERT_TRUE(sensor);
+  const std::vector<std::pair<std::string, std::string>> landing = {
+      {"//etc/shadow", "/etc/shadow"},
+      {"/etc/ssl/../shadow", "/etc/shadow"},
+      {"/etc/./shadow", "/etc/shadow"},
+      {"/proc/self/root/etc/shadow", "/etc/shadow"},
+      {dir + "/etc/shadow", "/etc/shadow"},
+      {dir + "/s", "/etc/shadow"},
+      {dir + "/k/id_ed25519", keys + "/id_ed25519"},
+  };
+  const std::vector<std::string> silent = {dir + "/shadow", "//etc/no-such-shadow", dir + "/etc/../etc/passwd"};
+  std::vector<pid_t> children;  // one process per read: the repeat filter keys on the process
+  for (const auto& [name, real] : landing) {
+    children.push_back(runChild([&] { return close(open(name.c_str(), O_RDONLY)) == 0 ? 0 : 1; }));
+  }
+  const pid_t quiet = runChild([&] {
+    for (const std::string& name : silent) close(open(name.c_str(), O_RDONLY));
+    return 0;
+  });
+  children.push_back(quiet);
+  size_t exits = 0;
+  const auto events = collect(*sensor, children, [&](const Event& e) {
+    return e.kind == EventKind::kExit && std::find(children.begin(), children.end(), static_cast<pid_t>(e.pid)) != children.end() &&
+           ++exits == children.size();
+  });
+  for (size_t i = 0; i < landing.size(); ++i) {
+    const auto read = find(events, EventKind::kOpen, [&](const Event& e) { return e.pid == static_cast<uint32_t>(children[i]); });
+    ASSERT_TRUE(read) << "no event for the read of " << landing[i].first;
+    EXPECT_EQ(read->path, landing[i].second) << landing[i].first;
+  }
+  EXPECT_FALSE(find(events, EventKind::kOpen, [&](const Event& e) { return e.pid == static_cast<uint32_t>(quiet); }))
+      << "a file named shadow outside /etc, a failed read or /etc/passwd was reported";
+  for (const char* name : {"/etc", "/s", "/k", "/shadow", "/.ssh/id_ed25519", "/.ssh", ""}) {
+    const std::string path = dir + name;
+    if (unlink(path.c_str()) != 0) rmdir(path.c_str());
+  }
+}
+
 TEST_F(SensorTest, ListenConnectAcceptOnLoopback) {
   auto sensor = openSensor();
   ASSERT_TRUE(sensor);
