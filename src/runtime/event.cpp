@@ -9,7 +9,7 @@
 namespace bulkhead::runtime {
 namespace {
 
-constexpr std::array<std::pair<EventKind, std::string_view>, 19> kNames{{
+constexpr std::array<std::pair<EventKind, std::string_view>, 20> kNames{{
     {EventKind::kExec, "exec"},       {EventKind::kExit, "exit"},
     {EventKind::kOpen, "open"},       {EventKind::kConnect, "connect"},
     {EventKind::kAccept, "accept"},   {EventKind::kListen, "listen"},
@@ -19,7 +19,7 @@ constexpr std::array<std::pair<EventKind, std::string_view>, 19> kNames{{
     {EventKind::kSetns, "setns"},     {EventKind::kUnshare, "unshare"},
     {EventKind::kIoUring, "io_uring"}, {EventKind::kRename, "rename"},
     {EventKind::kUnlink, "unlink"},   {EventKind::kLink, "link"},
-    {EventKind::kSymlink, "symlink"},
+    {EventKind::kSymlink, "symlink"}, {EventKind::kChmod, "chmod"},
 }};
 
 }  // namespace
@@ -41,7 +41,8 @@ bool writesPath(const Event& e) {
     case EventKind::kRename:
     case EventKind::kUnlink:
     case EventKind::kLink:
-    case EventKind::kSymlink: return e.targetId != -ENOENT;  // a refused attempt counts, a missing name not
+    case EventKind::kSymlink:
+    case EventKind::kChmod: return e.targetId != -ENOENT;  // a refused attempt counts, a missing name not
     default: return false;
   }
 }

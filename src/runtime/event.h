@@ -33,14 +33,17 @@ enum class EventKind : uint8_t {
   kUnlink,   // path = the name removed, flags = AT_REMOVEDIR for a directory
   kLink,     // path = new name, detail = the file linked (a hard link)
   kSymlink,  // path = the link, detail = its content (a relative one from the link's directory)
+  kChmod,    // path = the file (absolute, worked out by its text), flags = the mode asked for
+             // (07777 bits), targetId = the result: 0, or -errno
 };
 
 std::string_view eventKindName(EventKind kind);
 // An open's flags ask to change the file.
 bool opensForWrite(uint64_t openFlags);
 struct Event;
-// The event changes what is at its path: an open for writing, or a path change, refused
-// ones too but not one whose name did not exist (what learning and the write rules look at).
+// The event changes what is at its path: an open for writing, a path change or a mode
+// change, refused ones too but not one whose name did not exist (what learning and the
+// write rules look at).
 bool writesPath(const Event& e);
 bool parseEventKind(std::string_view name, EventKind& out);
 

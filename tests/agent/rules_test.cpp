@@ -76,6 +76,7 @@ const Trigger kTriggers[] = {
      "rename"},
     {"BH-RT-0023", "ln -sf /etc/shadow /tmp/e2e-shadow; rm -f /tmp/e2e-shadow", "detail", "/etc/shadow"},
     {"BH-RT-0024", "echo x >>/root/.bash_history; rm -f /root/.bash_history", "kind", "unlink"},
+    {"BH-RT-0025", "cp /bin/true /tmp/e2e-suid && chmod u+s /tmp/e2e-suid; rm -f /tmp/e2e-suid", "path", "/tmp/e2e-suid"},
 };
 
 class AgentRules : public AgentE2e {
@@ -161,7 +162,7 @@ TEST_F(AgentRules, OrdinaryWorkRaisesNoRuleAlert) {
   const size_t from = log_->size();
   const auto r = sh(*container_,
                     "cat /etc/hostname /etc/passwd >/dev/null; ls -l /usr/bin >/dev/null; echo x >/tmp/scratch; "
-                    "mv /tmp/scratch /tmp/scratch2 && ln -s scratch2 /tmp/scratch && rm /tmp/scratch /tmp/scratch2; "
+                    "mv /tmp/scratch /tmp/scratch2 && chmod 640 /tmp/scratch2 && ln -s scratch2 /tmp/scratch && rm /tmp/scratch /tmp/scratch2; "
                     "mkdir -p /var/cache/app && echo y >/var/cache/app/data; "
                     "socat -u OPEN:/etc/hostname TCP-LISTEN:8089,bind=127.0.0.1,reuseaddr & sleep 0.5; "
                     "socat -u TCP:127.0.0.1:8089 - >/dev/null; wait; id -u");

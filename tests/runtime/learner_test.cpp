@@ -109,6 +109,9 @@ TEST(Learner, PathChangesWriteWhereTheirNewNameIs) {
   EXPECT_EQ(d->value, "/usr/bin/");
   EXPECT_TRUE(deviation(p, change(EventKind::kLink, "/usr/lib/libx.so", "/tmp/evil.so")));
   EXPECT_FALSE(deviation(p, change(EventKind::kUnlink, "/usr/bin/ls", "", -ENOENT)));
+  // A mode change too: chmod +x of a file dropped where the workload never writes.
+  EXPECT_FALSE(deviation(p, change(EventKind::kChmod, "/var/lib/app/run.sh", "")));
+  EXPECT_TRUE(deviation(p, change(EventKind::kChmod, "/tmp/dropper", "")));
 }
 
 TEST(Learner, ConvergesAfterAQuietPeriodAndReopensOnNewBehavior) {

@@ -1091,6 +1091,40 @@ PATH_HOOK(linkat, BH_LINK, PARM(3), PARM(4), PARM(1), PARM(2), false, PARM(5))
 PATH_HOOK(symlink, BH_SYMLINK, AT_FDCWD, PARM(2), 0, PARM(1), true, 0)
 PATH_HOOK(symlinkat, BH_SYMLINK, PARM(2), PARM(3), 0, PARM(1), true, 0)
 
+/* ---- mode changes: chmod, fchmod, fchmodat, fchmodat2 ----------------------------------- */
+
+/* Every call, at exit, refused ones too (target = the result): path = the file, by its name
+ * made absolute like a path change's, or the fd's file (fchmod; fchmodat2 with
+ * AT_EMPTY_PATH and an empty name); flags = the mode asked for. Setting a set-user-ID bit
+ * is how an intruder keeps root (BH-RT-0025); chmod +x of a file just dropped is drift. */
+#define AT_EMPTY_PATH 0x1000
+static __always_inline void on_chmod(void *ctx, long dirfd, const char *name, __u64 mode, __u64 at_flags, long ret) {
+  struct scratch *s = begin(BH_CHMOD);
+  if (!s) return;
+  struct bh_record *r = &s->rec;
+  if (name) r->path_len = read_path_at(s, s->data, dirfd, name, false);
+  if (!name || (!r->path_len && (at_flags & AT_EMPTY_PATH))) {
+    const char *path = path_of_fd(s, (int)dirfd);
+    if (path) r->path_len = str_len(bpf_probe_read_kernel_str(s->data, BH_PATH_MAX, path));
+  }
+  r->flags = mode & 07777;
+  r->target = ret;
+  emit(ctx, s);
+}
+
+#define CHMOD_HOOK(call, dirfd, name, mode, at_flags)                                            \
+  SEC("tracepoint/syscalls/sys_exit_" #call)                                                    \
+  int handle_##call##_exit(struct trace_event_raw_sys_exit *ctx) {                             \
+    struct pt_regs *regs = call_regs();                                                         \
+    if (regs) on_chmod(ctx, dirfd, (const char *)(name), mode, at_flags, ctx->ret);            \
+    return 0;                                                                                   \
+  }
+
+CHMOD_HOOK(chmod, AT_FDCWD, PARM(1), PARM(2), 0)
+CHMOD_HOOK(fchmod, PARM(1), 0, PARM(2), 0)
+CHMOD_HOOK(fchmodat, PARM(1), PARM(2), PARM(3), 0)
+CHMOD_HOOK(fchmodat2, PARM(1), PARM(2), PARM(3), PARM(4))
+
 /* An io_uring ring's operations (opens, connections, reads, writes) are not system calls:
  * no syscall tracepoint sees them. The ring's creation is reported, in the task that sets
  * it up (target = submission queue entries, flags = setup flags), and so are its opens,

@@ -38,6 +38,7 @@ enum bh_kind {
   BH_UNLINK = 17,  /* path; flags: AT_REMOVEDIR for rmdir */
   BH_LINK = 18,    /* path = the new name, detail = the file linked */
   BH_SYMLINK = 19, /* path = the link, detail = its content as given */
+  BH_CHMOD = 20,   /* path = the file, flags = the mode asked for (07777 bits) */
 };
 
 /* bh_record.addr_flags */

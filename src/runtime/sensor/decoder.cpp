@@ -38,6 +38,7 @@ bool eventKindOfRecord(uint16_t raw, EventKind& kind) {
     case BH_UNLINK: kind = EventKind::kUnlink; return true;
     case BH_LINK: kind = EventKind::kLink; return true;
     case BH_SYMLINK: kind = EventKind::kSymlink; return true;
+    case BH_CHMOD: kind = EventKind::kChmod; return true;
     default: return false;
   }
 }
@@ -184,6 +185,7 @@ Status decodeRecord(std::span<const uint8_t> record, int64_t bootToRealtimeNs, E
     case EventKind::kUnlink:
     case EventKind::kLink:
     case EventKind::kSymlink:
+    case EventKind::kChmod:
       setChangedPaths(kind, path, detail, out);
       break;
     default:

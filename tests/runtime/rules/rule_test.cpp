@@ -90,6 +90,11 @@ std::vector<Case> cases() {
     e.targetId = result;
     return e;
   };
+  const auto chmod = [&](const std::string& path, uint64_t mode, int64_t result = 0) {
+    Event e = change(EventKind::kChmod, path, "", result);
+    e.flags = mode;
+    return e;
+  };
   return {
       {"BH-RT-0001", ev(EventKind::kExec, "/usr/bin/bash"), facts(&EventFacts::stdioSocket), true},
       {"BH-RT-0001", ev(EventKind::kExec, "/usr/bin/bash"), kPlain, false},
@@ -158,6 +163,14 @@ std::vector<Case> cases() {
       {"BH-RT-0024", change(EventKind::kUnlink, "/root/.bash_history", "", -ENOENT), kPlain, false},
       {"BH-RT-0024", change(EventKind::kUnlink, "/tmp/x", ""), kPlain, false},
       {"BH-RT-0024", change(EventKind::kUnlink, "/var/log/auth.log", ""), facts(nullptr, false), false},
+      // A set-user-ID or set-group-ID bit set in a container; not a plain mode, a refused
+      // attempt or one on the host.
+      {"BH-RT-0025", chmod("/tmp/sh", 04755), kPlain, true},
+      {"BH-RT-0025", chmod("/usr/bin/x", 02755), kPlain, true},
+      {"BH-RT-0025", chmod("/tmp/sh", 0755), kPlain, false},
+      {"BH-RT-0025", chmod("/usr/bin/passwd", 04755, -EPERM), kPlain, false},
+      {"BH-RT-0025", chmod("/tmp/sh", 04755), facts(nullptr, false), false},
+      {"BH-RT-0005", chmod("/usr/bin/x", 0755), kPlain, false},  // a mode is not a content change
   };
 }
 

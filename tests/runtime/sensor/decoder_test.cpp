@@ -135,6 +135,12 @@ TEST(SensorDecoderTest, PathChangesComeOutByTheirPlainNames) {
   ASSERT_TRUE(decodeRecord(makeRecord(header(BH_SYMLINK), "relative/s", "x"), 0, e));  // no directory known
   EXPECT_EQ(e.path, "relative/s");
   EXPECT_EQ(e.detail, "x");
+  bh_record chmod = header(BH_CHMOD);
+  chmod.flags = 04755;
+  ASSERT_TRUE(decodeRecord(makeRecord(chmod, "/tmp/../usr/bin/./x"), 0, e));
+  EXPECT_EQ(e.kind, EventKind::kChmod);
+  EXPECT_EQ(e.path, "/usr/bin/x");
+  EXPECT_EQ(e.flags, 04755u);
 }
 
 TEST(SensorDecoderTest, ReusedEventIsCleared) {

@@ -534,6 +534,58 @@ TEST_F(SensorTest, PathChangesAreReportedWithAbsoluteNames) {
   rmdir(shm.c_str());
 }
 
+// chmod, fchmod, fchmodat and fchmodat2 are reported at exit with the file's absolute path
+// (from the working directory, a directory's fd or the file's own fd) and the mode asked
+// for; a refused call with its error.
+TEST_F(SensorTest, ModeChangesAreReported) {
+  constexpr long kFchmodat2 = 452;  // x86_64; newer than these headers
+  const std::string dir = "/tmp/bulkhead-sensor-modes-" + std::to_string(getpid());
+  const std::string other = dir + "-other";
+  ASSERT_EQ(mkdir(dir.c_str(), 0700), 0);
+  ASSERT_EQ(mkdir(other.c_str(), 0700), 0);
+  for (const std::string& file : {dir + "/a", dir + "/b", other + "/c", dir + "/d"}) ASSERT_TRUE(writeFile(file, "x"));
+  auto sensor = openSensor();
+  ASSERT_TRUE(sensor);
+  int ends[2];  // the child tells us what fchmodat2 returned (kernels before 6.6 lack it)
+  ASSERT_EQ(pipe(ends), 0);
+  int status = 0;
+  const pid_t child = runChild([&] {
+    if (chdir(dir.c_str()) != 0) return 1;
+    if (chmod("a", 04755) != 0) return 2;  // relative
+    const int b = open("b", O_RDONLY);
+    if (fchmod(b, 0640) != 0) return 3;  // by the file's fd
+    const int at = open(other.c_str(), O_RDONLY | O_DIRECTORY);
+    if (fchmodat(at, "c", 02750, 0) != 0) return 4;  // from a directory's fd
+    const int d = open("d", O_RDONLY);
+    const long r = syscall(kFchmodat2, d, "", 0600, AT_EMPTY_PATH);
+    const int64_t result = r == 0 ? 0 : -errno;
+    if (write(ends[1], &result, sizeof result) != sizeof result) return 5;
+    if (chmod("missing", 0700) == 0) return 6;  // refused: ENOENT
+    return 0;
+  }, &status);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
+  int64_t fchmodat2Result = 0;
+  ASSERT_EQ(read(ends[0], &fchmodat2Result, sizeof fchmodat2Result), static_cast<ssize_t>(sizeof fchmodat2Result));
+  close(ends[0]);
+  close(ends[1]);
+  const auto events = eventsOf(*sensor, child);
+  const auto expectMode = [&](const std::string& path, uint64_t mode, int64_t result) {
+    auto e = find(events, EventKind::kChmod, [&](const Event& x) { return x.path == path; });
+    ASSERT_TRUE(e) << "no chmod of " << path;
+    expectCommon(*e, child);
+    EXPECT_EQ(e->flags, mode) << path;
+    EXPECT_EQ(e->targetId, result) << path;
+  };
+  expectMode(dir + "/a", 04755, 0);
+  expectMode(dir + "/b", 0640, 0);
+  expectMode(other + "/c", 02750, 0);
+  if (fchmodat2Result != -ENOSYS) expectMode(dir + "/d", 0600, fchmodat2Result);
+  expectMode(dir + "/missing", 0700, -ENOENT);
+  for (const std::string& file : {dir + "/a", dir + "/b", other + "/c", dir + "/d"}) unlink(file.c_str());
+  rmdir(dir.c_str());
+  rmdir(other.c_str());
+}
+
 TEST_F(SensorTest, ExitCodeAndSignal) {
   auto sensor = openSensor();
   ASSERT_TRUE(sensor);
