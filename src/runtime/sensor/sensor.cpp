@@ -169,6 +169,10 @@ const std::vector<std::string>& defaultSensitivePrefixes() {
       "/run/docker.sock",     "/run/containerd/containerd.sock",
       "/run/crio/crio.sock",  "/var/run/secrets/kubernetes.io",
       "/run/secrets/kubernetes.io",
+      // Inside the prefix above already; named too so that a read reaching the token by
+      // another name is judged by where it lands (its last name goes into the name filter).
+      // The file itself is serviceaccount/..<timestamp>/token, behind two symlinks.
+      "/run/secrets/kubernetes.io/serviceaccount/token",
   };
   return kPrefixes;
 }

@@ -877,7 +877,9 @@ TEST_F(SensorTest, RelativeOpensAreReportedByTheirPathFromTheRoot) {
 // /proc/self/root, a symlinked directory or a symlink to the file, a read of /etc/shadow
 // is one, reported by its real path; so is a file in a sensitive directory (a prefix
 // ending in '/') reached through a link to that directory. A file merely named like a
-// sensitive one elsewhere, and a read that failed, are not reported.
+// sensitive one elsewhere, and a read that failed, are not reported. A service-account
+// token laid out as the kubelet does (token -> ..data/token, ..data -> ..<time>) read by
+// another name is reported by the file's real path.
 TEST_F(SensorTest, SensitiveReadsAreJudgedByWhereTheyLand) {
   const std::string dir = "/tmp/bulkhead-sensor-land-" + std::to_string(getpid());
   const std::string keys = dir + "/.ssh";
@@ -888,9 +890,16 @@ TEST_F(SensorTest, SensitiveReadsAreJudgedByWhereTheyLand) {
   ASSERT_EQ(symlink("/etc", (dir + "/etc").c_str()), 0);
   ASSERT_EQ(symlink("/etc/shadow", (dir + "/s").c_str()), 0);
   ASSERT_EQ(symlink(keys.c_str(), (dir + "/k").c_str()), 0);
+  const std::string account = dir + "/secrets/serviceaccount", stamped = account + "/..2026_12_06_10_00_00.1";
+  for (const std::string& d : {dir + "/secrets", account, stamped}) ASSERT_EQ(mkdir(d.c_str(), 0700), 0);
+  ASSERT_TRUE(writeFile(stamped + "/token", "t"));
+  ASSERT_EQ(symlink("..2026_12_06_10_00_00.1", (account + "/..data").c_str()), 0);
+  ASSERT_EQ(symlink("..data/token", (account + "/token").c_str()), 0);
   SensorOptions options;
   options.sensitivePrefixes = defaultSensitivePrefixes();
   options.sensitivePrefixes.push_back(keys + "/");
+  options.sensitivePrefixes.push_back(dir + "/secrets");  // as /run/secrets/kubernetes.io and its token
+  options.sensitivePrefixes.push_back(account + "/token");
   auto sensor = openSensor(options);
   ASSERT_TRUE(sensor);
   const std::vector<std::pair<std::string, std::string>> landing = {
@@ -901,6 +910,7 @@ TEST_F(SensorTest, SensitiveReadsAreJudgedByWhereTheyLand) {
       {dir + "/etc/shadow", "/etc/shadow"},
       {dir + "/s", "/etc/shadow"},
       {dir + "/k/id_ed25519", keys + "/id_ed25519"},
+      {"/proc/self/root" + account + "/token", stamped + "/token"},
   };
   const std::vector<std::string> silent = {dir + "/shadow", "//etc/no-such-shadow", dir + "/etc/../etc/passwd"};
   std::vector<pid_t> children;  // one process per read: the repeat filter keys on the process
@@ -924,6 +934,8 @@ TEST_F(SensorTest, SensitiveReadsAreJudgedByWhereTheyLand) {
   }
   EXPECT_FALSE(find(events, EventKind::kOpen, [&](const Event& e) { return e.pid == static_cast<uint32_t>(quiet); }))
       << "a file named shadow outside /etc, a failed read or /etc/passwd was reported";
+  for (const std::string& name : {stamped + "/token", account + "/token", account + "/..data"}) unlink(name.c_str());
+  for (const std::string& name : {stamped, account, dir + "/secrets"}) rmdir(name.c_str());
   for (const char* name : {"/etc", "/s", "/k", "/shadow", "/.ssh/id_ed25519", "/.ssh", ""}) {
     const std::string path = dir + name;
     if (unlink(path.c_str()) != 0) rmdir(path.c_str());
