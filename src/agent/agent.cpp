@@ -669,6 +669,7 @@ class AgentImpl final : public Agent {
     Event e = raw;
     e.container = t.container.id;
     if (e.kind == EventKind::kExec && t.rootFd >= 0 && !e.path.empty() && e.path[0] == '/') resolveExec(t, e);
+    if (t.rootFd >= 0) resolveChangedNames(t, e);
     // The entry point's parent is the runtime, or whatever inherited the init once the
     // runtime exited: one name for it, so that replicas match what was learned.
     if (e.kind == EventKind::kExec && static_cast<int>(e.pid) == t.container.pid) {
@@ -752,6 +753,33 @@ class AgentImpl final : public Agent {
   }
 
   // The exec's path as the container sees it, symlinks resolved (/bin/true is /usr/bin/true).
+  // A path change's or a chmod's names come worked out by their text only (the sensor has
+  // no file to resolve them from at the call's exit): here their directories are resolved
+  // through the container's symbolic links, so `mv x /tmp/link-to-usr-bin/ls` is a rename
+  // to /usr/bin/ls. A chmod follows its name to the file; a symlink's content is where the
+  // link leads. A link already removed again leaves the name as the sensor sent it.
+  static void resolveChangedNames(const Tracked& t, Event& e) {
+    const auto resolve = [&](std::string& name, bool parentOnly) {
+      if (name.empty() || name[0] != '/') return;
+      auto resolved = parentOnly ? resolveParentInRoot(t.rootFd, name) : resolveInRoot(t.rootFd, name);
+      if (resolved) name = std::move(*resolved);
+    };
+    switch (e.kind) {
+      case EventKind::kRename:
+      case EventKind::kLink:
+        resolve(e.path, true);
+        resolve(e.detail, true);
+        break;
+      case EventKind::kUnlink: resolve(e.path, true); break;
+      case EventKind::kSymlink:
+        resolve(e.path, true);
+        resolve(e.detail, false);
+        break;
+      case EventKind::kChmod: resolve(e.path, false); break;
+      default: break;
+    }
+  }
+
   static void resolveExec(Tracked& t, Event& e) {
     constexpr size_t kMaxResolved = 1024;
     const int64_t inode = e.targetId;

@@ -89,6 +89,17 @@ Result<std::string> resolveInRoot(int rootFd, std::string_view path) {
   return out.empty() ? std::string("/") : out;
 }
 
+Result<std::string> resolveParentInRoot(int rootFd, std::string_view path) {
+  if (path.empty() || path[0] != '/') return makeError("'{}' is not an absolute path", path);
+  while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+  const size_t slash = path.rfind('/');
+  const std::string_view name = path.substr(slash + 1);
+  if (name.empty() || name == "." || name == "..") return resolveInRoot(rootFd, path);
+  auto dir = resolveInRoot(rootFd, slash == 0 ? std::string_view("/") : path.substr(0, slash));
+  if (!dir) return std::move(dir).error();
+  return (*dir == "/" ? std::string() : *dir) + "/" + std::string(name);
+}
+
 Result<std::string> interpreterOf(int rootFd, std::string_view path) {
   auto resolved = resolveInRoot(rootFd, path);
   if (!resolved) return std::move(resolved).error();

@@ -17,6 +17,11 @@ namespace bulkhead::runtime {
 // is returned as is; a missing directory on the way is an error.
 Result<std::string> resolveInRoot(int rootFd, std::string_view path);
 
+// The same for every component but the last, which is kept as named: the name a rename,
+// link, symlink or unlink made or removed is not followed ("/tmp/link-to-usr-bin/ls" ->
+// "/usr/bin/ls", even when ls is itself a link).
+Result<std::string> resolveParentInRoot(int rootFd, std::string_view path);
+
 // The ELF interpreter (PT_INTERP) of the executable at `path` inside the root, or the
 // interpreter of a "#!" script; empty when it has none. Bounded reads of untrusted files.
 Result<std::string> interpreterOf(int rootFd, std::string_view path);

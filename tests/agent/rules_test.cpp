@@ -143,6 +143,12 @@ TEST_F(AgentRules, RelativePathsFireTheSameRules) {
       // Nor is a symlinked directory, for a write: the sensor reports the file's real path.
       {"BH-RT-0005", "ln -s /usr/bin /tmp/e2e-bin && touch /tmp/e2e-bin/e2e-via-link && rm -f /tmp/e2e-bin/e2e-via-link /tmp/e2e-bin",
        "path", "/usr/bin/e2e-via-link"},
+      // Nor for a path change, while the link is there when the agent reads the event.
+      {"BH-RT-0023", "ln -s /etc /tmp/e2e-e2 && ln -s /tmp/e2e-e2/shadow /tmp/e2e-s2 && sleep 1; rm -f /tmp/e2e-s2 /tmp/e2e-e2",
+       "detail", "/etc/shadow"},
+      // (The file moved is on the root file system, as /usr/bin is: a real rename, not a copy.)
+      {"BH-RT-0005", "ln -s /usr/bin /tmp/e2e-b2 && echo x >/root/e2e-mv && mv /root/e2e-mv /tmp/e2e-b2/e2e-mv && sleep 1; "
+       "rm -f /tmp/e2e-b2/e2e-mv /tmp/e2e-b2", "kind", "rename"},
   };
   for (const Trigger& t : cases) {
     SCOPED_TRACE(t.script);

@@ -53,6 +53,19 @@ TEST_F(RootPath, FollowsLinksInsideTheRoot) {
   EXPECT_EQ(*resolveInRoot(fd_, "/usr/bin/missing"), "/usr/bin/missing");
 }
 
+// A path change's name: its directory resolved, the name itself kept even when it is a link.
+TEST_F(RootPath, ResolvesTheParentButNotTheName) {
+  EXPECT_EQ(*resolveParentInRoot(fd_, "/bin/sh"), "/usr/bin/sh");
+  EXPECT_EQ(*resolveParentInRoot(fd_, "/bin/new"), "/usr/bin/new");
+  EXPECT_EQ(*resolveParentInRoot(fd_, "/usr/lib/up/shadow"), "/etc/shadow");
+  EXPECT_EQ(*resolveParentInRoot(fd_, "/bin"), "/bin");
+  EXPECT_EQ(*resolveParentInRoot(fd_, "/bin/"), "/bin");
+  EXPECT_EQ(*resolveParentInRoot(fd_, "/usr/lib/up/.."), "/");
+  EXPECT_EQ(*resolveParentInRoot(fd_, "/nodir/x"), "/nodir/x");  // a missing directory kept as named
+  EXPECT_FALSE(resolveParentInRoot(fd_, "/nodir/deeper/x").ok());
+  EXPECT_FALSE(resolveParentInRoot(fd_, "x").ok());
+}
+
 TEST_F(RootPath, FailsClearlyOnLoopsAndBadPaths) {
   auto loop = resolveInRoot(fd_, "/loop1");
   ASSERT_FALSE(loop.ok());
