@@ -20,7 +20,7 @@
 #     (posix_spawn + waitpid, each timed; median and mean per spawn) (a) with nothing, (b) with
 #     bench/fanotify_floor.c (a FAN_OPEN_EXEC_PERM responder that allows everything: the
 #     floor for any exec check), (c) with the agent in Protect mode with the learned profile,
-#     (d) with fapolicyd when it is installed and can run, (e) with the agent in Discover
+#     (d) with fapolicyd (installed when missing) if it can run, (e) with the agent in Discover
 #     mode (its eBPF sensor without the exec guard, to split (c)); microseconds added per
 #     spawn over (a), and (c-a)/(b-a).
 # Without-agent and with-agent runs alternate in ROUNDS paired rounds (the order of rows
@@ -36,7 +36,7 @@
 # the timed dd, exec and open loops run; "none" leaves them to the scheduler), SPAWN_COUNT (300), SPAWN_ROUNDS (3 x ROUNDS: the exec latency rows alternate in
 # short blocks, as this shared machine's speed drifts by 20 % within a minute), CTR_ID (bulkhead-bench-rt), QUIET_WAIT (10: seconds a round
 # waits for other sensors to go), BULKHEAD_BINARY, EXEC_WAIT ($BUILD_DIR/bench/exec_wait), RESULTS_DIR ($BUILD_DIR/bench-runtime),
-# KEEP_TMP=1 keeps the temporary directory (event files, logs). bench/README.md has figures.
+# FAPOLICYD_INSTALL (1: install Debian's fapolicyd when missing), KEEP_TMP=1 keeps the temporary directory (event files, logs). bench/README.md has figures.
 # jq filters and container shell programs are single-quoted on purpose:
 # shellcheck disable=SC2016
 set -euo pipefail
@@ -319,7 +319,25 @@ open_us() {
 FAPO="$TMP/fapolicyd"
 FAPO_SKIP=""
 FAPO_VERSION=""
+# Debian's package is installed when missing (FAPOLICYD_INSTALL=0: not), with its service
+# neither started nor enabled: installed as it comes, it would watch and judge every exec
+# on the host.
+fapo_install() {
+  [ "${FAPOLICYD_INSTALL:-1}" = 1 ] && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null || return 0
+  note "installing Debian's fapolicyd package (its service neither started nor enabled)"
+  local policy=/usr/sbin/policy-rc.d placed=""
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && placed=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends fapolicyd >/dev/null 2>&1 ||
+    { apt-get update -qq >/dev/null 2>&1 &&
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends fapolicyd >/dev/null 2>&1; } ||
+    note "could not install fapolicyd"
+  [ -z "$placed" ] || rm -f "$policy"
+  if [ -d /run/systemd/system ]; then systemctl disable --now fapolicyd >/dev/null 2>&1 || true; fi
+}
 fapo_prepare() {
+  command -v fapolicyd >/dev/null || fapo_install
   command -v fapolicyd >/dev/null || { FAPO_SKIP="fapolicyd is not installed (Debian package fapolicyd)"; return; }
   getent passwd fapolicyd >/dev/null || { FAPO_SKIP="no fapolicyd user (the package's postinst creates it)"; return; }
   FAPO_VERSION="$(dpkg-query -W -f '${Version}' fapolicyd 2>/dev/null || echo '?')"
