@@ -77,6 +77,10 @@ const Trigger kTriggers[] = {
     {"BH-RT-0023", "ln -sf /etc/shadow /tmp/e2e-shadow; rm -f /tmp/e2e-shadow", "detail", "/etc/shadow"},
     {"BH-RT-0024", "echo x >>/root/.bash_history; rm -f /root/.bash_history", "kind", "unlink"},
     {"BH-RT-0025", "cp /bin/true /tmp/e2e-suid && chmod u+s /tmp/e2e-suid; rm -f /tmp/e2e-suid", "path", "/tmp/e2e-suid"},
+    {"BH-RT-0026", "mkdir -p /tmp/e2e-cg && echo /x >/tmp/e2e-cg/release_agent; rm -rf /tmp/e2e-cg", "path",
+     "/tmp/e2e-cg/release_agent"},
+    {"BH-RT-0027", "sh -c 'exec 3>/proc/self/exe' 2>/dev/null; true", "path", "/proc/self/exe"},
+    {"BH-RT-0028", "find / -maxdepth 2 -name id_rsa", "path", "/usr/bin/find"},
 };
 
 class AgentRules : public AgentE2e {

@@ -82,6 +82,12 @@ std::vector<Case> cases() {
   fileless.fileless = true;
   Event byHandle = openFlags("", O_RDONLY);
   byHandle.detail = "open_by_handle_at";
+  Event findKeys = ev(EventKind::kExec, "/usr/bin/find");
+  findKeys.argv = {"find", "/", "-name", "id_rsa"};
+  Event findLogs = findKeys;
+  findLogs.argv = {"find", "/var/log", "-name", "*.log"};
+  Event grepKeys = ev(EventKind::kExec, "/usr/bin/grep");
+  grepKeys.argv = {"grep", "-rl", "BEGIN RSA PRIVATE", "/home"};
   Event plainArgs = minerArgs;
   plainArgs.argv = {"kworker", "-o", "out.txt"};
   const auto change = [](EventKind kind, const std::string& path, const std::string& detail, int64_t result = 0) {
@@ -171,6 +177,17 @@ std::vector<Case> cases() {
       {"BH-RT-0025", chmod("/usr/bin/passwd", 04755, -EPERM), kPlain, false},
       {"BH-RT-0025", chmod("/tmp/sh", 04755), facts(nullptr, false), false},
       {"BH-RT-0005", chmod("/usr/bin/x", 0755), kPlain, false},  // a mode is not a content change
+      {"BH-RT-0026", openFlags("/tmp/cgrp/release_agent", O_WRONLY | O_TRUNC), kPlain, true},
+      {"BH-RT-0026", openFlags("/sys/fs/cgroup/x/notify_on_release", O_WRONLY), kPlain, true},
+      {"BH-RT-0026", openFlags("/tmp/cgrp/release_agent", O_RDONLY), kPlain, false},
+      {"BH-RT-0027", openFlags("/proc/self/exe", O_WRONLY), kPlain, true},
+      {"BH-RT-0027", openFlags("/proc/1/exe", O_RDWR), kPlain, true},
+      {"BH-RT-0027", openFlags("/proc/self/exe", O_RDONLY), kPlain, false},
+      {"BH-RT-0027", openFlags("/opt/app/exe", O_WRONLY), kPlain, false},
+      {"BH-RT-0028", findKeys, kPlain, true},
+      {"BH-RT-0028", grepKeys, kPlain, true},
+      {"BH-RT-0028", findKeys, facts(nullptr, false), false},
+      {"BH-RT-0028", findLogs, kPlain, false},
   };
 }
 
