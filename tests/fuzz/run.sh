@@ -26,7 +26,7 @@ SEEDED_TARGETS=(auth_challenge_fuzz decompress_fuzz image_source_fuzz layer_cach
                 runtime_decode_fuzz net_http1_fuzz net_http2_fuzz net_tls_fuzz net_dns_fuzz
                 net_ssh_fuzz net_redis_fuzz net_postgres_fuzz net_mysql_fuzz net_mongodb_fuzz
                 net_kafka_fuzz net_hpack_fuzz net_graph_fuzz net_flow_assembler_fuzz net_link_fuzz
-                net_queued_packet_fuzz)
+                net_queued_packet_fuzz runtime_root_path_fuzz)
 TARGETS=()
 
 log() { echo "fuzz: $*" >&2; }
@@ -257,6 +257,13 @@ write_seeds() {
   sensor_record 6 1 0 1 "" bulkhead.sock "$argv" >"$d/listen-unix"
   sensor_record 11 0 0 0 /mnt overlay "$argv" >"$d/mount"
   head -c 100 "$d/exec" >"$d/truncated"
+
+  # A container's root (runtime_root_path_fuzz.cpp): /usr/bin with a script and a link to
+  # it, /bin -> usr/bin, a link climbing past the root, two links in a loop; then a path.
+  printf '\x08\x00\x00usr\0\0\x00\x01bin\0\0\x02\x00bin\0usr/bin\0\x01\x02dash\0#!/bin/sh -e\n\0' \
+    >"$seeds/runtime_root_path_fuzz/debian"
+  printf '\x02\x02sh\0dash\0\x02\x00up\0../../../../usr\0\x02\x00loop1\0loop2\0\x02\x00loop2\0loop1\0/up/bin/./sh' \
+    >>"$seeds/runtime_root_path_fuzz/debian"
 
   # Protocol detectors (net_detector_fuzz.h): every recorded flow of tests/net/flows (real
   # servers and clients) for every detector, as flags, client length (LE16), client, server.
