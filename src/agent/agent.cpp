@@ -752,7 +752,6 @@ class AgentImpl final : public Agent {
                   {"deviation", deviates->value}, {"evidence", eventToJson(e)}, {"time", isoTimeNs(e.timeNs)}});
   }
 
-  // The exec's path as the container sees it, symlinks resolved (/bin/true is /usr/bin/true).
   // A path change's or a chmod's names come worked out by their text only (the sensor has
   // no file to resolve them from at the call's exit): here their directories are resolved
   // through the container's symbolic links, so `mv x /tmp/link-to-usr-bin/ls` is a rename
@@ -780,6 +779,7 @@ class AgentImpl final : public Agent {
     }
   }
 
+  // The exec's path as the container sees it, symlinks resolved (/bin/true is /usr/bin/true).
   static void resolveExec(Tracked& t, Event& e) {
     constexpr size_t kMaxResolved = 1024;
     const int64_t inode = e.targetId;

@@ -109,6 +109,15 @@ uint64_t countsByKind(const bpf_map* map, std::vector<std::pair<EventKind, uint6
   return all;
 }
 
+// Sets the bit of text's first `bytes` bytes (at most 8), XORed with tag, in a head filter
+// of BH_PREFILTER_BITS bits (sensor_abi.h), as the kernel side's head_in_filter tests it.
+void markHead(__u64* filter, std::string_view text, size_t bytes, uint64_t tag = 0) {
+  uint64_t word = 0;
+  std::memcpy(&word, text.data(), std::min({bytes, text.size(), sizeof word}));
+  const uint32_t slot = bh_prefilter_slot(word ^ tag);
+  filter[slot / 64] |= __u64{1} << (slot % 64);
+}
+
 // Checks the prefixes and fills the reads' prefilter (sensor_abi.h) from their heads.
 Status setPrefilter(const std::vector<std::string>& prefixes, sensor_bpf::sensor_bpf__rodata& rodata) {
   size_t head = BH_PREFILTER_HEAD;
@@ -121,12 +130,7 @@ Status setPrefilter(const std::vector<std::string>& prefixes, sensor_bpf::sensor
   }
   rodata.prefilter_bytes = static_cast<uint32_t>(head);
   std::fill(std::begin(rodata.prefilter), std::end(rodata.prefilter), 0);
-  for (const std::string& prefix : prefixes) {
-    uint64_t word = 0;
-    std::memcpy(&word, prefix.data(), head);
-    const uint32_t slot = bh_prefilter_slot(word);
-    rodata.prefilter[slot / 64] |= uint64_t{1} << (slot % 64);
-  }
+  for (const std::string& prefix : prefixes) markHead(rodata.prefilter, prefix, head);
   return {};
 }
 
@@ -152,10 +156,7 @@ void setNameFilter(const std::vector<std::string>& prefixes, sensor_bpf::sensor_
   rodata.parent_bytes = parent;
   std::fill(std::begin(rodata.name_filter), std::end(rodata.name_filter), 0);
   for (const auto& [name, directory] : names) {
-    uint64_t word = 0;
-    std::memcpy(&word, name.data(), directory ? parent : leaf);
-    const uint32_t slot = bh_prefilter_slot(word ^ (directory ? BH_PARENT_TAG : 0));
-    rodata.name_filter[slot / 64] |= uint64_t{1} << (slot % 64);
+    markHead(rodata.name_filter, name, directory ? parent : leaf, directory ? BH_PARENT_TAG : 0);
   }
 }
 
