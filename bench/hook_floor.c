@@ -2,7 +2,7 @@
 // programs name. For every "tracepoint/CATEGORY/NAME" program in the BPF object file (the
 // agent's sensor.bpf.o), it attaches a program that returns at once to that tracepoint,
 // prints "ready N" (N tracepoints) and holds them until SIGTERM or SIGINT. Tracepoints
-// this kernel lacks, and those named in SKIP ("raw_syscalls/sys_enter": the sensor's
+// this kernel lacks, and those named in SKIP ("raw_syscalls/sys_exit": the sensor's
 // fallback, attached only on kernels without module support), are left out.
 // What the workloads lose with these attached is what the kernel charges to reach a
 // program (the slow system-call path, the dispatch to each program), before the program

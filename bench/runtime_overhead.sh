@@ -421,7 +421,7 @@ floor_stop() {
 # The third side: empty programs on the sensor's tracepoints, less its raw_syscalls
 # fallback for module loads, which the agent attaches only when asked (--module-attempts).
 hooks_start() {
-  start_ready hook_floor "$TMP/hooks.out" "$TMP/hooks.err" 10 "$HOOKS" "$SENSOR_OBJ" raw_syscalls/sys_enter
+  start_ready hook_floor "$TMP/hooks.out" "$TMP/hooks.err" 10 "$HOOKS" "$SENSOR_OBJ" raw_syscalls/sys_exit
   HOOKS_PID=$STARTED_PID
 }
 hooks_stop() {

@@ -57,4 +57,19 @@ bool parseEventKind(std::string_view name, EventKind& out) {
   return false;
 }
 
+bool hasResult(EventKind kind) {
+  switch (kind) {
+    case EventKind::kConnect:
+    case EventKind::kSetuid:
+    case EventKind::kSetgid:
+    case EventKind::kCapset:
+    case EventKind::kPtrace:
+    case EventKind::kMount:
+    case EventKind::kModule:
+    case EventKind::kSetns:
+    case EventKind::kUnshare: return true;
+    default: return false;
+  }
+}
+
 }  // namespace bulkhead::runtime

@@ -46,6 +46,8 @@ struct Event;
 // write rules look at).
 bool writesPath(const Event& e);
 bool parseEventKind(std::string_view name, EventKind& out);
+// The kind carries the system call's result in Event::result.
+bool hasResult(EventKind kind);
 
 struct Event {
   EventKind kind = EventKind::kExec;
@@ -65,6 +67,9 @@ struct Event {
   uint64_t flags = 0;      // open flags, mount flags, ns type, ptrace request, caps
   int64_t targetId = 0;    // new uid/gid, ptrace target pid
   int32_t exitCode = 0;    // exit
+  // The call's result (0, an fd, or -errno) where it is reported at the call's exit
+  // (hasResult): connect, setuid, setgid, capset, ptrace, mount, module, setns, unshare.
+  int64_t result = 0;
   uint16_t family = 0;     // AF_INET, AF_INET6, AF_UNIX
   std::string address;     // textual IP (or unix socket path)
   uint16_t port = 0;       // remote port (connect/accept) or local port (listen)

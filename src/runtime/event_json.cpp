@@ -31,6 +31,7 @@ json eventToJson(const Event& e) {
   if (e.flags != 0) j["flags"] = e.flags;
   if (e.targetId != 0) j["targetId"] = e.targetId;
   if (e.kind == EventKind::kExit) j["exitCode"] = e.exitCode;
+  if (hasResult(e.kind) && !e.ioUring) j["result"] = e.result;
   if (e.fileless) j["fileless"] = true;
   if (e.killed) j["killed"] = true;
   if (e.unguarded) j["unguarded"] = true;
@@ -66,7 +67,7 @@ Result<Event> eventFromJson(const json& j) {
   if (!parseEventKind(kind, e.kind)) return makeError("'kind' {} is not an event kind", jsonText(json(kind)));
   for (const auto& s : {num("timeNs", e.timeNs), num("pid", e.pid), num("tid", e.tid), num("ppid", e.ppid),
                         num("uid", e.uid), num("euid", e.euid), num("gid", e.gid), num("cgroupId", e.cgroupId), num("flags", e.flags),
-                        num("targetId", e.targetId), num("exitCode", e.exitCode), num("family", e.family),
+                        num("targetId", e.targetId), num("exitCode", e.exitCode), num("result", e.result), num("family", e.family),
                         num("port", e.port), num("localPort", e.localPort), str("comm", e.comm),
                         str("parentComm", e.parentComm), str("path", e.path), str("detail", e.detail),
                         str("address", e.address), str("container", e.container)}) {

@@ -43,6 +43,14 @@ TEST(EventJson, EveryFieldSurvivesTheRoundTrip) {
   EXPECT_EQ(back->argv, e.argv);
   EXPECT_EQ(back->localPort, 41000);
   EXPECT_TRUE(back->fileless && back->killed && back->ioUring && back->unguarded);
+
+  // A connect made by its system call carries the call's result; a refused one's too.
+  e.ioUring = false;
+  e.result = -111;  // ECONNREFUSED
+  back = eventFromJson(eventToJson(e));
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(eventToJson(e)["result"], -111);
+  EXPECT_EQ(back->result, -111);
 }
 
 TEST(EventJson, ARecordingWithoutTheEffectiveUidStillReads) {

@@ -109,21 +109,24 @@ struct {
   __type(value, __u8);
 } sensitive_prefixes SEC(".maps");
 
-/* Arguments saved at a syscall's enter for its exit: accept and listen need the result,
- * and a user string that is not paged in cannot be read at enter (tracepoint programs
- * must not fault), while at exit the kernel has just read it. LRU: an enter whose exit
- * never ran cannot fill the map. */
-struct pending_call {
-  __u64 args[3];
-  __u32 kind;
-  __u32 pad;
+/* Set*id calls are reported at their exit, when the caller's ids have already changed: the
+ * real ids each thread last moved to (and its effective uid, with the mm it had then: an
+ * exec may change that one) are kept with the task. A task without them (the call is its
+ * first since it was forked or exec'd) changed from the ids its program was started with,
+ * which the kernel keeps in the process's auxiliary vector. Freed with the task. */
+struct id_state {
+  __u64 mm;
+  __u32 uid, euid, gid;
+  __u32 known; /* ID_UID | ID_GID: which of them a call set */
 };
+#define ID_UID 1
+#define ID_GID 2
 struct {
-  __uint(type, BPF_MAP_TYPE_LRU_HASH);
-  __uint(max_entries, 16384);
-  __type(key, __u64);
-  __type(value, struct pending_call);
-} pending SEC(".maps");
+  __uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+  __uint(map_flags, BPF_F_NO_PREALLOC);
+  __type(key, int);
+  __type(value, struct id_state);
+} ids_set SEC(".maps");
 
 /* Opens reported lately, per CPU: the same process opening the same path the same way again
  * within repeat_ns is counted (merged), not sent again. A set-associative cache: a hash of
@@ -290,22 +293,6 @@ static __always_inline bool emit(void *ctx, struct scratch *s) {
   if (bpf_ringbuf_output(&events, s, size, flags) == 0) return true;
   count_in(&drops, r->kind);
   return false;
-}
-
-static __always_inline void save_args(__u32 kind, __u64 a, __u64 b, __u64 c) {
-  __u64 key = bpf_get_current_pid_tgid();
-  struct pending_call call = {.args = {a, b, c}, .kind = kind};
-  bpf_map_update_elem(&pending, &key, &call, BPF_ANY);
-}
-
-/* Takes the args this thread saved for a call of this kind; false if there are none. */
-static __always_inline bool take_args(__u32 kind, struct pending_call *out) {
-  __u64 key = bpf_get_current_pid_tgid();
-  struct pending_call *call = bpf_map_lookup_elem(&pending, &key);
-  if (!call) return false;
-  *out = *call;
-  bpf_map_delete_elem(&pending, &key);
-  return out->kind == kind;
 }
 
 /* Strings are packed: path at data[0], detail right after it, argv after both. The masks
@@ -721,6 +708,8 @@ static __always_inline struct pt_regs *call_regs(void) {
   if (skip(task)) return 0;
   return (struct pt_regs *)bpf_task_pt_regs(task);
 }
+/* The call's nth argument, from `regs` (call_regs). */
+#define PARM(n) PT_REGS_PARM##n##_SYSCALL(regs)
 
 SEC("tracepoint/syscalls/sys_exit_open")
 int handle_open_exit(struct trace_event_raw_sys_exit *ctx) {
@@ -834,41 +823,20 @@ static __always_inline __u64 sock_protocol(long fd) {
   return sk ? BPF_CORE_READ(sk, sk_protocol) : 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_connect")
-int handle_connect(struct trace_event_raw_sys_enter *ctx) {
-  if (skip_task()) return 0;
-  struct scratch *s = begin(BH_CONNECT);
-  if (!s) return 0;
-  s->rec.target = ctx->args[0];  // fd
-  s->rec.flags = sock_protocol(ctx->args[0]);
-  int got = read_user_sockaddr(s, (const void *)ctx->args[1], ctx->args[2]);
-  if (got == SOCKADDR_OK) emit(ctx, s);
-  if (got == SOCKADDR_FAULT) save_args(BH_CONNECT, ctx->args[0], ctx->args[1], ctx->args[2]);
-  return 0;
-}
-
+/* Reported at exit, every call (exit_code = its result: 0, -EINPROGRESS for a non-blocking
+ * one, or -errno), with the address as given: the kernel has just read it, so it is paged
+ * in. target = the socket's fd. A blocking connect is seen when it ends. */
 SEC("tracepoint/syscalls/sys_exit_connect")
 int handle_connect_exit(struct trace_event_raw_sys_exit *ctx) {
-  struct pending_call call;
-  if (!take_args(BH_CONNECT, &call)) return 0;
+  struct pt_regs *regs = call_regs();
+  if (!regs) return 0;
   struct scratch *s = begin(BH_CONNECT);
   if (!s) return 0;
-  s->rec.target = call.args[0];
-  s->rec.flags = sock_protocol(call.args[0]);
-  if (read_user_sockaddr(s, (const void *)call.args[1], call.args[2]) == SOCKADDR_OK) emit(ctx, s);
-  return 0;
-}
-
-
-SEC("tracepoint/syscalls/sys_enter_accept")
-int handle_accept_enter(struct trace_event_raw_sys_enter *ctx) {
-  if (!skip_task()) save_args(BH_ACCEPT, ctx->args[1], ctx->args[2], 0);  // peer sockaddr, addrlen ptr
-  return 0;
-}
-
-SEC("tracepoint/syscalls/sys_enter_accept4")
-int handle_accept4_enter(struct trace_event_raw_sys_enter *ctx) {
-  if (!skip_task()) save_args(BH_ACCEPT, ctx->args[1], ctx->args[2], 0);
+  long fd = PARM(1);
+  s->rec.target = fd;
+  s->rec.flags = sock_protocol(fd);
+  s->rec.exit_code = ctx->ret;
+  if (read_user_sockaddr(s, (const void *)PARM(2), PARM(3)) == SOCKADDR_OK) emit(ctx, s);
   return 0;
 }
 
@@ -891,16 +859,18 @@ static __always_inline void fill_accepted(struct bh_record *r, struct sock *sk, 
 }
 
 static __always_inline int on_accept_exit(struct trace_event_raw_sys_exit *ctx) {
-  struct pending_call call;
-  if (!take_args(BH_ACCEPT, &call) || ctx->ret < 0) return 0;
+  if (ctx->ret < 0) return 0;
+  struct pt_regs *regs = call_regs();
+  if (!regs) return 0;
   struct scratch *s = begin(BH_ACCEPT);
   if (!s) return 0;
   struct bh_record *r = &s->rec;
   r->target = ctx->ret;  // the new fd
   struct sock *sk = sock_from_fd(ctx->ret);
   __u32 addrlen = 0;
-  if (call.args[1]) bpf_probe_read_user(&addrlen, sizeof(addrlen), (void *)call.args[1]);
-  bool peer = read_user_sockaddr(s, (const void *)call.args[0], addrlen) == SOCKADDR_OK;
+  const void *lenp = (const void *)PARM(3);
+  if (lenp) bpf_probe_read_user(&addrlen, sizeof(addrlen), lenp);
+  bool peer = read_user_sockaddr(s, (const void *)PARM(2), addrlen) == SOCKADDR_OK;
   fill_accepted(r, sk, !peer);  // no buffer given: the peer from the socket itself
   emit(ctx, s);
   return 0;
@@ -945,24 +915,20 @@ static __always_inline void fill_listening(struct scratch *s, struct sock *sk) {
   }
 }
 
-SEC("tracepoint/syscalls/sys_enter_listen")
-int handle_listen_enter(struct trace_event_raw_sys_enter *ctx) {
-  if (!skip_task()) save_args(BH_LISTEN, ctx->args[0], ctx->args[1], 0);  // fd, backlog
-  return 0;
-}
-
 /* At exit: listen() binds an unbound socket to a port, only then is the port known. */
 SEC("tracepoint/syscalls/sys_exit_listen")
 int handle_listen_exit(struct trace_event_raw_sys_exit *ctx) {
-  struct pending_call call;
-  if (!take_args(BH_LISTEN, &call) || ctx->ret != 0) return 0;
-  struct sock *sk = sock_from_fd(call.args[0]);
+  if (ctx->ret != 0) return 0;
+  struct pt_regs *regs = call_regs();
+  if (!regs) return 0;
+  long fd = PARM(1);
+  struct sock *sk = sock_from_fd(fd);
   if (!sk) return 0;
   struct scratch *s = begin(BH_LISTEN);
   if (!s) return 0;
   struct bh_record *r = &s->rec;
-  r->target = call.args[0];
-  r->flags = call.args[1];
+  r->target = fd;
+  r->flags = PARM(2);  // backlog
   fill_listening(s, sk);
   emit(ctx, s);
   return 0;
@@ -970,14 +936,83 @@ int handle_listen_exit(struct trace_event_raw_sys_exit *ctx) {
 
 /* ---- credentials ----------------------------------------------------------------------- */
 
-#define UNCHANGED ((__u32)-1)
+/* Every hook here runs at the call's exit, from the registers it was made with, with its
+ * result in exit_code (0 or -errno): no program on any syscall's entry, which would cost
+ * every system call of every task on the host its own dispatch (bench/README.md). */
 
-static __always_inline int on_id_change(void *ctx, __u16 kind, __u32 variant, __u32 target) {
-  if (skip_task()) return 0;
+#define UNCHANGED ((__u32)-1)
+#define AT_UID 11 /* auxiliary vector entries (include/uapi/linux/auxvec.h) */
+#define AT_EUID 12
+#define AT_GID 13
+#define AUXV_PAIRS 32
+
+/* The ids the task's program was started with: the process's auxiliary vector (kept by the
+ * kernel in its mm, copied by fork), read in one go into scratch. Its values are in the
+ * task's user namespace: false outside the initial one, where they are not comparable. */
+struct start_ids {
+  __u32 uid, euid, gid;
+};
+static __always_inline bool start_ids_of(struct scratch *s, struct task_struct *task, struct start_ids *out) {
+  struct mm_struct *mm = task->mm;
+  if (!mm || BPF_CORE_READ(task, cred, user_ns, level) != 0) return false;
+  __u32 size = bpf_core_field_size(mm->saved_auxv);
+  if (size > sizeof(s->resolved)) size = sizeof(s->resolved);
+  if (bpf_probe_read_kernel(s->resolved, size, &mm->saved_auxv)) return false;
+  const __u64 *auxv = (const __u64 *)s->resolved;
+  int found = 0;
+  for (int i = 0; i < AUXV_PAIRS && 2 * i + 1 < sizeof(s->resolved) / 8; i++) {
+    __u64 type = auxv[2 * i], value = auxv[2 * i + 1];
+    if (type == 0) break;  // AT_NULL
+    if (type == AT_UID) out->uid = value, found |= 1;
+    if (type == AT_EUID) out->euid = value, found |= 2;
+    if (type == AT_GID) out->gid = value, found |= 4;
+  }
+  return found == 7;
+}
+
+/* A set*id call, at its exit. uid and gid are the real ids the call was made with (and
+ * euid the effective uid), as at a call's entry, so that "a process not running as root
+ * set its uid to 0" (BH-RT-0019) can be judged: a refused call changed nothing; a
+ * successful one changed from what this thread last moved to (ids_set), else from its
+ * program's start (start_ids_of), else, where neither is known, the ids after it. */
+#define VARIANT_SETFS 3
+static __always_inline int on_id_change(void *ctx, __u16 kind, __u32 variant, __u32 target, long ret) {
+  struct task_struct *task = bpf_get_current_task_btf();
+  if (skip(task)) return 0;
   struct scratch *s = begin(kind);
   if (!s) return 0;
-  s->rec.flags = variant;
-  s->rec.target = target == UNCHANGED ? -1 : (__s64)target;
+  struct bh_record *r = &s->rec;
+  r->flags = variant;
+  r->target = target == UNCHANGED ? -1 : (__s64)target;
+  r->exit_code = ret;
+  /* setfs*id returns the old fs id, and changes no real or effective id. */
+  if (ret == 0 && variant != VARIANT_SETFS) {
+    struct id_state *seen = bpf_task_storage_get(&ids_set, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+    __u64 mm = (__u64)task->mm;
+    __u32 want = kind == BH_SETUID ? ID_UID : ID_GID;
+    bool known = seen && (seen->known & want);
+    bool euid_known = known && seen->mm == mm;  // an exec since may have changed it
+    struct start_ids start = {r->uid, r->euid, r->gid};
+    if (!known || (kind == BH_SETUID && !euid_known)) start_ids_of(s, task, &start);
+    if (kind == BH_SETUID) {
+      __u32 uid = known ? seen->uid : start.uid, euid = euid_known ? seen->euid : start.euid;
+      if (seen) {
+        seen->uid = r->uid;
+        seen->euid = r->euid;
+        seen->mm = mm;
+        seen->known |= ID_UID;
+      }
+      r->uid = uid;
+      r->euid = euid;
+    } else {
+      __u32 gid = known ? seen->gid : start.gid;
+      if (seen) {
+        seen->gid = r->gid;
+        seen->known |= ID_GID;
+      }
+      r->gid = gid;
+    }
+  }
   emit(ctx, s);
   return 0;
 }
@@ -989,30 +1024,25 @@ static __always_inline __u32 pick(__u64 real, __u64 effective, __u64 saved) {
   return saved;
 }
 
-#define ID_HOOKS(name, kind)                                                       \
-  SEC("tracepoint/syscalls/sys_enter_set" #name)                                   \
-  int handle_set##name(struct trace_event_raw_sys_enter *ctx) {                    \
-    return on_id_change(ctx, kind, 0, ctx->args[0]);                               \
-  }                                                                                \
-  SEC("tracepoint/syscalls/sys_enter_setre" #name)                                 \
-  int handle_setre##name(struct trace_event_raw_sys_enter *ctx) {                  \
-    return on_id_change(ctx, kind, 1, pick(ctx->args[0], ctx->args[1], UNCHANGED)); \
-  }                                                                                \
-  SEC("tracepoint/syscalls/sys_enter_setres" #name)                                \
-  int handle_setres##name(struct trace_event_raw_sys_enter *ctx) {                 \
-    return on_id_change(ctx, kind, 2, pick(ctx->args[0], ctx->args[1], ctx->args[2])); \
-  }                                                                                \
-  SEC("tracepoint/syscalls/sys_enter_setfs" #name)                                 \
-  int handle_setfs##name(struct trace_event_raw_sys_enter *ctx) {                  \
-    return on_id_change(ctx, kind, 3, ctx->args[0]);                               \
+#define ID_HOOK(call, kind, variant, target)                                    \
+  SEC("tracepoint/syscalls/sys_exit_" #call)                                   \
+  int handle_##call##_exit(struct trace_event_raw_sys_exit *ctx) {             \
+    struct pt_regs *regs = call_regs();                                        \
+    return regs ? on_id_change(ctx, kind, variant, target, ctx->ret) : 0;      \
   }
+#define ID_HOOKS(name, kind)                                                   \
+  ID_HOOK(set##name, kind, 0, PARM(1))                                         \
+  ID_HOOK(setre##name, kind, 1, pick(PARM(1), PARM(2), UNCHANGED))             \
+  ID_HOOK(setres##name, kind, 2, pick(PARM(1), PARM(2), PARM(3)))              \
+  ID_HOOK(setfs##name, kind, VARIANT_SETFS, PARM(1))
 
 ID_HOOKS(uid, BH_SETUID)
 ID_HOOKS(gid, BH_SETGID)
 
-SEC("tracepoint/syscalls/sys_enter_capset")
-int handle_capset(struct trace_event_raw_sys_enter *ctx) {
-  if (skip_task()) return 0;
+SEC("tracepoint/syscalls/sys_exit_capset")
+int handle_capset_exit(struct trace_event_raw_sys_exit *ctx) {
+  struct pt_regs *regs = call_regs();
+  if (!regs) return 0;
   struct scratch *s = begin(BH_CAPSET);
   if (!s) return 0;
   struct {
@@ -1020,64 +1050,66 @@ int handle_capset(struct trace_event_raw_sys_enter *ctx) {
     __s32 pid;
   } header = {};
   __u32 effective = 0;  // first field of the first __user_cap_data_struct
-  bpf_probe_read_user(&header, sizeof(header), (void *)ctx->args[0]);
-  bpf_probe_read_user(&effective, sizeof(effective), (void *)ctx->args[1]);
+  bpf_probe_read_user(&header, sizeof(header), (void *)PARM(1));
+  bpf_probe_read_user(&effective, sizeof(effective), (void *)PARM(2));
   s->rec.flags = effective;
   s->rec.target = header.pid;
+  s->rec.exit_code = ctx->ret;
   emit(ctx, s);
   return 0;
 }
 
 /* ---- process control, mounts, namespaces, modules ------------------------------------- */
 
-SEC("tracepoint/syscalls/sys_enter_ptrace")
-int handle_ptrace(struct trace_event_raw_sys_enter *ctx) {
-  if (skip_task()) return 0;
+SEC("tracepoint/syscalls/sys_exit_ptrace")
+int handle_ptrace_exit(struct trace_event_raw_sys_exit *ctx) {
+  struct pt_regs *regs = call_regs();
+  if (!regs) return 0;
   struct scratch *s = begin(BH_PTRACE);
   if (!s) return 0;
-  s->rec.flags = ctx->args[0];
-  s->rec.target = (__s32)ctx->args[1];
+  s->rec.flags = PARM(1);            // request
+  s->rec.target = (__s32)PARM(2);    // pid
+  s->rec.exit_code = ctx->ret;
   emit(ctx, s);
   return 0;
 }
 
-/* Mounts are rare: their strings are always read at exit, when they are paged in. */
-SEC("tracepoint/syscalls/sys_enter_mount")
-int handle_mount_enter(struct trace_event_raw_sys_enter *ctx) {
-  if (!skip_task()) save_args(BH_MOUNT, ctx->args[0], ctx->args[1], ctx->args[3]);
-  return 0;
-}
-
+/* Strings read at exit, when the kernel has just read them: they are paged in. */
 SEC("tracepoint/syscalls/sys_exit_mount")
 int handle_mount_exit(struct trace_event_raw_sys_exit *ctx) {
-  struct pending_call call;
-  if (!take_args(BH_MOUNT, &call)) return 0;
+  struct pt_regs *regs = call_regs();
+  if (!regs) return 0;
   struct scratch *s = begin(BH_MOUNT);
   if (!s) return 0;
-  read_user_path(s, (const char *)call.args[1]);    // target
-  read_user_detail(s, (const char *)call.args[0]);  // source
-  s->rec.flags = call.args[2];
+  read_user_path(s, (const char *)PARM(2));    // target
+  read_user_detail(s, (const char *)PARM(1));  // source
+  s->rec.flags = PARM(4);
+  s->rec.exit_code = ctx->ret;
   emit(ctx, s);
   return 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_setns")
-int handle_setns(struct trace_event_raw_sys_enter *ctx) {
-  if (skip_task()) return 0;
+SEC("tracepoint/syscalls/sys_exit_setns")
+int handle_setns_exit(struct trace_event_raw_sys_exit *ctx) {
+  struct pt_regs *regs = call_regs();
+  if (!regs) return 0;
   struct scratch *s = begin(BH_SETNS);
   if (!s) return 0;
-  s->rec.target = (__s32)ctx->args[0];  // fd
-  s->rec.flags = ctx->args[1];          // nstype
+  s->rec.target = (__s32)PARM(1);  // fd
+  s->rec.flags = PARM(2);          // nstype
+  s->rec.exit_code = ctx->ret;
   emit(ctx, s);
   return 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_unshare")
-int handle_unshare(struct trace_event_raw_sys_enter *ctx) {
-  if (skip_task()) return 0;
+SEC("tracepoint/syscalls/sys_exit_unshare")
+int handle_unshare_exit(struct trace_event_raw_sys_exit *ctx) {
+  struct pt_regs *regs = call_regs();
+  if (!regs) return 0;
   struct scratch *s = begin(BH_UNSHARE);
   if (!s) return 0;
-  s->rec.flags = ctx->args[0];
+  s->rec.flags = PARM(1);
+  s->rec.exit_code = ctx->ret;
   emit(ctx, s);
   return 0;
 }
@@ -1108,7 +1140,6 @@ static __always_inline void on_path_change(void *ctx, __u16 kind, long dirfd, co
   emit(ctx, s);
 }
 
-#define PARM(n) PT_REGS_PARM##n##_SYSCALL(regs)
 #define PATH_HOOK(call, kind, dirfd, name, olddirfd, oldname, as_given, flags)           \
   SEC("tracepoint/syscalls/sys_exit_" #call)                                            \
   int handle_##call##_exit(struct trace_event_raw_sys_exit *ctx) {                     \
@@ -1277,8 +1308,8 @@ static __always_inline int on_io_uring_path_change(void *ctx, __u8 op, void *cmd
   return 0;
 }
 
-/* A ring's connect is reported when it is submitted, whatever its result, as the system
- * call's is at its entry: the address is read from the buffer the request's preparation
+/* A ring's connect is reported when it is submitted, before its result is known (the
+ * decoder gives it none): the address is read from the buffer the request's preparation
  * has just copied (in the same system call, or the SQPOLL thread's pass). target = the
  * socket's fd (or fixed file index). */
 SEC("tracepoint/io_uring/io_uring_submit_req")
@@ -1305,45 +1336,44 @@ int handle_io_uring_submit(struct trace_event_raw_io_uring_submit_req *ctx) {
 }
 
 /* init_module(image, len, params): path stays empty (the name is inside the image);
- * finit_module(fd, params, flags): path is the file's name. detail = params. */
-static __always_inline int on_module(void *ctx, bool from_fd, __u64 a0, __u64 a1, __u64 a2) {
-  if (skip_task()) return 0;
+ * finit_module(fd, params, flags): path is the file's name. detail = params. At exit, every
+ * call: exit_code = the result. */
+static __always_inline int on_module(void *ctx, bool from_fd, long ret) {
+  struct pt_regs *regs = call_regs();
+  if (!regs) return 0;
   struct scratch *s = begin(BH_MODULE);
   if (!s) return 0;
   struct bh_record *r = &s->rec;
+  r->exit_code = ret;
   if (from_fd) {
-    r->target = (__s32)a0;
-    r->flags = a2;
-    struct file *file = file_of_fd((__s32)a0);
+    r->target = (__s32)PARM(1);
+    r->flags = PARM(3);
+    struct file *file = file_of_fd((__s32)PARM(1));
     if (file) {
       const unsigned char *name = BPF_CORE_READ(file, f_path.dentry, d_name.name);
       r->path_len = str_len(bpf_probe_read_kernel_str(s->data, BH_PATH_MAX, name));
     }
-    read_user_detail(s, (const char *)a1);
+    read_user_detail(s, (const char *)PARM(2));
   } else {
-    r->flags = a1;  // image length
-    read_user_detail(s, (const char *)a2);
+    r->flags = PARM(2);  // image length
+    read_user_detail(s, (const char *)PARM(3));
   }
   emit(ctx, s);
   return 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_init_module")
-int handle_init_module(struct trace_event_raw_sys_enter *ctx) {
-  return on_module(ctx, false, ctx->args[0], ctx->args[1], ctx->args[2]);
-}
+SEC("tracepoint/syscalls/sys_exit_init_module")
+int handle_init_module_exit(struct trace_event_raw_sys_exit *ctx) { return on_module(ctx, false, ctx->ret); }
 
-SEC("tracepoint/syscalls/sys_enter_finit_module")
-int handle_finit_module(struct trace_event_raw_sys_enter *ctx) {
-  return on_module(ctx, true, ctx->args[0], ctx->args[1], ctx->args[2]);
-}
+SEC("tracepoint/syscalls/sys_exit_finit_module")
+int handle_finit_module_exit(struct trace_event_raw_sys_exit *ctx) { return on_module(ctx, true, ctx->ret); }
 
-/* Kernels built without module support have no syscalls/sys_enter_*init_module
+/* Kernels built without module support have no syscalls/sys_exit_*init_module
  * tracepoints, yet a load attempt is still worth seeing: user space attaches this one
  * only then. It runs on every syscall, so it returns at the first compare. */
-SEC("tracepoint/raw_syscalls/sys_enter")
-int handle_module_raw(struct trace_event_raw_sys_enter *ctx) {
+SEC("tracepoint/raw_syscalls/sys_exit")
+int handle_module_raw(struct trace_event_raw_sys_exit *ctx) {
   long id = ctx->id;
   if (id != NR_INIT_MODULE && id != NR_FINIT_MODULE) return 0;
-  return on_module(ctx, id == NR_FINIT_MODULE, ctx->args[0], ctx->args[1], ctx->args[2]);
+  return on_module(ctx, id == NR_FINIT_MODULE, ctx->ret);
 }

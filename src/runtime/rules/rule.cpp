@@ -26,7 +26,7 @@ struct FieldInfo {
   FieldType type;
 };
 
-constexpr std::array<FieldInfo, 24> kFields{{
+constexpr std::array<FieldInfo, 25> kFields{{
     {"kind", RuleField::kKind, FieldType::kText},
     {"path", RuleField::kPath, FieldType::kText},
     {"name", RuleField::kName, FieldType::kText},
@@ -41,6 +41,7 @@ constexpr std::array<FieldInfo, 24> kFields{{
     {"target", RuleField::kTarget, FieldType::kNumber},
     {"uid", RuleField::kUid, FieldType::kNumber},
     {"euid", RuleField::kEuid, FieldType::kNumber},
+    {"result", RuleField::kResult, FieldType::kNumber},
     {"write", RuleField::kWrite, FieldType::kBool},
     {"stdio_socket", RuleField::kStdioSocket, FieldType::kBool},
     {"parent_listens", RuleField::kParentListens, FieldType::kBool},
@@ -278,6 +279,7 @@ int64_t numberOf(const Event& e, RuleField field) {
     case RuleField::kTarget: return e.targetId;
     case RuleField::kUid: return e.uid;
     case RuleField::kEuid: return e.euid;
+    case RuleField::kResult: return e.result;
     default: return 0;
   }
 }

@@ -49,7 +49,7 @@ struct EventFacts {
 
 enum class RuleField : uint8_t {
   kKind, kPath, kName, kComm, kParent, kArgs, kDetail, kAddress, kPort, kFamily, kFlags,
-  kTarget, kUid, kEuid, kWrite, kStdioSocket, kParentListens, kSetuidFile, kNewListen, kNewPeer,
+  kTarget, kUid, kEuid, kResult, kWrite, kStdioSocket, kParentListens, kSetuidFile, kNewListen, kNewPeer,
   kLoopback, kInContainer, kFileless, kIoUring,
 };
 

@@ -229,7 +229,7 @@ Result<std::unique_ptr<Sensor>> Sensor::open(const SensorOptions& options) {
     const bool rawFallback = !moduleTracepoints && options.moduleAttemptsWithoutModuleSupport;
     if (hook.program == "handle_module_raw") {
       if (rawFallback) {
-        hook.note = "stands in for the missing syscalls/sys_enter_*init_module tracepoints";
+        hook.note = "stands in for the missing syscalls/sys_exit_*init_module tracepoints";
       } else {
         bpf_program__set_autoload(bpf.skel->progs.handle_module_raw, false);
         hook.note = moduleTracepoints ? "not needed: the kernel has the *init_module tracepoints"
@@ -237,7 +237,7 @@ Result<std::unique_ptr<Sensor>> Sensor::open(const SensorOptions& options) {
         hook.covered = true;
       }
     } else if (!moduleTracepoints && hook.tracepoint.ends_with("init_module")) {
-      hook.note = rawFallback ? "tracepoint not in this kernel; raw_syscalls/sys_enter stands in"
+      hook.note = rawFallback ? "tracepoint not in this kernel; raw_syscalls/sys_exit stands in"
                               : "tracepoint not in this kernel: it cannot load modules";
       hook.covered = true;
     }

@@ -48,7 +48,7 @@ struct SensorOptions {
   uint32_t repeatWindowMs = 1000;
   std::vector<std::string> sensitivePrefixes = defaultSensitivePrefixes();  // < 128 bytes each
   // Kernels without module support have no *init_module tracepoints and cannot load a
-  // module at all. Attempts can still be seen through raw_syscalls/sys_enter, but that
+  // module at all. Attempts can still be seen through raw_syscalls/sys_exit, but that
   // runs a program on every system call of every process (dd at bs=500 measured about
   // 45 % slower on the host): off unless asked for.
   bool moduleAttemptsWithoutModuleSupport = false;
@@ -77,7 +77,7 @@ struct ExecKills {
 // One tracepoint program and whether it is attached (an agent logs this at start).
 struct SensorHook {
   std::string program;     // handle_openat
-  std::string tracepoint;  // syscalls/sys_enter_openat
+  std::string tracepoint;  // syscalls/sys_exit_openat
   bool attached = false;
   std::string note;        // why not, or why a fallback
   bool covered = false;    // not attached by design: another hook sees the same calls

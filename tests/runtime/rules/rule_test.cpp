@@ -257,6 +257,24 @@ TEST(Rules, RulesTellTheEffectiveUidFromTheRealOne) {
   EXPECT_FALSE(ruleMatches(rules->front(), user, kPlain));
 }
 
+// A user's rule on what a call achieved: a mount that took effect, not one refused.
+TEST(Rules, RulesCanAskForTheCallsResult) {
+  auto rules = parseRules(
+      "- {id: T-3, title: t, severity: low, mitre: [T1], on: [mount], when: {result: 0}}\n"
+      "- {id: T-4, title: t, severity: low, mitre: [T1], on: [connect], when: {result: {in: [-111, -113]}}}\n",
+      "t.yaml");
+  ASSERT_TRUE(rules.ok()) << rules.error().message;
+  Event mounted = ev(EventKind::kMount, "/mnt");
+  EXPECT_TRUE(ruleMatches(rules->at(0), mounted, kPlain));
+  mounted.result = -EPERM;
+  EXPECT_FALSE(ruleMatches(rules->at(0), mounted, kPlain));
+  Event refused = ev(EventKind::kConnect, "");
+  refused.result = -111;  // ECONNREFUSED
+  EXPECT_TRUE(ruleMatches(rules->at(1), refused, kPlain));
+  refused.result = 0;
+  EXPECT_FALSE(ruleMatches(rules->at(1), refused, kPlain));
+}
+
 // Facts cost /proc reads: every built-in rule on an ordinary exec (not a shell) decides
 // without reading any, and a shell exec reads each fact it asks for once.
 TEST(Rules, FactsAreReadOnlyWhenARuleNeedsThem) {

@@ -195,7 +195,7 @@ class SensorTest : public ::testing::Test {
 
 bool kernelHasModuleTracepoints() {
   for (const char* tracefs : {"/sys/kernel/tracing", "/sys/kernel/debug/tracing"}) {
-    if (::access((std::string(tracefs) + "/events/syscalls/sys_enter_finit_module").c_str(), F_OK) == 0) return true;
+    if (::access((std::string(tracefs) + "/events/syscalls/sys_exit_finit_module").c_str(), F_OK) == 0) return true;
   }
   return false;
 }
@@ -206,7 +206,7 @@ TEST_F(SensorTest, NoPerSyscallHookUnlessAsked) {
   auto sensor = openSensor();
   ASSERT_TRUE(sensor);
   for (const SensorHook& hook : sensor->hooks()) {
-    if (hook.tracepoint == "raw_syscalls/sys_enter") {
+    if (hook.tracepoint == "raw_syscalls/sys_exit") {
       EXPECT_FALSE(hook.attached) << hook.note;
     }
   }
@@ -1050,6 +1050,71 @@ TEST_F(SensorTest, SetuidAndSetgid) {
   auto exit = find(events, EventKind::kExit);
   ASSERT_TRUE(exit);
   EXPECT_EQ(exit->uid, 65534u);  // events after the change carry the new ids
+}
+
+// Set*id calls are reported at their exit, yet each event carries the ids the call was made
+// with, as "a process not running as root became root" (BH-RT-0019) needs: from the
+// thread's own last change, from its program's start, or unchanged for a refused call.
+TEST_F(SensorTest, SetIdEventsCarryTheIdsBeforeTheCall) {
+  auto sensor = openSensor();
+  ASSERT_TRUE(sensor);
+  pid_t child = runChild([] {
+    if (setresuid(65534, 65534, 0) != 0) return 1;  // drops, keeping root as the saved uid
+    if (setresuid(0, 0, 0) != 0) return 2;          // and takes root back
+    if (setresgid(65534, 65534, 65534) != 0) return 3;
+    if (setresuid(65534, 65534, 65534) != 0) return 4;
+    return setuid(0) == -1 && errno == EPERM ? 0 : 5;  // refused
+  });
+  auto events = eventsOf(*sensor, child);
+  std::vector<Event> uids;
+  for (const Event& e : events) {
+    if (e.kind == EventKind::kSetuid) uids.push_back(e);
+  }
+  ASSERT_EQ(uids.size(), 4u);
+  EXPECT_EQ(uids[0].uid, 0u);  // from the test program's start
+  EXPECT_EQ(uids[0].targetId, 65534);
+  EXPECT_EQ(uids[0].result, 0);
+  EXPECT_EQ(uids[1].uid, 65534u);  // from the thread's own last change
+  EXPECT_EQ(uids[1].euid, 65534u);
+  EXPECT_EQ(uids[1].targetId, 0);
+  EXPECT_EQ(uids[2].uid, 0u);
+  EXPECT_EQ(uids[3].uid, 65534u);  // refused: nothing changed
+  EXPECT_EQ(uids[3].targetId, 0);
+  EXPECT_EQ(uids[3].result, -EPERM);
+  auto gid = find(events, EventKind::kSetgid);
+  ASSERT_TRUE(gid);
+  EXPECT_EQ(gid->gid, 0u);
+  EXPECT_EQ(gid->targetId, 65534);
+
+  // A program started with real uid nobody and effective root (as a set-user-ID one is)
+  // that makes itself root: its process never called set*id before, the ids come from
+  // its start.
+  int pipeFds[2];
+  ASSERT_EQ(pipe(pipeFds), 0);
+  int status = -1;
+  runChild([&] {
+    if (setresuid(65534, 0, 0) != 0) return 1;
+    pid_t program = fork();
+    if (program == 0) {
+      execl("/usr/bin/perl", "perl", "-e", "syscall(105, 0) == 0 or exit 7", nullptr);  // 105: setuid
+      _exit(127);
+    }
+    if (write(pipeFds[1], &program, sizeof program) != sizeof program) return 2;
+    int st = 0;
+    waitpid(program, &st, 0);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 3;
+  }, &status);
+  close(pipeFds[1]);
+  pid_t program = 0;
+  ASSERT_EQ(read(pipeFds[0], &program, sizeof program), static_cast<ssize_t>(sizeof program));
+  close(pipeFds[0]);
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  auto became = find(eventsOf(*sensor, program), EventKind::kSetuid);
+  ASSERT_TRUE(became);
+  EXPECT_EQ(became->comm, "perl");
+  EXPECT_EQ(became->uid, 65534u);
+  EXPECT_EQ(became->targetId, 0);
+  EXPECT_EQ(became->result, 0);
 }
 
 // Real and effective uid differ (a set-user-ID program runs with its owner's): events
