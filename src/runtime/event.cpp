@@ -9,7 +9,7 @@
 namespace bulkhead::runtime {
 namespace {
 
-constexpr std::array<std::pair<EventKind, std::string_view>, 20> kNames{{
+constexpr std::array<std::pair<EventKind, std::string_view>, 22> kNames{{
     {EventKind::kExec, "exec"},       {EventKind::kExit, "exit"},
     {EventKind::kOpen, "open"},       {EventKind::kConnect, "connect"},
     {EventKind::kAccept, "accept"},   {EventKind::kListen, "listen"},
@@ -20,6 +20,7 @@ constexpr std::array<std::pair<EventKind, std::string_view>, 20> kNames{{
     {EventKind::kIoUring, "io_uring"}, {EventKind::kRename, "rename"},
     {EventKind::kUnlink, "unlink"},   {EventKind::kLink, "link"},
     {EventKind::kSymlink, "symlink"}, {EventKind::kChmod, "chmod"},
+    {EventKind::kSocket, "socket"},   {EventKind::kBpf, "bpf"},
 }};
 
 }  // namespace
@@ -67,7 +68,9 @@ bool hasResult(EventKind kind) {
     case EventKind::kMount:
     case EventKind::kModule:
     case EventKind::kSetns:
-    case EventKind::kUnshare: return true;
+    case EventKind::kUnshare:
+    case EventKind::kSocket:
+    case EventKind::kBpf: return true;
     default: return false;
   }
 }

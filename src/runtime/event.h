@@ -35,6 +35,10 @@ enum class EventKind : uint8_t {
   kSymlink,  // path = the link, detail = its content (a relative one from the link's directory)
   kChmod,    // path = the file (absolute, worked out by its text), flags = the mode asked for
              // (07777 bits), targetId = the result: 0, or -errno
+  kSocket,   // a packet (AF_PACKET) or raw socket: family, flags = type, targetId = protocol
+  kBpf,      // bpf(2) loading or attaching a program: flags = the command (5 BPF_PROG_LOAD,
+             // 8 BPF_PROG_ATTACH, 17 BPF_RAW_TRACEPOINT_OPEN, 28 BPF_LINK_CREATE), targetId =
+             // the program type (load) or attach type, detail = the program's or tracepoint's name
 };
 
 std::string_view eventKindName(EventKind kind);
@@ -68,7 +72,8 @@ struct Event {
   int64_t targetId = 0;    // new uid/gid, ptrace target pid
   int32_t exitCode = 0;    // exit
   // The call's result (0, an fd, or -errno) where it is reported at the call's exit
-  // (hasResult): connect, setuid, setgid, capset, ptrace, mount, module, setns, unshare.
+  // (hasResult): connect, setuid, setgid, capset, ptrace, mount, module, setns, unshare,
+  // socket, bpf.
   int64_t result = 0;
   uint16_t family = 0;     // AF_INET, AF_INET6, AF_UNIX
   std::string address;     // textual IP (or unix socket path)

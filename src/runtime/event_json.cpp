@@ -38,9 +38,11 @@ json eventToJson(const Event& e) {
   if (e.ioUring) j["ioUring"] = true;
   if (e.family != 0) {
     j["family"] = e.family;
-    j["address"] = e.address;
-    j["port"] = e.port;
-    if (e.localPort != 0) j["localPort"] = e.localPort;
+    if (e.kind != EventKind::kSocket) {  // a socket just made has no address yet
+      j["address"] = e.address;
+      j["port"] = e.port;
+      if (e.localPort != 0) j["localPort"] = e.localPort;
+    }
   }
   return j;
 }

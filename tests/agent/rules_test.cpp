@@ -23,12 +23,14 @@ struct Trigger {
 #define NR_SETUID "105"
 #define NR_IO_URING_SETUP "425"
 #define NR_OPEN_BY_HANDLE_AT "304"
+#define NR_BPF "321"
 #elif defined(__aarch64__)
 #define NR_FINIT_MODULE "273"
 #define NR_PTRACE "117"
 #define NR_SETUID "146"
 #define NR_IO_URING_SETUP "425"
 #define NR_OPEN_BY_HANDLE_AT "265"
+#define NR_BPF "280"
 #endif
 
 // perl-base (essential in Debian) makes raw system calls; python3-minimal has no ctypes.
@@ -81,6 +83,8 @@ const Trigger kTriggers[] = {
      "/tmp/e2e-cg/release_agent"},
     {"BH-RT-0027", "sh -c 'exec 3>/proc/self/exe' 2>/dev/null; true", "path", "/proc/self/exe"},
     {"BH-RT-0028", "find / -maxdepth 2 -name id_rsa", "path", "/usr/bin/find"},
+    {"BH-RT-0029", "perl -e 'socket(my $s, 17, 3, 768)'", "kind", "socket"},  // AF_PACKET, SOCK_RAW, ETH_P_ALL
+    {"BH-RT-0030", "perl -e 'syscall(" NR_BPF ", 5, 0, 0)'", "kind", "bpf"},   // BPF_PROG_LOAD, refused
 };
 
 class AgentRules : public AgentE2e {

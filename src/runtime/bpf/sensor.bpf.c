@@ -1061,17 +1061,22 @@ int handle_capset_exit(struct trace_event_raw_sys_exit *ctx) {
 
 /* ---- process control, mounts, namespaces, modules ------------------------------------- */
 
-SEC("tracepoint/syscalls/sys_exit_ptrace")
-int handle_ptrace_exit(struct trace_event_raw_sys_exit *ctx) {
-  struct pt_regs *regs = call_regs();
-  if (!regs) return 0;
-  struct scratch *s = begin(BH_PTRACE);
+/* A call reported by its numbers alone: flags, target, family (0: none) and its result. */
+static __always_inline int report_call(void *ctx, __u16 kind, __u64 flags, __s64 target, __u16 family, long ret) {
+  struct scratch *s = begin(kind);
   if (!s) return 0;
-  s->rec.flags = PARM(1);            // request
-  s->rec.target = (__s32)PARM(2);    // pid
-  s->rec.exit_code = ctx->ret;
+  s->rec.flags = flags;
+  s->rec.target = target;
+  s->rec.family = family;
+  s->rec.exit_code = ret;
   emit(ctx, s);
   return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_ptrace")
+int handle_ptrace_exit(struct trace_event_raw_sys_exit *ctx) {
+  struct pt_regs *regs = call_regs();  // flags = request, target = pid
+  return regs ? report_call(ctx, BH_PTRACE, PARM(1), (__s32)PARM(2), 0, ctx->ret) : 0;
 }
 
 /* Strings read at exit, when the kernel has just read them: they are paged in. */
@@ -1091,25 +1096,71 @@ int handle_mount_exit(struct trace_event_raw_sys_exit *ctx) {
 
 SEC("tracepoint/syscalls/sys_exit_setns")
 int handle_setns_exit(struct trace_event_raw_sys_exit *ctx) {
-  struct pt_regs *regs = call_regs();
-  if (!regs) return 0;
-  struct scratch *s = begin(BH_SETNS);
-  if (!s) return 0;
-  s->rec.target = (__s32)PARM(1);  // fd
-  s->rec.flags = PARM(2);          // nstype
-  s->rec.exit_code = ctx->ret;
-  emit(ctx, s);
-  return 0;
+  struct pt_regs *regs = call_regs();  // flags = nstype, target = fd
+  return regs ? report_call(ctx, BH_SETNS, PARM(2), (__s32)PARM(1), 0, ctx->ret) : 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_unshare")
 int handle_unshare_exit(struct trace_event_raw_sys_exit *ctx) {
   struct pt_regs *regs = call_regs();
+  return regs ? report_call(ctx, BH_UNSHARE, PARM(1), 0, 0, ctx->ret) : 0;
+}
+
+/* ---- packet and raw sockets, BPF programs -------------------------------------------- */
+
+#define AF_PACKET 17
+#define SOCK_RAW 3
+#define SOCK_TYPE_MASK 0xf
+/* socket(2) at exit. Only packet sockets and raw ones are reported (they read and forge
+ * the frames and packets of every host on the network: sniffing, ARP and DNS spoofing),
+ * every call: family, flags = type (with its SOCK_* flags), target = protocol. Any other
+ * socket returns after two compares. */
+SEC("tracepoint/syscalls/sys_exit_socket")
+int handle_socket_exit(struct trace_event_raw_sys_exit *ctx) {
+  struct pt_regs *regs = call_regs();
   if (!regs) return 0;
-  struct scratch *s = begin(BH_UNSHARE);
+  __u64 family = PARM(1), type = PARM(2);
+  if (family != AF_PACKET && (type & SOCK_TYPE_MASK) != SOCK_RAW) return 0;
+  return report_call(ctx, BH_SOCKET, type, (__s32)PARM(3), family, ctx->ret);
+}
+
+/* bpf(2) at exit, for the commands that load or attach a program (a program in the kernel
+ * reads and changes what every process does: rootkits hide this way, and a container
+ * that can do it can leave). flags = the command, target = the program type (load) or the
+ * attach type, detail = the program's name (load) or the tracepoint's (raw tracepoint),
+ * from the caller's union bpf_attr, read where the kernel has just read it. Other commands
+ * (maps, lookups: the bulk of bpf calls) return after the compares. */
+#define BPF_PROG_LOAD_ 5
+#define BPF_PROG_ATTACH_ 8
+#define BPF_RAW_TRACEPOINT_OPEN_ 17
+#define BPF_LINK_CREATE_ 28
+#define BPF_PROG_NAME_OFFSET 48 /* union bpf_attr: prog_name in the BPF_PROG_LOAD struct (UAPI) */
+#define BPF_OBJ_NAME_LEN 16
+SEC("tracepoint/syscalls/sys_exit_bpf")
+int handle_bpf_exit(struct trace_event_raw_sys_exit *ctx) {
+  struct pt_regs *regs = call_regs();
+  if (!regs) return 0;
+  __u64 cmd = PARM(1);
+  if (cmd != BPF_PROG_LOAD_ && cmd != BPF_PROG_ATTACH_ && cmd != BPF_RAW_TRACEPOINT_OPEN_ && cmd != BPF_LINK_CREATE_) return 0;
+  struct scratch *s = begin(BH_BPF);
   if (!s) return 0;
-  s->rec.flags = PARM(1);
-  s->rec.exit_code = ctx->ret;
+  struct bh_record *r = &s->rec;
+  r->flags = cmd;
+  r->exit_code = ctx->ret;
+  const char *attr = (const char *)PARM(2);
+  __u32 words[4] = {};
+  if (attr && bpf_probe_read_user(words, sizeof(words), attr) == 0) {
+    __u32 off = detail_offset(r);
+    if (cmd == BPF_PROG_LOAD_) {
+      r->target = words[0];  // prog_type
+      r->detail_len = str_len(bpf_probe_read_user_str(s->data + off, BPF_OBJ_NAME_LEN, attr + BPF_PROG_NAME_OFFSET));
+    } else if (cmd == BPF_RAW_TRACEPOINT_OPEN_) {
+      const char *name = (const char *)(((__u64)words[1] << 32) | words[0]);  // raw_tracepoint.name
+      if (name) r->detail_len = str_len(bpf_probe_read_user_str(s->data + off, BH_PATH_MAX, name));
+    } else {
+      r->target = words[2];  // attach_type: third word of both BPF_PROG_ATTACH's and BPF_LINK_CREATE's
+    }
+  }
   emit(ctx, s);
   return 0;
 }

@@ -39,6 +39,8 @@ enum bh_kind {
   BH_LINK = 18,    /* path = the new name, detail = the file linked */
   BH_SYMLINK = 19, /* path = the link, detail = its content as given */
   BH_CHMOD = 20,   /* path = the file, flags = the mode asked for (07777 bits) */
+  BH_SOCKET = 21,  /* a packet or raw socket: family, flags = type, target = protocol */
+  BH_BPF = 22,     /* bpf(2) loading or attaching a program: flags = command, target, detail */
 };
 
 /* bh_record.addr_flags */

@@ -39,6 +39,8 @@ bool eventKindOfRecord(uint16_t raw, EventKind& kind) {
     case BH_LINK: kind = EventKind::kLink; return true;
     case BH_SYMLINK: kind = EventKind::kSymlink; return true;
     case BH_CHMOD: kind = EventKind::kChmod; return true;
+    case BH_SOCKET: kind = EventKind::kSocket; return true;
+    case BH_BPF: kind = EventKind::kBpf; return true;
     default: return false;
   }
 }
@@ -182,6 +184,9 @@ Status decodeRecord(std::span<const uint8_t> record, int64_t bootToRealtimeNs, E
       out.port = rec.port;
       out.localPort = rec.local_port;
       setAddress(rec, detail, out);
+      break;
+    case EventKind::kSocket:
+      out.family = rec.family;
       break;
     case EventKind::kRename:
     case EventKind::kUnlink:

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 
@@ -60,6 +61,15 @@ EventFacts facts(std::nullptr_t, bool inContainer = true) {
 }
 
 const EventFacts kPlain = facts(nullptr);
+
+Event sock(uint16_t family, int protocol, int64_t result = 3) {
+  Event e = ev(EventKind::kSocket);
+  e.family = family;
+  e.flags = SOCK_RAW;
+  e.targetId = protocol;
+  e.result = result;
+  return e;
+}
 
 std::vector<Case> cases() {
   Event setuidTo0 = ev(EventKind::kSetuid);
@@ -188,6 +198,16 @@ std::vector<Case> cases() {
       {"BH-RT-0028", grepKeys, kPlain, true},
       {"BH-RT-0028", findKeys, facts(nullptr, false), false},
       {"BH-RT-0028", findLogs, kPlain, false},
+      // Packet sockets and raw IP ones, refused attempts too; not a ping's ICMP socket.
+      {"BH-RT-0029", sock(AF_PACKET, 768), kPlain, true},
+      {"BH-RT-0029", sock(AF_PACKET, 768, -EPERM), kPlain, true},
+      {"BH-RT-0029", sock(AF_INET, IPPROTO_RAW), kPlain, true},
+      {"BH-RT-0029", sock(AF_INET6, IPPROTO_TCP), kPlain, true},
+      {"BH-RT-0029", sock(AF_INET, IPPROTO_ICMP), kPlain, false},
+      {"BH-RT-0029", sock(AF_INET6, IPPROTO_ICMPV6), kPlain, false},
+      {"BH-RT-0029", sock(AF_PACKET, 768), facts(nullptr, false), false},
+      {"BH-RT-0030", ev(EventKind::kBpf), kPlain, true},
+      {"BH-RT-0030", ev(EventKind::kBpf), facts(nullptr, false), false},
   };
 }
 

@@ -141,6 +141,13 @@ TEST(SensorDecoderTest, PathChangesComeOutByTheirPlainNames) {
   EXPECT_EQ(e.kind, EventKind::kChmod);
   EXPECT_EQ(e.path, "/usr/bin/x");
   EXPECT_EQ(e.flags, 04755u);
+  bh_record packet = header(BH_SOCKET);
+  packet.family = 17;
+  packet.exit_code = -1;
+  ASSERT_TRUE(decodeRecord(makeRecord(packet), 0, e));
+  EXPECT_EQ(e.kind, EventKind::kSocket);
+  EXPECT_EQ(e.family, 17);
+  EXPECT_EQ(e.result, -1);
 }
 
 TEST(SensorDecoderTest, ReusedEventIsCleared) {

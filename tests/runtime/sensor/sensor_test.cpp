@@ -7,7 +7,9 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <linux/bpf.h>
 #include <linux/capability.h>
+#include <linux/if_ether.h>
 #include <liburing.h>
 #include <linux/openat2.h>
 #include <netinet/in.h>
@@ -1348,6 +1350,81 @@ TEST_F(SensorTest, FinitModuleAttemptOnBogusFd) {
   expectCommon(*module, child);
   EXPECT_EQ(module->targetId, 4321);
   EXPECT_EQ(module->detail, "bulkhead=1");
+}
+
+// Packet and raw sockets are reported, every call with its result; the sockets every
+// program makes (TCP, UDP) are not.
+TEST_F(SensorTest, PacketAndRawSocketsAreReported) {
+  auto sensor = openSensor();
+  ASSERT_TRUE(sensor);
+  int status = 0;
+  pid_t child = runChild([] {
+    int packet = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
+    int icmp = socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
+    int tcp = socket(AF_INET, SOCK_STREAM, 0);
+    int bad = socket(AF_PACKET, SOCK_STREAM, 0);  // refused: ESOCKTNOSUPPORT
+    return packet >= 0 && icmp >= 0 && tcp >= 0 && bad < 0 ? 0 : 1;
+  }, &status);
+  ASSERT_EQ(WEXITSTATUS(status), 0);
+  std::vector<Event> sockets;
+  for (const Event& e : eventsOf(*sensor, child)) {
+    if (e.kind == EventKind::kSocket) sockets.push_back(e);
+  }
+  ASSERT_EQ(sockets.size(), 3u);  // not the TCP one
+  expectCommon(sockets[0], child);
+  EXPECT_EQ(sockets[0].family, AF_PACKET);
+  EXPECT_EQ(sockets[0].flags, static_cast<uint64_t>(SOCK_RAW | SOCK_CLOEXEC));
+  EXPECT_EQ(sockets[0].targetId, htons(ETH_P_ALL));
+  EXPECT_GE(sockets[0].result, 0);  // the fd
+  EXPECT_EQ(sockets[1].family, AF_INET);
+  EXPECT_EQ(sockets[1].targetId, IPPROTO_ICMP);
+  EXPECT_EQ(sockets[2].family, AF_PACKET);
+  EXPECT_LT(sockets[2].result, 0);
+}
+
+// bpf() is reported when it loads or attaches a program, with the program's type and name
+// or the tracepoint's; map calls (most bpf calls) are not.
+TEST_F(SensorTest, BpfProgramLoadsAndAttachesAreReported) {
+  auto sensor = openSensor();
+  ASSERT_TRUE(sensor);
+  int status = 0;
+  pid_t child = runChild([] {
+    bpf_insn insns[2] = {};
+    insns[0].code = BPF_ALU64 | BPF_MOV | BPF_K;  // r0 = 0
+    insns[1].code = BPF_JMP | BPF_EXIT;
+    bpf_attr load{};
+    load.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
+    load.insns = reinterpret_cast<uint64_t>(insns);
+    load.insn_cnt = 2;
+    load.license = reinterpret_cast<uint64_t>("GPL");
+    std::strcpy(load.prog_name, "bh_sensor_test");
+    long prog = syscall(SYS_bpf, BPF_PROG_LOAD, &load, sizeof load);
+    bpf_attr map{};
+    map.map_type = BPF_MAP_TYPE_ARRAY;
+    map.key_size = 4;
+    map.value_size = 4;
+    map.max_entries = 1;
+    long mapFd = syscall(SYS_bpf, BPF_MAP_CREATE, &map, sizeof map);
+    bpf_attr raw{};
+    raw.raw_tracepoint.name = reinterpret_cast<uint64_t>("sched_switch");
+    raw.raw_tracepoint.prog_fd = static_cast<uint32_t>(prog);  // the wrong type: refused
+    long link = syscall(SYS_bpf, BPF_RAW_TRACEPOINT_OPEN, &raw, sizeof raw);
+    return prog >= 0 && mapFd >= 0 && link < 0 ? 0 : 1;
+  }, &status);
+  ASSERT_EQ(WEXITSTATUS(status), 0);
+  std::vector<Event> calls;
+  for (const Event& e : eventsOf(*sensor, child)) {
+    if (e.kind == EventKind::kBpf) calls.push_back(e);
+  }
+  ASSERT_EQ(calls.size(), 2u);  // not the map
+  expectCommon(calls[0], child);
+  EXPECT_EQ(calls[0].flags, static_cast<uint64_t>(BPF_PROG_LOAD));
+  EXPECT_EQ(calls[0].targetId, BPF_PROG_TYPE_SOCKET_FILTER);
+  EXPECT_EQ(calls[0].detail, "bh_sensor_test");
+  EXPECT_GT(calls[0].result, 0);
+  EXPECT_EQ(calls[1].flags, static_cast<uint64_t>(BPF_RAW_TRACEPOINT_OPEN));
+  EXPECT_EQ(calls[1].detail, "sched_switch");
+  EXPECT_LT(calls[1].result, 0);
 }
 
 TEST_F(SensorTest, Capset) {
