@@ -16,6 +16,7 @@
 #include "agent/graph_feed.h"
 #include "agent/hook.h"
 #include "agent/profile_store.h"
+#include "agent/sensitive_identities.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "net/packet_gate.h"
@@ -57,6 +58,8 @@ json countsByKind(const std::vector<std::pair<EventKind, uint64_t>>& counts) {
 }
 
 constexpr const char* kRuntimeParent = "(runtime)";
+// The owner of the host's own sensitive files in SensitiveIdentities (no container ID is empty).
+constexpr const char* kHostRoot = "";
 // Name links: an answer's addresses stay allowed at least this long whatever its TTL
 // (resolvers and applications cache longer than they say); what the graph learned of a name
 // before its links were enforced is allowed this long.
@@ -133,6 +136,11 @@ class AgentImpl final : public Agent {
     auto sensor = Sensor::open(sensorOptions);
     if (!sensor) return withContext("eBPF sensor", std::move(sensor).error());
     sensor_ = std::move(*sensor);
+    identities_ = std::make_unique<SensitiveIdentities>(*sensor_, sensorOptions.sensitivePrefixes);
+    if (const int hostRoot = ::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC); hostRoot >= 0) {
+      identities_->scan(kHostRoot, hostRoot);  // a container that reaches them through a mount
+      ::close(hostRoot);
+    }
     auto guard = makeFanotifyExecGuard([this](const ExecDenial& d) { onDenied(d); });
     if (guard) {
       guard_ = std::move(*guard);
@@ -562,6 +570,7 @@ class AgentImpl final : public Agent {
     t.group = groupIdOf(selector);
     const std::string root = !c.rootfs.empty() ? c.rootfs : fmt::format("/proc/{}/root", c.pid);
     t.rootFd = ::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    identities_->scan(c.id, t.rootFd);
     Profile& profile = profileFor(t.group, selector);
     if (c.cgroupId != 0) {
       if (auto s = sensor_->watchCgroup(c.cgroupId); !s) log::warn("sensor: {}", s.error().message);
@@ -608,6 +617,7 @@ class AgentImpl final : public Agent {
       (void)sensor_->setExecKills(c.cgroupId, {});
       byCgroup_.erase(c.cgroupId);
     }
+    identities_->drop(c.id);
     auto it = tracked_.find(c.id);
     std::string group;
     if (it != tracked_.end()) {
@@ -670,6 +680,7 @@ class AgentImpl final : public Agent {
     e.container = t.container.id;
     if (e.kind == EventKind::kExec && t.rootFd >= 0 && !e.path.empty() && e.path[0] == '/') resolveExec(t, e);
     if (t.rootFd >= 0) resolveChangedNames(t, e);
+    if (writesPath(e) && identities_->changed(e.path)) identities_->scan(t.container.id, t.rootFd);  // a new inode
     // The entry point's parent is the runtime, or whatever inherited the init once the
     // runtime exited: one name for it, so that replicas match what was learned.
     if (e.kind == EventKind::kExec && static_cast<int>(e.pid) == t.container.pid) {
@@ -848,6 +859,7 @@ class AgentImpl final : public Agent {
   std::unique_ptr<HookServer> hook_;
   FILE* record_ = nullptr;
   std::unique_ptr<GraphFeed> graph_;  // saved with --graph
+  std::unique_ptr<SensitiveIdentities> identities_;
   std::unique_ptr<net::FlowCapture> flows_;  // with --graph, where cgroup_skb programs load
   std::string cgroup2Mount_;
   std::uint64_t linksVersion_ = 0;  // the graph's addresses version the links were resolved at

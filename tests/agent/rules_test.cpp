@@ -140,6 +140,11 @@ TEST_F(AgentRules, RelativePathsFireTheSameRules) {
       {"BH-RT-0007", "cat //etc/shadow >/dev/null", "path", "/etc/shadow"},
       {"BH-RT-0007", "cat /proc/self/root/etc/../etc/shadow >/dev/null", "path", "/etc/shadow"},
       {"BH-RT-0007", "ln -s /etc /tmp/e2e-etc && cat /tmp/e2e-etc/shadow >/dev/null; rm -f /tmp/e2e-etc", "path", "/etc/shadow"},
+      // Nor another name for the file itself, a hard link or the file renamed: it is known
+      // by its identity, and reported by its own path.
+      {"BH-RT-0007", "ln /etc/shadow /tmp/e2e-hard && cat /tmp/e2e-hard >/dev/null; rm -f /tmp/e2e-hard", "path", "/etc/shadow"},
+      {"BH-RT-0007", "mv /etc/gshadow /tmp/e2e-g && cat /tmp/e2e-g >/dev/null; mv /tmp/e2e-g /etc/gshadow", "detail",
+       "/tmp/e2e-g"},
       {"BH-RT-0005", "cd /usr/bin && touch e2e-relative && rm -f e2e-relative", "path", "/usr/bin/e2e-relative"},
       {"BH-RT-0006", "cd /usr/share && touch ../lib/e2e-relative.so && rm -f /usr/lib/e2e-relative.so", "path",
        "/usr/lib/e2e-relative.so"},

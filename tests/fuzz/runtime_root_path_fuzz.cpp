@@ -3,7 +3,8 @@
 // links with any target, as a hostile image or container lays them out; then a path, also
 // from the input, resolved whole, by its parent, and for its interpreter. The tree is made
 // in a scratch directory by single names relative to directory fds, so nothing the input
-// says is ever followed out of it; the resolver itself only reads.
+// says is ever followed out of it; the resolver itself only reads. The sensitive files the
+// path names are found there too (runtime/sensitive_files.h), never out of the tree.
 //
 // Input: a count byte, then per entry a kind byte (0 directory, 1 file, 2 link), a parent
 // byte (an earlier directory's index, or the root), a name and a body, each ended by a NUL;
@@ -16,11 +17,13 @@
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "runtime/root_path.h"
+#include "runtime/sensitive_files.h"
 
 using namespace bulkhead::runtime;
 
@@ -113,6 +116,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (auto parent = resolveParentInRoot(root, path); parent.ok()) checkPlain(*parent);
   if (auto interpreter = interpreterOf(root, path); interpreter.ok() && !interpreter->empty() && (*interpreter)[0] != '/') {
     std::abort();
+  }
+  // The sensitive files the input's path names (as a file prefix and as a directory) are
+  // absolute paths, at most the limit, and files of the tree: no link leads out of it.
+  std::set<ino_t> files;
+  for (auto it = std::filesystem::recursive_directory_iterator(scratch, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    struct stat st {};
+    if (::lstat(it->path().c_str(), &st) == 0 && S_ISREG(st.st_mode)) files.insert(st.st_ino);
+  }
+  const auto found = findSensitiveFiles(root, {path, path + "/", "/etc/shadow"}, 16);
+  if (found.size() > 16) std::abort();
+  for (const SensitiveFile& f : found) {
+    if (f.path.empty() || f.path[0] != '/' || !files.contains(f.ino)) std::abort();
   }
   ::close(root);
   return 0;

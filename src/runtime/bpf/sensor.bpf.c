@@ -101,6 +101,17 @@ const volatile __u32 leaf_bytes = 0;   /* 0: no prefix has a leaf */
 const volatile __u32 parent_bytes = 0; /* 0: no prefix is a directory */
 const volatile __u64 name_filter[BH_PREFILTER_BITS / 64];
 
+/* Sensitive files by identity (struct bh_inode_key): a read not sensitive by its name nor
+ * by its file's names is tested on its inode number here (one bit, set by user space in
+ * .bss), and only on a hit looked up with its device. */
+volatile __u64 ino_filter[BH_PREFILTER_BITS / 64];
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 16384);
+  __type(key, struct bh_inode_key);
+  __type(value, struct bh_inode_path);
+} sensitive_inodes SEC(".maps");
+
 struct {
   __uint(type, BPF_MAP_TYPE_LPM_TRIE);
   __uint(max_entries, 256);
@@ -540,6 +551,7 @@ static __always_inline bool in_prefixes(struct scratch *s, const char *path, boo
  * made the check cost a read open 320 ns. */
 struct dentry_head {
   __u64 parent;
+  __u64 inode;
   __u32 len;
   __u64 head;
 };
@@ -551,14 +563,18 @@ static __always_inline bool read_dentry_head(__u64 dentry, struct dentry_head *o
   const __u32 from = bpf_core_field_offset(struct dentry, d_parent);
   const __u32 len_at = bpf_core_field_offset(struct dentry, d_name.len) - from;
   const __u32 name_at = bpf_core_field_offset(struct dentry, d_name.name) - from;
+  const __u32 inode_at = bpf_core_field_offset(struct dentry, d_inode) - from;
   const __u32 inline_at = (bpf_core_field_exists(struct dentry, d_shortname)
                                ? bpf_core_field_offset(struct dentry, d_shortname)
                                : bpf_core_field_offset(struct dentry___inline_old, d_iname)) - from;
   __u8 w[DENTRY_WINDOW];
-  if (inline_at + 8 > DENTRY_WINDOW || len_at + 4 > DENTRY_WINDOW || name_at + 8 > DENTRY_WINDOW) return false;
+  if (inline_at + 8 > DENTRY_WINDOW || len_at + 4 > DENTRY_WINDOW || name_at + 8 > DENTRY_WINDOW ||
+      inode_at + 8 > DENTRY_WINDOW)
+    return false;
   if (bpf_probe_read_kernel(w, inline_at + 8, (void *)(dentry + from))) return false;
   out->parent = *(__u64 *)w;
   out->len = *(__u32 *)(w + (len_at & (DENTRY_WINDOW - 4)));
+  out->inode = *(__u64 *)(w + (inode_at & (DENTRY_WINDOW - 8)));
   __u64 name = *(__u64 *)(w + (name_at & (DENTRY_WINDOW - 8)));
   if (name == dentry + from + inline_at) {
     out->head = *(__u64 *)(w + (inline_at & (DENTRY_WINDOW - 8)));
@@ -574,13 +590,23 @@ static __always_inline bool name_in_filter(const struct dentry_head *d, __u32 by
 }
 
 /* The opened file may be under a sensitive prefix by its own name or its directory's
- * (name_filter): worth walking its real path. */
-static __always_inline bool landed_by_name(struct file *file) {
-  __u64 dentry = 0;
-  struct dentry_head d = {}, up = {};
-  if (bpf_probe_read_kernel(&dentry, sizeof(dentry), &file->f_path.dentry) || !read_dentry_head(dentry, &d)) return false;
-  if (name_in_filter(&d, leaf_bytes, 0)) return true;
-  return parent_bytes && read_dentry_head(d.parent, &up) && name_in_filter(&up, parent_bytes, BH_PARENT_TAG);
+ * (name_filter): worth walking its real path. d: the file's dentry, read. */
+static __always_inline bool landed_by_name(const struct dentry_head *d) {
+  struct dentry_head up = {};
+  if (name_in_filter(d, leaf_bytes, 0)) return true;
+  return parent_bytes && read_dentry_head(d->parent, &up) && name_in_filter(&up, parent_bytes, BH_PARENT_TAG);
+}
+
+/* The path user space gave for the file's identity (sensitive_inodes), or NULL: one read
+ * of the inode number, a bit test, and only on a hit the device and a lookup. */
+static __always_inline const struct bh_inode_path *known_by_identity(struct scratch *s, const struct dentry_head *d) {
+  struct inode *inode = (struct inode *)d->inode;
+  if (!inode) return 0;
+  __u64 ino = BPF_CORE_READ(inode, i_ino);
+  __u32 slot = bh_prefilter_slot(ino);
+  if (!((ino_filter[slot / 64] >> (slot % 64)) & 1)) return 0;
+  struct bh_inode_key key = {.dev = BPF_CORE_READ(inode, i_sb, s_dev), .ino = ino};
+  return bpf_map_lookup_elem(&sensitive_inodes, &key);
 }
 
 /* Reports an open with write intent, or a read under a sensitive prefix (longest-prefix
@@ -592,11 +618,14 @@ static __always_inline bool landed_by_name(struct file *file) {
  * succeeded goes out by its file's path, whatever links the name went through. A read is
  * judged sensitive, and reported, by the name opened; one that is not, by where it landed:
  * a read that opened a file named like a sensitive one (name_filter) is judged by its real
- * path, and reported by it (`cat //etc/shadow`, /tmp/link-to-etc/shadow, /proc/1/root/...).
- * path is the call's (user memory), or a resolved one (kernel, in s); via: BH_VIA_* bits. */
+ * path, and reported by it (`cat //etc/shadow`, /tmp/link-to-etc/shadow, /proc/1/root/...);
+ * one that opened a file user space named by its identity (a hard link, a renamed file, a
+ * host file through a mount) is reported by that file's path, with detail = the path it
+ * was reached by. path is the call's (user memory), or a resolved one (kernel, in s); via: BH_VIA_* bits. */
 static __always_inline void report_open(void *ctx, struct scratch *s, const char *path, bool kernel, __u64 flags,
                                         long ret, __u32 via) {
   __u32 write = flags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC);
+  struct file *reached_by = 0;  // a sensitive file opened by another name: detail says which
   if (!write) {
     __u64 head[2] = {0, 0};
     long n = read_path(head, BH_PREFILTER_HEAD + 1, path, kernel);
@@ -608,11 +637,22 @@ static __always_inline void report_open(void *ctx, struct scratch *s, const char
       n = bpf_probe_read_kernel_str(head, BH_PREFILTER_HEAD + 1, path);
     }
     if (!may_be_sensitive(head, n) || !(s || (s = scratch())) || !in_prefixes(s, path, kernel)) {
-      /* Not sensitive by its name; by where it landed? (A kernel path is already that.) */
+      /* Not sensitive by its name; by where it landed? (A kernel path is already that.)
+       * By its real path, where its file's names say it may be; else by its identity. */
       struct file *file = kernel || ret < 0 ? 0 : file_of_fd(ret);
-      if (!file || !landed_by_name(file)) return;
+      __u64 dentry = 0;
+      struct dentry_head d = {};
+      if (!file || bpf_probe_read_kernel(&dentry, sizeof(dentry), &file->f_path.dentry) || !read_dentry_head(dentry, &d))
+        return;
       if (!s && !(s = scratch())) return;
-      if (!(path = path_of_file(s, file)) || !in_prefixes(s, path, true)) return;
+      const char *real = landed_by_name(&d) ? path_of_file(s, file) : 0;
+      if (!real || !in_prefixes(s, real, true)) {
+        const struct bh_inode_path *known = known_by_identity(s, &d);
+        if (!known) return;
+        real = known->path;
+        reached_by = file;
+      }
+      path = real;
       kernel = true;
     }
   }
@@ -695,6 +735,8 @@ static __always_inline void report_open(void *ctx, struct scratch *s, const char
   } else {
     bpf_probe_read_kernel(s->data, BH_PATH_MAX, p->path);
   }
+  const char *by = reached_by ? path_of_file(s, reached_by) : 0;
+  if (by) s->rec.detail_len = str_len(bpf_probe_read_kernel_str(s->data + detail_offset(&s->rec), BH_PATH_MAX, by));
   if (emit(ctx, s) && slot) __builtin_memcpy(slot, p, sizeof(*slot));
 }
 

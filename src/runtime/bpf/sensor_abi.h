@@ -108,6 +108,17 @@ static inline __u32 bh_prefilter_slot(__u64 head) {
  * hashed like heads, the directory's XORed with this tag. */
 #define BH_PARENT_TAG 0x5A5A5A5A5A5A5A5AULL
 
+/* Sensitive files by identity: a read that opens one by any other name (a hard link, a
+ * renamed file, a host file through a mount) is reported by its path. User space sets bit
+ * bh_prefilter_slot(ino) of the sensor's ino_filter and maps the file's device (the
+ * kernel's encoding, major << 20 | minor) and inode number to its path. */
+struct bh_inode_key {
+  __u64 dev;
+  __u64 ino;
+};
+struct bh_inode_path {
+  char path[128]; /* BH_PREFIX_MAX */
+};
 /* Key of the sensitive-prefix LPM trie: prefixlen in bits, then the path bytes. */
 struct bh_prefix_key {
   __u32 prefixlen;

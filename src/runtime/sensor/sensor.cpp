@@ -364,6 +364,50 @@ Status Sensor::setExecKills(uint64_t cgroupId, const ExecKills& kills) {
   return {};
 }
 
+namespace {
+uint64_t kernelDev(uint64_t dev) { return uint64_t{major(dev)} << 20 | minor(dev); }
+}  // namespace
+
+// The bit goes in before the map entry and out after it: a program that sees the bit and
+// no entry finds nothing, never the reverse.
+Status Sensor::watchFileIdentity(uint64_t dev, uint64_t ino, std::string_view path) {
+  if (path.empty() || path.size() >= sizeof(bh_inode_path::path)) {
+    return makeError("eBPF sensor: sensitive file path '{}' is empty or longer than {} bytes", path,
+                     sizeof(bh_inode_path::path) - 1);
+  }
+  std::lock_guard lock(identityMutex_);
+  const bh_inode_key key{kernelDev(dev), ino};
+  const bool added = identities_.emplace(key.dev, key.ino).second;
+  const uint32_t slot = bh_prefilter_slot(ino);
+  if (added && identitySlots_[slot]++ == 0) {
+    __atomic_fetch_or(&bpf_->skel->bss->ino_filter[slot / 64], 1ULL << (slot % 64), __ATOMIC_SEQ_CST);
+  }
+  bh_inode_path value{};
+  std::memcpy(value.path, path.data(), path.size());
+  if (int err = bpf_map__update_elem(bpf_->skel->maps.sensitive_inodes, &key, sizeof key, &value, sizeof value, BPF_ANY)) {
+    if (added) {
+      identities_.erase({key.dev, key.ino});
+      if (--identitySlots_[slot] == 0) identitySlots_.erase(slot);  // its bit stays: a miss costs a lookup
+    }
+    return makeError("eBPF sensor: sensitive file {} (inode {}): {}", path, ino, errnoText(err));
+  }
+  return {};
+}
+
+Status Sensor::unwatchFileIdentity(uint64_t dev, uint64_t ino) {
+  std::lock_guard lock(identityMutex_);
+  const bh_inode_key key{kernelDev(dev), ino};
+  if (identities_.erase({key.dev, key.ino}) == 0) return {};
+  int err = bpf_map__delete_elem(bpf_->skel->maps.sensitive_inodes, &key, sizeof key, 0);
+  const uint32_t slot = bh_prefilter_slot(ino);
+  if (--identitySlots_[slot] == 0) {
+    identitySlots_.erase(slot);
+    __atomic_fetch_and(&bpf_->skel->bss->ino_filter[slot / 64], ~(1ULL << (slot % 64)), __ATOMIC_SEQ_CST);
+  }
+  if (err && err != -ENOENT) return makeError("eBPF sensor: sensitive file inode {}: {}", ino, errnoText(err));
+  return {};
+}
+
 // After every change to the watched set: the programs' per-CPU answers (cgroup_cache in
 // sensor.bpf.c) are stale from here on.
 void Sensor::bumpWatchGeneration() {

@@ -101,6 +101,12 @@ class Sensor {
   Status unwatchCgroup(uint64_t cgroupId);
   // Protect: which execs of this cgroup's tasks are killed in the kernel; all false: none.
   Status setExecKills(uint64_t cgroupId, const ExecKills& kills);
+  // A sensitive file by its identity (dev and ino as stat gives them): a read that opens
+  // it by a name no sensitive prefix covers (a hard link, a renamed file, a host file
+  // through a mount) is reported as a read of `path` (< 128 bytes), with the name it was
+  // reached by in Event::detail. Adding one known replaces its path.
+  Status watchFileIdentity(uint64_t dev, uint64_t ino, std::string_view path);
+  Status unwatchFileIdentity(uint64_t dev, uint64_t ino);
 
   SensorStats stats() const;
   const std::vector<SensorHook>& hooks() const { return hooks_; }
@@ -116,6 +122,9 @@ class Sensor {
   std::vector<SensorHook> hooks_;
   std::mutex killsMutex_;
   std::map<uint64_t, std::set<uint64_t>> guardedKeys_;  // per cgroup: its guarded_mounts ids
+  std::mutex identityMutex_;
+  std::set<std::pair<uint64_t, uint64_t>> identities_;  // (kernel dev, ino) in sensitive_inodes
+  std::map<uint32_t, int> identitySlots_;  // ino_filter bits in use: how many identities each
   Event event_;  // reused for every record
   const std::function<void(const Event&)>* onEvent_ = nullptr;
   int64_t bootToRealtimeNs_ = 0;

@@ -944,6 +944,39 @@ TEST_F(SensorTest, SensitiveReadsAreJudgedByWhereTheyLand) {
   }
 }
 
+// A sensitive file known by its identity is reported whatever name opens it: a hard link,
+// the file renamed (what names alone cannot tell), as the path it was given, with the name
+// it was reached by; another file is not, nor the file once it is no longer watched.
+TEST_F(SensorTest, SensitiveFilesAreKnownByIdentity) {
+  const std::string dir = "/tmp/bulkhead-sensor-id-" + std::to_string(getpid());
+  ASSERT_EQ(mkdir(dir.c_str(), 0700), 0);
+  const std::string secret = dir + "/secret", linked = dir + "/innocent", moved = dir + "/moved", other = dir + "/other";
+  ASSERT_TRUE(writeFile(secret, "k"));
+  ASSERT_TRUE(writeFile(other, "o"));
+  ASSERT_EQ(link(secret.c_str(), linked.c_str()), 0);
+  struct stat st {};
+  ASSERT_EQ(stat(secret.c_str(), &st), 0);
+  auto sensor = openSensor();
+  ASSERT_TRUE(sensor);
+  ASSERT_TRUE(sensor->watchFileIdentity(st.st_dev, st.st_ino, "/srv/keys/signing.key"));
+  ASSERT_EQ(rename(secret.c_str(), moved.c_str()), 0);
+  // One process per read: the repeat filter merges a process's reads of one path.
+  const auto readOne = [](const std::string& name) {
+    return runChild([&] { return close(open(name.c_str(), O_RDONLY)) == 0 ? 0 : 1; });
+  };
+  for (const std::string& name : {linked, moved}) {
+    const auto read = find(eventsOf(*sensor, readOne(name)), EventKind::kOpen);
+    ASSERT_TRUE(read) << "no event for the read of " << name;
+    EXPECT_EQ(read->path, "/srv/keys/signing.key");
+    EXPECT_EQ(read->detail, name);
+  }
+  EXPECT_FALSE(find(eventsOf(*sensor, readOne(other)), EventKind::kOpen)) << "another file was reported";
+  ASSERT_TRUE(sensor->unwatchFileIdentity(st.st_dev, st.st_ino));
+  EXPECT_FALSE(find(eventsOf(*sensor, readOne(linked)), EventKind::kOpen)) << "reported once no longer watched";
+  for (const std::string& name : {linked, moved, other}) unlink(name.c_str());
+  rmdir(dir.c_str());
+}
+
 TEST_F(SensorTest, ListenConnectAcceptOnLoopback) {
   auto sensor = openSensor();
   ASSERT_TRUE(sensor);
