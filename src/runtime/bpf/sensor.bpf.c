@@ -599,7 +599,7 @@ static __always_inline bool landed_by_name(const struct dentry_head *d) {
 
 /* The path user space gave for the file's identity (sensitive_inodes), or NULL: one read
  * of the inode number, a bit test, and only on a hit the device and a lookup. */
-static __always_inline const struct bh_inode_path *known_by_identity(struct scratch *s, const struct dentry_head *d) {
+static __always_inline const struct bh_inode_path *known_by_identity(const struct dentry_head *d) {
   struct inode *inode = (struct inode *)d->inode;
   if (!inode) return 0;
   __u64 ino = BPF_CORE_READ(inode, i_ino);
@@ -644,10 +644,14 @@ static __always_inline void report_open(void *ctx, struct scratch *s, const char
       struct dentry_head d = {};
       if (!file || bpf_probe_read_kernel(&dentry, sizeof(dentry), &file->f_path.dentry) || !read_dentry_head(dentry, &d))
         return;
-      if (!s && !(s = scratch())) return;
-      const char *real = landed_by_name(&d) ? path_of_file(s, file) : 0;
-      if (!real || !in_prefixes(s, real, true)) {
-        const struct bh_inode_path *known = known_by_identity(s, &d);
+      const char *real = 0;
+      if (landed_by_name(&d)) {
+        if (!s && !(s = scratch())) return;
+        real = path_of_file(s, file);
+        if (real && !in_prefixes(s, real, true)) real = 0;
+      }
+      if (!real) {
+        const struct bh_inode_path *known = known_by_identity(&d);
         if (!known) return;
         real = known->path;
         reached_by = file;
