@@ -11,6 +11,7 @@
 #include <map>
 #include <mutex>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "agent/event_sink.h"
 #include "agent/graph_feed.h"
@@ -60,6 +61,7 @@ json countsByKind(const std::vector<std::pair<EventKind, uint64_t>>& counts) {
 constexpr const char* kRuntimeParent = "(runtime)";
 // The owner of the host's own sensitive files in SensitiveIdentities (no container ID is empty).
 constexpr const char* kHostRoot = "";
+constexpr size_t kWrittenKept = 4096;
 // Name links: an answer's addresses stay allowed at least this long whatever its TTL
 // (resolvers and applications cache longer than they say); what the graph learned of a name
 // before its links were enforced is allowed this long.
@@ -89,6 +91,10 @@ struct Tracked {
   // Exec paths resolved in the root, by the path the exec named: used again while the file
   // the kernel reports running is the same inode (a symlink retargeted resolves anew).
   std::unordered_map<std::string, std::pair<int64_t, std::string>> resolvedExecs;
+  // Paths written, moved or linked into place in the container since the agent knew it,
+  // the newest kWrittenKept: running one is drift (BH-RT-0034, written_here).
+  std::unordered_set<std::string> written;
+  std::deque<std::string> writtenOrder;
   Status armed;     // the last arming of the group's policy
   bool linksEnforced = false;  // the links table is in its network namespace
   bool linksChecked = false;   // looked for a table an earlier agent left
@@ -99,6 +105,15 @@ struct Tracked {
   // they stop being allowed (steady clock, ns); the links table's sets hold the same.
   std::map<std::string, std::map<std::string, std::int64_t>> resolved;
 };
+
+void rememberWritten(Tracked& t, const std::string& path) {
+  if (path.empty() || !t.written.insert(path).second) return;
+  t.writtenOrder.push_back(path);
+  if (t.writtenOrder.size() > kWrittenKept) {
+    t.written.erase(t.writtenOrder.front());
+    t.writtenOrder.pop_front();
+  }
+}
 
 class AgentImpl final : public Agent {
  public:
@@ -681,6 +696,7 @@ class AgentImpl final : public Agent {
     if (e.kind == EventKind::kExec && t.rootFd >= 0 && !e.path.empty() && e.path[0] == '/') resolveExec(t, e);
     if (t.rootFd >= 0) resolveChangedNames(t, e);
     if (writesPath(e) && identities_->changed(e.path)) identities_->scan(t.container.id, t.rootFd);  // a new inode
+    if (writesPath(e) && e.kind != EventKind::kUnlink && e.kind != EventKind::kChmod) rememberWritten(t, e.path);
     // The entry point's parent is the runtime, or whatever inherited the init once the
     // runtime exited: one name for it, so that replicas match what was learned.
     if (e.kind == EventKind::kExec && static_cast<int>(e.pid) == t.container.pid) {
@@ -718,6 +734,7 @@ class AgentImpl final : public Agent {
       const auto pid = static_cast<pid_t>(e.pid), ppid = static_cast<pid_t>(e.ppid);
       facts.stdioSocket = Fact([pid] { return stdioIsSocket(pid); });
       facts.parentListens = Fact([ppid] { return ppid != 0 && holdsListeningSocket(ppid); });
+      facts.writtenHere = t.written.contains(e.path);
       // The sensor reads the executable's mode in the kernel; /proc only when it could not.
       if (e.flags != 0) {
         facts.setuidFile = (e.flags & S_ISUID) != 0;

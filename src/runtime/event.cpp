@@ -58,8 +58,9 @@ bool parseEventKind(std::string_view name, EventKind& out) {
   return false;
 }
 
-bool hasResult(EventKind kind) {
-  switch (kind) {
+bool hasResult(const Event& e) {
+  if (e.ioUring && e.kind == EventKind::kConnect) return false;
+  switch (e.kind) {
     case EventKind::kConnect:
     case EventKind::kSetuid:
     case EventKind::kSetgid:

@@ -50,8 +50,10 @@ struct Event;
 // write rules look at).
 bool writesPath(const Event& e);
 bool parseEventKind(std::string_view name, EventKind& out);
-// The kind carries the system call's result in Event::result.
-bool hasResult(EventKind kind);
+// The event carries its call's result in Event::result: the kinds reported at a system
+// call's exit, and their io_uring requests at completion (a ring's connect is reported at
+// submission, before it has one).
+bool hasResult(const Event& e);
 
 struct Event {
   EventKind kind = EventKind::kExec;

@@ -31,7 +31,7 @@ json eventToJson(const Event& e) {
   if (e.flags != 0) j["flags"] = e.flags;
   if (e.targetId != 0) j["targetId"] = e.targetId;
   if (e.kind == EventKind::kExit) j["exitCode"] = e.exitCode;
-  if (hasResult(e.kind) && !e.ioUring) j["result"] = e.result;
+  if (hasResult(e)) j["result"] = e.result;
   if (e.fileless) j["fileless"] = true;
   if (e.killed) j["killed"] = true;
   if (e.unguarded) j["unguarded"] = true;

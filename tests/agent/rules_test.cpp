@@ -85,6 +85,12 @@ const Trigger kTriggers[] = {
     {"BH-RT-0028", "find / -maxdepth 2 -name id_rsa", "path", "/usr/bin/find"},
     {"BH-RT-0029", "perl -e 'socket(my $s, 17, 3, 768)'", "kind", "socket"},  // AF_PACKET, SOCK_RAW, ETH_P_ALL
     {"BH-RT-0030", "perl -e 'syscall(" NR_BPF ", 5, 0, 0)'", "kind", "bpf"},   // BPF_PROG_LOAD, refused
+    {"BH-RT-0031", "mkdir -p /etc/cron.d && echo '* * * * * root true' >/etc/cron.d/e2e; rm -f /etc/cron.d/e2e", "path",
+     "/etc/cron.d/e2e"},
+    {"BH-RT-0032", "cat /etc/group >/tmp/e2e-group && cat /tmp/e2e-group >/etc/group; rm -f /tmp/e2e-group", "path",
+     "/etc/group"},
+    {"BH-RT-0033", "echo '# e2e' >>/root/.bashrc", "path", "/root/.bashrc"},
+    {"BH-RT-0034", "cp /bin/true /tmp/e2e-dropped && /tmp/e2e-dropped; rm -f /tmp/e2e-dropped", "path", "/tmp/e2e-dropped"},
 };
 
 class AgentRules : public AgentE2e {

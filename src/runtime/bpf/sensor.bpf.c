@@ -1331,8 +1331,8 @@ static __always_inline struct file *io_uring_new_file(struct io_kiocb *req, __u3
   return io_uring_fixed_file(req, slot == ~0U ? (__u32)res : slot - 1);
 }
 
-/* A ring's opens, accepts and listens are reported when they complete, as their system
- * calls are, marked BH_VIA_IO_URING. The completion runs in the task that submitted, or in
+/* A ring's opens, accepts, listens and packet or raw sockets are reported when they
+ * complete, as their system calls are, marked BH_VIA_IO_URING. The completion runs in the task that submitted, or in
  * one of its io_uring worker threads, which share its files, cgroup and tgid. An open is
  * reported by the opened file's path from the task's root, so a failed open is not. */
 #define OP_ACCEPT 13 /* enum io_uring_op: user-space ABI, stable */
@@ -1340,14 +1340,33 @@ static __always_inline struct file *io_uring_new_file(struct io_kiocb *req, __u3
 #define OP_OPENAT 18
 #define OP_OPENAT2 28
 #define OP_LISTEN 57
+#define OP_SOCKET 45
+/* A ring's socket request (5.19 and later: there is no such request, nor type, before). */
+static __always_inline int on_io_uring_socket(void *ctx, void *cmd, int res) {
+  if (!bpf_core_type_exists(struct io_socket)) return 0;
+  struct io_socket *sock = cmd;
+  __u64 family = BPF_CORE_READ(sock, domain), type = BPF_CORE_READ(sock, type);
+  if (family != AF_PACKET && (type & SOCK_TYPE_MASK) != SOCK_RAW) return 0;
+  struct scratch *s = begin(BH_SOCKET);
+  if (!s) return 0;
+  s->rec.family = family;
+  s->rec.flags = type;
+  s->rec.target = BPF_CORE_READ(sock, protocol);
+  s->rec.exit_code = res;
+  s->rec.addr_flags = BH_VIA_IO_URING;
+  emit(ctx, s);
+  return 0;
+}
+
 SEC("tracepoint/io_uring/io_uring_complete")
 int handle_io_uring_complete(struct trace_event_raw_io_uring_complete *ctx) {
   struct io_kiocb *req = ctx->req;
   __u8 op = BPF_CORE_READ(req, opcode);
-  if (op != OP_OPENAT && op != OP_OPENAT2 && op != OP_ACCEPT && op != OP_LISTEN) return 0;
+  if (op != OP_OPENAT && op != OP_OPENAT2 && op != OP_ACCEPT && op != OP_LISTEN && op != OP_SOCKET) return 0;
   if (skip_task()) return 0;
   int res = ctx->res;
   void *cmd = io_uring_cmd(req);
+  if (op == OP_SOCKET) return on_io_uring_socket(ctx, cmd, res);
   struct scratch *s = scratch();
   if (!s) return 0;
   if (op == OP_OPENAT || op == OP_OPENAT2) {

@@ -26,7 +26,7 @@ struct FieldInfo {
   FieldType type;
 };
 
-constexpr std::array<FieldInfo, 25> kFields{{
+constexpr std::array<FieldInfo, 26> kFields{{
     {"kind", RuleField::kKind, FieldType::kText},
     {"path", RuleField::kPath, FieldType::kText},
     {"name", RuleField::kName, FieldType::kText},
@@ -52,6 +52,7 @@ constexpr std::array<FieldInfo, 25> kFields{{
     {"in_container", RuleField::kInContainer, FieldType::kBool},
     {"fileless", RuleField::kFileless, FieldType::kBool},
     {"io_uring", RuleField::kIoUring, FieldType::kBool},
+    {"written_here", RuleField::kWrittenHere, FieldType::kBool},
 }};
 
 const FieldInfo* fieldNamed(std::string_view name) {
@@ -298,6 +299,7 @@ bool boolOf(const Subject& s, RuleField field) {
     case RuleField::kInContainer: return s.facts.inContainer;
     case RuleField::kFileless: return e.kind == EventKind::kExec && e.fileless;
     case RuleField::kIoUring: return e.ioUring;
+    case RuleField::kWrittenHere: return e.kind == EventKind::kExec && s.facts.writtenHere;
     default: return false;
   }
 }

@@ -45,12 +45,14 @@ struct EventFacts {
   bool newListen = false;       // listen: the group's profile does not have this port
   bool newPeer = false;         // connect: the group's profile does not have this peer
   bool inContainer = false;     // the event comes from a container (not the host)
+  bool writtenHere = false;     // exec: the executable was written (or moved or linked into
+                                // place) in the container since it started
 };
 
 enum class RuleField : uint8_t {
   kKind, kPath, kName, kComm, kParent, kArgs, kDetail, kAddress, kPort, kFamily, kFlags,
   kTarget, kUid, kEuid, kResult, kWrite, kStdioSocket, kParentListens, kSetuidFile, kNewListen, kNewPeer,
-  kLoopback, kInContainer, kFileless, kIoUring,
+  kLoopback, kInContainer, kFileless, kIoUring, kWrittenHere,
 };
 
 struct Condition {

@@ -160,8 +160,6 @@ Status decodeRecord(std::span<const uint8_t> record, int64_t bootToRealtimeNs, E
   out.flags = rec.flags;
   out.targetId = rec.target;
   out.exitCode = 0;
-  // Not for a connect made through an io_uring ring: reported at submission, before its result.
-  out.result = hasResult(kind) && (rec.addr_flags & BH_VIA_IO_URING) == 0 ? rec.exit_code : 0;
   out.family = 0;
   out.port = 0;
   out.localPort = 0;
@@ -170,6 +168,7 @@ Status decodeRecord(std::span<const uint8_t> record, int64_t bootToRealtimeNs, E
   out.killed = kind == EventKind::kExec && (rec.addr_flags & BH_EXEC_KILLED) != 0;
   out.unguarded = kind == EventKind::kExec && (rec.addr_flags & BH_EXEC_UNGUARDED) != 0;
   out.ioUring = kind != EventKind::kExec && (rec.addr_flags & BH_VIA_IO_URING) != 0;
+  out.result = hasResult(out) ? rec.exit_code : 0;
   splitArgv(argv, out.argv);
 
   switch (kind) {

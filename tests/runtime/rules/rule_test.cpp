@@ -208,6 +208,25 @@ std::vector<Case> cases() {
       {"BH-RT-0029", sock(AF_PACKET, 768), facts(nullptr, false), false},
       {"BH-RT-0030", ev(EventKind::kBpf), kPlain, true},
       {"BH-RT-0030", ev(EventKind::kBpf), facts(nullptr, false), false},
+      // Persistence: cron jobs, accounts, shell startup files written; reading them is not.
+      {"BH-RT-0031", openFlags("/etc/cron.d/backdoor", O_WRONLY | O_CREAT), kPlain, true},
+      {"BH-RT-0031", openFlags("/var/spool/cron/crontabs/root", O_WRONLY | O_TRUNC), kPlain, true},
+      {"BH-RT-0031", change(EventKind::kRename, "/etc/crontab", "/tmp/c"), kPlain, true},
+      {"BH-RT-0031", openFlags("/etc/crontab", O_RDONLY), kPlain, false},
+      {"BH-RT-0031", openFlags("/etc/cron.d/x", O_WRONLY), facts(nullptr, false), false},
+      {"BH-RT-0032", openFlags("/etc/passwd", O_WRONLY | O_APPEND), kPlain, true},
+      {"BH-RT-0032", change(EventKind::kRename, "/etc/shadow", "/etc/nshadow"), kPlain, true},
+      {"BH-RT-0032", openFlags("/etc/sudoers.d/90-x", O_WRONLY | O_CREAT), kPlain, true},
+      {"BH-RT-0032", openFlags("/etc/passwd", O_RDONLY), kPlain, false},
+      {"BH-RT-0032", openFlags("/etc/passwd.bak", O_WRONLY), kPlain, false},
+      {"BH-RT-0033", openFlags("/root/.bashrc", O_WRONLY | O_APPEND), kPlain, true},
+      {"BH-RT-0033", openFlags("/home/app/.profile", O_WRONLY | O_CREAT), kPlain, true},
+      {"BH-RT-0033", openFlags("/etc/profile.d/x.sh", O_WRONLY | O_CREAT), kPlain, true},
+      {"BH-RT-0033", openFlags("/root/.bashrc", O_RDONLY), kPlain, false},
+      {"BH-RT-0033", openFlags("/root/.bashrc.swp", O_WRONLY), kPlain, false},
+      {"BH-RT-0034", ev(EventKind::kExec, "/tmp/x"), facts(&EventFacts::writtenHere), true},
+      {"BH-RT-0034", ev(EventKind::kExec, "/tmp/x"), kPlain, false},
+      {"BH-RT-0034", ev(EventKind::kExec, "/tmp/x"), facts(&EventFacts::writtenHere, false), false},
   };
 }
 

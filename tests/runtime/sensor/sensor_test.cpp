@@ -1296,6 +1296,7 @@ TEST_F(SensorTest, IoUringOpsAreReportedLikeTheirSystemCalls) {
     if (run([&](io_uring_sqe* q) { io_uring_prep_linkat(q, AT_FDCWD, moved.c_str(), AT_FDCWD, linked.c_str(), 0); }) < 0) return step;
     if (run([&](io_uring_sqe* q) { io_uring_prep_symlinkat(q, "/etc/shadow", AT_FDCWD, sym.c_str()); }) < 0) return step;
     if (run([&](io_uring_sqe* q) { io_uring_prep_unlinkat(q, AT_FDCWD, symAbs.c_str(), 0); }) < 0) return step;
+    if (run([&](io_uring_sqe* q) { io_uring_prep_socket(q, AF_PACKET, SOCK_RAW, htons(ETH_P_ALL), 0); }) < 0) return step;
     int out[2] = {ntohs(addr.sin_port), ntohs(local.sin_port)};
     if (write(ports[1], out, sizeof(out)) != sizeof(out)) return 4;
     io_uring_queue_exit(&ring);
@@ -1345,6 +1346,10 @@ TEST_F(SensorTest, IoUringOpsAreReportedLikeTheirSystemCalls) {
   change(EventKind::kSymlink, file + "-sym", "/etc/shadow");
   change(EventKind::kUnlink, file + "-sym", "");
   EXPECT_FALSE(find(events, EventKind::kRename, [](const Event& e) { return !e.ioUring; })) << "the child made no such system call";
+  const auto packet = viaRing(EventKind::kSocket, [](const Event& e) { return e.family == AF_PACKET; });
+  ASSERT_TRUE(packet) << "no packet socket through the ring";
+  EXPECT_EQ(packet->targetId, htons(ETH_P_ALL));
+  EXPECT_GE(packet->result, 0);  // the fd
   unlink(file.c_str());
   unlink(direct.c_str());
   unlink(moved.c_str());
