@@ -863,15 +863,10 @@ static __always_inline struct sock *sock_of_file(struct file *file) {
 }
 static __always_inline struct sock *sock_from_fd(long fd) { return sock_of_file(file_of_fd(fd)); }
 
-/* The transport of the socket behind fd (IPPROTO_TCP, IPPROTO_UDP, ...), 0 when unknown. */
-static __always_inline __u64 sock_protocol(long fd) {
-  struct sock *sk = sock_from_fd(fd);
-  return sk ? BPF_CORE_READ(sk, sk_protocol) : 0;
-}
-
 /* Reported at exit, every call (exit_code = its result: 0, -EINPROGRESS for a non-blocking
  * one, or -errno), with the address as given: the kernel has just read it, so it is paged
- * in. target = the socket's fd. A blocking connect is seen when it ends. */
+ * in. target = the socket's fd, local_port = the port the call bound it to. A blocking
+ * connect is seen when it ends. */
 SEC("tracepoint/syscalls/sys_exit_connect")
 int handle_connect_exit(struct trace_event_raw_sys_exit *ctx) {
   struct pt_regs *regs = call_regs();
@@ -880,7 +875,12 @@ int handle_connect_exit(struct trace_event_raw_sys_exit *ctx) {
   if (!s) return 0;
   long fd = PARM(1);
   s->rec.target = fd;
-  s->rec.flags = sock_protocol(fd);
+  struct sock *sk = sock_from_fd(fd);
+  if (sk) {
+    s->rec.flags = BPF_CORE_READ(sk, sk_protocol);  // IPPROTO_TCP, IPPROTO_UDP, ...
+    __u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+    if (family == AF_INET || family == AF_INET6) s->rec.local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
+  }
   s->rec.exit_code = ctx->ret;
   if (read_user_sockaddr(s, (const void *)PARM(2), PARM(3)) == SOCKADDR_OK) emit(ctx, s);
   return 0;

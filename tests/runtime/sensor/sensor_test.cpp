@@ -1028,6 +1028,8 @@ TEST_F(SensorTest, ListenConnectAcceptOnLoopback) {
   EXPECT_EQ(connected->family, AF_INET);
   EXPECT_EQ(connected->address, "127.0.0.1");
   EXPECT_EQ(connected->port, port);
+  EXPECT_EQ(connected->localPort, clientPort);  // seen at the call's exit: the port it bound
+  EXPECT_EQ(connected->result, 0);
 
   auto accepted = find(events, EventKind::kAccept, [&](const Event& e) { return e.port == clientPort; });
   ASSERT_TRUE(accepted) << "no accept event with the client's port " << clientPort;
@@ -1038,6 +1040,36 @@ TEST_F(SensorTest, ListenConnectAcceptOnLoopback) {
   EXPECT_EQ(accepted4->address, "127.0.0.1");
   EXPECT_EQ(accepted4->localPort, port);
   EXPECT_NE(accepted4->port, 0);
+}
+
+// A connect is reported when it ends, refused ones too, with the call's result.
+TEST_F(SensorTest, ARefusedConnectCarriesItsError) {
+  auto sensor = openSensor();
+  ASSERT_TRUE(sensor);
+  uint16_t closedPort = 0;
+  {  // a port nothing listens on: bound, then closed
+    int probe = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(bind(probe, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    socklen_t len = sizeof(addr);
+    getsockname(probe, reinterpret_cast<sockaddr*>(&addr), &len);
+    closedPort = ntohs(addr.sin_port);
+    close(probe);
+  }
+  pid_t child = runChild([&] {
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(closedPort);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    return connect(s, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == -1 && errno == ECONNREFUSED ? 0 : 1;
+  });
+  auto refused = find(eventsOf(*sensor, child), EventKind::kConnect);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->port, closedPort);
+  EXPECT_EQ(refused->result, -ECONNREFUSED);
 }
 
 TEST_F(SensorTest, UnixSocketPaths) {
