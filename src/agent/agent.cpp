@@ -696,7 +696,9 @@ class AgentImpl final : public Agent {
     if (e.kind == EventKind::kExec && t.rootFd >= 0 && !e.path.empty() && e.path[0] == '/') resolveExec(t, e);
     if (t.rootFd >= 0) resolveChangedNames(t, e);
     if (writesPath(e) && identities_->changed(e.path)) identities_->scan(t.container.id, t.rootFd);  // a new inode
-    if (writesPath(e) && e.kind != EventKind::kUnlink && e.kind != EventKind::kChmod) rememberWritten(t, e.path);
+    if (writesPath(e) && e.kind != EventKind::kUnlink && e.kind != EventKind::kChmod && e.kind != EventKind::kChown) {
+      rememberWritten(t, e.path);
+    }
     // The entry point's parent is the runtime, or whatever inherited the init once the
     // runtime exited: one name for it, so that replicas match what was learned.
     if (e.kind == EventKind::kExec && static_cast<int>(e.pid) == t.container.pid) {
@@ -802,7 +804,8 @@ class AgentImpl final : public Agent {
         resolve(e.path, true);
         resolve(e.detail, false);
         break;
-      case EventKind::kChmod: resolve(e.path, false); break;
+      case EventKind::kChmod:
+      case EventKind::kChown: resolve(e.path, false); break;
       default: break;
     }
   }

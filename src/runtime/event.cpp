@@ -9,7 +9,7 @@
 namespace bulkhead::runtime {
 namespace {
 
-constexpr std::array<std::pair<EventKind, std::string_view>, 22> kNames{{
+constexpr std::array<std::pair<EventKind, std::string_view>, 23> kNames{{
     {EventKind::kExec, "exec"},       {EventKind::kExit, "exit"},
     {EventKind::kOpen, "open"},       {EventKind::kConnect, "connect"},
     {EventKind::kAccept, "accept"},   {EventKind::kListen, "listen"},
@@ -21,6 +21,7 @@ constexpr std::array<std::pair<EventKind, std::string_view>, 22> kNames{{
     {EventKind::kUnlink, "unlink"},   {EventKind::kLink, "link"},
     {EventKind::kSymlink, "symlink"}, {EventKind::kChmod, "chmod"},
     {EventKind::kSocket, "socket"},   {EventKind::kBpf, "bpf"},
+    {EventKind::kChown, "chown"},
 }};
 
 }  // namespace
@@ -43,7 +44,8 @@ bool writesPath(const Event& e) {
     case EventKind::kUnlink:
     case EventKind::kLink:
     case EventKind::kSymlink:
-    case EventKind::kChmod: return e.targetId != -ENOENT;  // a refused attempt counts, a missing name not
+    case EventKind::kChmod:
+    case EventKind::kChown: return e.targetId != -ENOENT;  // a refused attempt counts, a missing name not
     default: return false;
   }
 }

@@ -35,6 +35,8 @@ enum class EventKind : uint8_t {
   kSymlink,  // path = the link, detail = its content (a relative one from the link's directory)
   kChmod,    // path = the file (absolute, worked out by its text), flags = the mode asked for
              // (07777 bits), targetId = the result: 0, or -errno
+  kChown,    // path = the file (as kChmod), flags = the owner asked for | the group << 32
+             // (0xffffffff: left as is), targetId = the result: 0, or -errno
   kSocket,   // a packet (AF_PACKET) or raw socket: family, flags = type, targetId = protocol
   kBpf,      // bpf(2) loading or attaching a program: flags = the command (5 BPF_PROG_LOAD,
              // 8 BPF_PROG_ATTACH, 17 BPF_RAW_TRACEPOINT_OPEN, 28 BPF_LINK_CREATE), targetId =

@@ -44,6 +44,7 @@ Behavior behaviorOf(const Event& e) {
     case EventKind::kLink:
     case EventKind::kSymlink:
     case EventKind::kChmod:
+    case EventKind::kChown:
       if (!writesPath(e) || e.path.empty() || e.path[0] != '/' || ordinaryDeviceWrite(e.path)) return {};
       return {"write", writeDirOf(e.path), {}};
     case EventKind::kListen:

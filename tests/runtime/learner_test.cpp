@@ -109,9 +109,11 @@ TEST(Learner, PathChangesWriteWhereTheirNewNameIs) {
   EXPECT_EQ(d->value, "/usr/bin/");
   EXPECT_TRUE(deviation(p, change(EventKind::kLink, "/usr/lib/libx.so", "/tmp/evil.so")));
   EXPECT_FALSE(deviation(p, change(EventKind::kUnlink, "/usr/bin/ls", "", -ENOENT)));
-  // A mode change too: chmod +x of a file dropped where the workload never writes.
+  // A mode or owner change too: chmod +x of a file dropped where the workload never writes.
   EXPECT_FALSE(deviation(p, change(EventKind::kChmod, "/var/lib/app/run.sh", "")));
   EXPECT_TRUE(deviation(p, change(EventKind::kChmod, "/tmp/dropper", "")));
+  EXPECT_TRUE(deviation(p, change(EventKind::kChown, "/tmp/dropper", "")));
+  EXPECT_FALSE(deviation(p, change(EventKind::kChown, "/var/lib/app/run.sh", "")));
 }
 
 TEST(Learner, ConvergesAfterAQuietPeriodAndReopensOnNewBehavior) {

@@ -1257,15 +1257,17 @@ PATH_HOOK(linkat, BH_LINK, PARM(3), PARM(4), PARM(1), PARM(2), false, PARM(5))
 PATH_HOOK(symlink, BH_SYMLINK, AT_FDCWD, PARM(2), 0, PARM(1), true, 0)
 PATH_HOOK(symlinkat, BH_SYMLINK, PARM(2), PARM(3), 0, PARM(1), true, 0)
 
-/* ---- mode changes: chmod, fchmod, fchmodat, fchmodat2 ----------------------------------- */
+/* ---- mode and owner changes: chmod, fchmod, fchmodat, fchmodat2, chown, ... ------------- */
 
 /* Every call, at exit, refused ones too (target = the result): path = the file, by its name
- * made absolute like a path change's, or the fd's file (fchmod; fchmodat2 with
- * AT_EMPTY_PATH and an empty name); flags = the mode asked for. Setting a set-user-ID bit
- * is how an intruder keeps root (BH-RT-0025); chmod +x of a file just dropped is drift. */
+ * made absolute like a path change's, or the fd's file (fchmod, fchown; the *at calls with
+ * AT_EMPTY_PATH and an empty name); flags = the mode asked for, or the owner and group
+ * (uid | gid << 32, each 0xffffffff when left as is). Setting a set-user-ID bit is how an
+ * intruder keeps root (BH-RT-0025); chmod +x of a file just dropped is drift. */
 #define AT_EMPTY_PATH 0x1000
-static __always_inline void on_chmod(void *ctx, long dirfd, const char *name, __u64 mode, __u64 at_flags, long ret) {
-  struct scratch *s = begin(BH_CHMOD);
+static __always_inline void on_attr_change(void *ctx, __u16 kind, long dirfd, const char *name, __u64 value,
+                                           __u64 at_flags, long ret) {
+  struct scratch *s = begin(kind);
   if (!s) return;
   struct bh_record *r = &s->rec;
   if (name) r->path_len = read_path_at(s, s->data, dirfd, name, false);
@@ -1273,23 +1275,28 @@ static __always_inline void on_chmod(void *ctx, long dirfd, const char *name, __
     const char *path = path_of_fd(s, (int)dirfd);
     if (path) r->path_len = str_len(bpf_probe_read_kernel_str(s->data, BH_PATH_MAX, path));
   }
-  r->flags = mode & 07777;
+  r->flags = kind == BH_CHMOD ? value & 07777 : value;
   r->target = ret;
   emit(ctx, s);
 }
 
-#define CHMOD_HOOK(call, dirfd, name, mode, at_flags)                                            \
+#define ATTR_HOOK(call, kind, dirfd, name, value, at_flags)                                     \
   SEC("tracepoint/syscalls/sys_exit_" #call)                                                    \
   int handle_##call##_exit(struct trace_event_raw_sys_exit *ctx) {                             \
     struct pt_regs *regs = call_regs();                                                         \
-    if (regs) on_chmod(ctx, dirfd, (const char *)(name), mode, at_flags, ctx->ret);            \
+    if (regs) on_attr_change(ctx, kind, dirfd, (const char *)(name), value, at_flags, ctx->ret); \
     return 0;                                                                                   \
   }
+#define OWNER(uid, gid) ((__u64)(__u32)(uid) | (__u64)(__u32)(gid) << 32)
 
-CHMOD_HOOK(chmod, AT_FDCWD, PARM(1), PARM(2), 0)
-CHMOD_HOOK(fchmod, PARM(1), 0, PARM(2), 0)
-CHMOD_HOOK(fchmodat, PARM(1), PARM(2), PARM(3), 0)
-CHMOD_HOOK(fchmodat2, PARM(1), PARM(2), PARM(3), PARM(4))
+ATTR_HOOK(chmod, BH_CHMOD, AT_FDCWD, PARM(1), PARM(2), 0)
+ATTR_HOOK(fchmod, BH_CHMOD, PARM(1), 0, PARM(2), 0)
+ATTR_HOOK(fchmodat, BH_CHMOD, PARM(1), PARM(2), PARM(3), 0)
+ATTR_HOOK(fchmodat2, BH_CHMOD, PARM(1), PARM(2), PARM(3), PARM(4))
+ATTR_HOOK(chown, BH_CHOWN, AT_FDCWD, PARM(1), OWNER(PARM(2), PARM(3)), 0)
+ATTR_HOOK(lchown, BH_CHOWN, AT_FDCWD, PARM(1), OWNER(PARM(2), PARM(3)), 0)
+ATTR_HOOK(fchown, BH_CHOWN, PARM(1), 0, OWNER(PARM(2), PARM(3)), 0)
+ATTR_HOOK(fchownat, BH_CHOWN, PARM(1), PARM(2), OWNER(PARM(3), PARM(4)), PARM(5))
 
 /* An io_uring ring's operations (opens, connections, reads, writes) are not system calls:
  * no syscall tracepoint sees them. The ring's creation is reported, in the task that sets

@@ -41,6 +41,7 @@ enum bh_kind {
   BH_CHMOD = 20,   /* path = the file, flags = the mode asked for (07777 bits) */
   BH_SOCKET = 21,  /* a packet or raw socket: family, flags = type, target = protocol */
   BH_BPF = 22,     /* bpf(2) loading or attaching a program: flags = command, target, detail */
+  BH_CHOWN = 23,   /* path = the file, flags = uid | gid << 32 asked for (0xffffffff: as is) */
 };
 
 /* bh_record.addr_flags */

@@ -41,6 +41,7 @@ bool eventKindOfRecord(uint16_t raw, EventKind& kind) {
     case BH_CHMOD: kind = EventKind::kChmod; return true;
     case BH_SOCKET: kind = EventKind::kSocket; return true;
     case BH_BPF: kind = EventKind::kBpf; return true;
+    case BH_CHOWN: kind = EventKind::kChown; return true;
     default: return false;
   }
 }
@@ -192,6 +193,7 @@ Status decodeRecord(std::span<const uint8_t> record, int64_t bootToRealtimeNs, E
     case EventKind::kLink:
     case EventKind::kSymlink:
     case EventKind::kChmod:
+    case EventKind::kChown:
       setChangedPaths(kind, path, detail, out);
       break;
     default:

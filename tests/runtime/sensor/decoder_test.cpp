@@ -141,6 +141,12 @@ TEST(SensorDecoderTest, PathChangesComeOutByTheirPlainNames) {
   EXPECT_EQ(e.kind, EventKind::kChmod);
   EXPECT_EQ(e.path, "/usr/bin/x");
   EXPECT_EQ(e.flags, 04755u);
+  bh_record chown = header(BH_CHOWN);
+  chown.flags = 0xffffffffull << 32;  // owner 0, the group as is
+  ASSERT_TRUE(decodeRecord(makeRecord(chown, "/usr//bin/x"), 0, e));
+  EXPECT_EQ(e.kind, EventKind::kChown);
+  EXPECT_EQ(e.path, "/usr/bin/x");
+  EXPECT_EQ(e.flags, 0xffffffffull << 32);
   bh_record packet = header(BH_SOCKET);
   packet.family = 17;
   packet.exit_code = -1;

@@ -588,6 +588,46 @@ TEST_F(SensorTest, ModeChangesAreReported) {
   rmdir(other.c_str());
 }
 
+// Owner changes are reported like mode changes: by the name made absolute or the fd's file,
+// with the owner and group asked for (0xffffffff: left as is) and the result.
+TEST_F(SensorTest, OwnerChangesAreReported) {
+  const std::string dir = "/tmp/bulkhead-sensor-owners-" + std::to_string(getpid());
+  ASSERT_EQ(mkdir(dir.c_str(), 0700), 0);
+  for (const std::string& file : {dir + "/a", dir + "/b", dir + "/c"}) ASSERT_TRUE(writeFile(file, "x"));
+  ASSERT_EQ(symlink("a", (dir + "/link").c_str()), 0);
+  auto sensor = openSensor();
+  ASSERT_TRUE(sensor);
+  int status = 0;
+  const pid_t child = runChild([&] {
+    if (chdir(dir.c_str()) != 0) return 1;
+    if (chown("a", 65534, 65534) != 0) return 2;  // relative
+    const int b = open("b", O_RDONLY);
+    if (fchown(b, 65534, static_cast<gid_t>(-1)) != 0) return 3;  // by the fd, the group as is
+    const int at = open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+    if (fchownat(at, "c", static_cast<uid_t>(-1), 0, 0) != 0) return 4;  // from a directory's fd
+    if (lchown("link", 65534, 65534) != 0) return 5;  // the link itself
+    if (chown("missing", 0, 0) == 0) return 6;  // refused: ENOENT
+    return 0;
+  }, &status);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
+  const auto events = eventsOf(*sensor, child);
+  const auto expectOwner = [&](const std::string& path, uint64_t owner, int64_t result) {
+    auto e = find(events, EventKind::kChown, [&](const Event& x) { return x.path == path; });
+    ASSERT_TRUE(e) << "no chown of " << path;
+    expectCommon(*e, child);
+    EXPECT_EQ(e->flags, owner) << path;
+    EXPECT_EQ(e->targetId, result) << path;
+  };
+  constexpr uint64_t kAsIs = 0xffffffff;
+  expectOwner(dir + "/a", 65534 | 65534ull << 32, 0);
+  expectOwner(dir + "/b", 65534 | kAsIs << 32, 0);
+  expectOwner(dir + "/c", kAsIs, 0);
+  expectOwner(dir + "/link", 65534 | 65534ull << 32, 0);
+  expectOwner(dir + "/missing", 0, -ENOENT);
+  for (const std::string& file : {dir + "/a", dir + "/b", dir + "/c", dir + "/link"}) unlink(file.c_str());
+  rmdir(dir.c_str());
+}
+
 TEST_F(SensorTest, ExitCodeAndSignal) {
   auto sensor = openSensor();
   ASSERT_TRUE(sensor);
