@@ -9,7 +9,9 @@ namespace bulkhead::agent {
 void SensitiveIdentities::scan(const std::string& owner, int rootFd) {
   if (rootFd < 0) return;
   std::vector<runtime::SensitiveFile>& held = byOwner_[owner];
-  for (runtime::SensitiveFile& f : runtime::findSensitiveFiles(rootFd, prefixes_)) {
+  for (runtime::SensitiveFile& f : runtime::findSensitiveFiles(rootFd, prefixes_, kPerOwner)) {
+    // A root that keeps making files under its prefixes cannot fill the sensor's map.
+    if (held.size() >= kPerOwner) break;
     if (std::find(held.begin(), held.end(), f) != held.end()) continue;
     if (auto s = sensor_.watchFileIdentity(f.dev, f.ino, f.path); !s) {
       log::warn("sensor: {}", s.error().message);

@@ -31,6 +31,8 @@ class SensitiveIdentities {
   // A write or path change at `path` may have made a sensitive file (a new inode).
   bool changed(std::string_view path) const;
   size_t watched() const { return uses_.size(); }
+  // Files kept per root, over all its scans (the sensor's map holds 16384).
+  static constexpr size_t kPerOwner = 512;
 
  private:
   runtime::Sensor& sensor_;
