@@ -695,9 +695,10 @@ class AgentImpl final : public Agent {
     e.container = t.container.id;
     if (e.kind == EventKind::kExec && t.rootFd >= 0 && !e.path.empty() && e.path[0] == '/') resolveExec(t, e);
     if (t.rootFd >= 0) resolveChangedNames(t, e);
-    if (writesPath(e) && identities_->changed(e.path)) identities_->scan(t.container.id, t.rootFd);  // a new inode
-    if (writesPath(e) && e.kind != EventKind::kUnlink && e.kind != EventKind::kChmod && e.kind != EventKind::kChown) {
-      rememberWritten(t, e.path);
+    if (writesPath(e)) {
+      if (identities_->changed(e.path)) identities_->scan(t.container.id, t.rootFd);  // a new inode
+      // Content put at the path (not a removal, nor a mode or owner change): one that runs is drift.
+      if (e.kind != EventKind::kUnlink && e.kind != EventKind::kChmod && e.kind != EventKind::kChown) rememberWritten(t, e.path);
     }
     // The entry point's parent is the runtime, or whatever inherited the init once the
     // runtime exited: one name for it, so that replicas match what was learned.

@@ -108,6 +108,7 @@ volatile __u64 ino_filter[BH_PREFILTER_BITS / 64];
 struct {
   __uint(type, BPF_MAP_TYPE_HASH);
   __uint(max_entries, 16384);
+  __uint(map_flags, BPF_F_NO_PREALLOC); /* filled from user space only: no 2.3 MB up front */
   __type(key, struct bh_inode_key);
   __type(value, struct bh_inode_path);
 } sensitive_inodes SEC(".maps");
@@ -431,7 +432,7 @@ static __always_inline long read_path(void *dst, __u32 size, const char *src, bo
 }
 
 /* The first `bytes` bytes of head (at most 8), XORed with tag, have their bit set in a head
- * filter (sensor_abi.h): prefilter or name_filter. */
+ * filter (sensor_abi.h): prefilter or name_filter, or ino_filter for an inode number. */
 static __always_inline bool head_in_filter(const volatile __u64 *filter, __u64 head, __u32 bytes, __u64 tag) {
   if (bytes < BH_PREFILTER_HEAD) head &= (1ULL << (bytes * 8)) - 1;
   __u32 slot = bh_prefilter_slot(head ^ tag);
@@ -603,8 +604,7 @@ static __always_inline const struct bh_inode_path *known_by_identity(const struc
   struct inode *inode = (struct inode *)d->inode;
   if (!inode) return 0;
   __u64 ino = BPF_CORE_READ(inode, i_ino);
-  __u32 slot = bh_prefilter_slot(ino);
-  if (!((ino_filter[slot / 64] >> (slot % 64)) & 1)) return 0;
+  if (!head_in_filter(ino_filter, ino, BH_PREFILTER_HEAD, 0)) return 0;
   struct bh_inode_key key = {.dev = BPF_CORE_READ(inode, i_sb, s_dev), .ino = ino};
   return bpf_map_lookup_elem(&sensitive_inodes, &key);
 }
@@ -993,27 +993,26 @@ int handle_listen_exit(struct trace_event_raw_sys_exit *ctx) {
 #define AUXV_PAIRS 32
 
 /* The ids the task's program was started with: the process's auxiliary vector (kept by the
- * kernel in its mm, copied by fork), read in one go into scratch. Its values are in the
- * task's user namespace: false outside the initial one, where they are not comparable. */
+ * kernel in its mm, copied by fork), read in one go into scratch, over what `out` holds.
+ * Its values are in the task's user namespace: left out beyond the initial one, where they
+ * are not comparable. */
 struct start_ids {
   __u32 uid, euid, gid;
 };
-static __always_inline bool start_ids_of(struct scratch *s, struct task_struct *task, struct start_ids *out) {
+static __always_inline void start_ids_of(struct scratch *s, struct task_struct *task, struct start_ids *out) {
   struct mm_struct *mm = task->mm;
-  if (!mm || BPF_CORE_READ(task, cred, user_ns, level) != 0) return false;
+  if (!mm || BPF_CORE_READ(task, cred, user_ns, level) != 0) return;
   __u32 size = bpf_core_field_size(mm->saved_auxv);
   if (size > sizeof(s->resolved)) size = sizeof(s->resolved);
-  if (bpf_probe_read_kernel(s->resolved, size, &mm->saved_auxv)) return false;
+  if (bpf_probe_read_kernel(s->resolved, size, &mm->saved_auxv)) return;
   const __u64 *auxv = (const __u64 *)s->resolved;
-  int found = 0;
   for (int i = 0; i < AUXV_PAIRS && 2 * i + 1 < sizeof(s->resolved) / 8; i++) {
     __u64 type = auxv[2 * i], value = auxv[2 * i + 1];
     if (type == 0) break;  // AT_NULL
-    if (type == AT_UID) out->uid = value, found |= 1;
-    if (type == AT_EUID) out->euid = value, found |= 2;
-    if (type == AT_GID) out->gid = value, found |= 4;
+    if (type == AT_UID) out->uid = value;
+    if (type == AT_EUID) out->euid = value;
+    if (type == AT_GID) out->gid = value;
   }
-  return found == 7;
 }
 
 /* A set*id call, at its exit. uid and gid are the real ids the call was made with (and
@@ -1085,12 +1084,22 @@ static __always_inline __u32 pick(__u64 real, __u64 effective, __u64 saved) {
 ID_HOOKS(uid, BH_SETUID)
 ID_HOOKS(gid, BH_SETGID)
 
+/* A call reported by its numbers alone: flags, target and its result. */
+static __always_inline int report_call(void *ctx, __u16 kind, __u64 flags, __s64 target, long ret) {
+  struct scratch *s = begin(kind);
+  if (!s) return 0;
+  s->rec.flags = flags;
+  s->rec.target = target;
+  s->rec.exit_code = ret;
+  emit(ctx, s);
+  return 0;
+}
+
+/* flags = the effective set asked for (low 32 bits), target = the pid named. */
 SEC("tracepoint/syscalls/sys_exit_capset")
 int handle_capset_exit(struct trace_event_raw_sys_exit *ctx) {
   struct pt_regs *regs = call_regs();
   if (!regs) return 0;
-  struct scratch *s = begin(BH_CAPSET);
-  if (!s) return 0;
   struct {
     __u32 version;
     __s32 pid;
@@ -1098,31 +1107,15 @@ int handle_capset_exit(struct trace_event_raw_sys_exit *ctx) {
   __u32 effective = 0;  // first field of the first __user_cap_data_struct
   bpf_probe_read_user(&header, sizeof(header), (void *)PARM(1));
   bpf_probe_read_user(&effective, sizeof(effective), (void *)PARM(2));
-  s->rec.flags = effective;
-  s->rec.target = header.pid;
-  s->rec.exit_code = ctx->ret;
-  emit(ctx, s);
-  return 0;
+  return report_call(ctx, BH_CAPSET, effective, header.pid, ctx->ret);
 }
 
 /* ---- process control, mounts, namespaces, modules ------------------------------------- */
 
-/* A call reported by its numbers alone: flags, target, family (0: none) and its result. */
-static __always_inline int report_call(void *ctx, __u16 kind, __u64 flags, __s64 target, __u16 family, long ret) {
-  struct scratch *s = begin(kind);
-  if (!s) return 0;
-  s->rec.flags = flags;
-  s->rec.target = target;
-  s->rec.family = family;
-  s->rec.exit_code = ret;
-  emit(ctx, s);
-  return 0;
-}
-
 SEC("tracepoint/syscalls/sys_exit_ptrace")
 int handle_ptrace_exit(struct trace_event_raw_sys_exit *ctx) {
   struct pt_regs *regs = call_regs();  // flags = request, target = pid
-  return regs ? report_call(ctx, BH_PTRACE, PARM(1), (__s32)PARM(2), 0, ctx->ret) : 0;
+  return regs ? report_call(ctx, BH_PTRACE, PARM(1), (__s32)PARM(2), ctx->ret) : 0;
 }
 
 /* Strings read at exit, when the kernel has just read them: they are paged in. */
@@ -1143,13 +1136,13 @@ int handle_mount_exit(struct trace_event_raw_sys_exit *ctx) {
 SEC("tracepoint/syscalls/sys_exit_setns")
 int handle_setns_exit(struct trace_event_raw_sys_exit *ctx) {
   struct pt_regs *regs = call_regs();  // flags = nstype, target = fd
-  return regs ? report_call(ctx, BH_SETNS, PARM(2), (__s32)PARM(1), 0, ctx->ret) : 0;
+  return regs ? report_call(ctx, BH_SETNS, PARM(2), (__s32)PARM(1), ctx->ret) : 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_unshare")
 int handle_unshare_exit(struct trace_event_raw_sys_exit *ctx) {
   struct pt_regs *regs = call_regs();
-  return regs ? report_call(ctx, BH_UNSHARE, PARM(1), 0, 0, ctx->ret) : 0;
+  return regs ? report_call(ctx, BH_UNSHARE, PARM(1), 0, ctx->ret) : 0;
 }
 
 /* ---- packet and raw sockets, BPF programs -------------------------------------------- */
@@ -1157,17 +1150,27 @@ int handle_unshare_exit(struct trace_event_raw_sys_exit *ctx) {
 #define AF_PACKET 17
 #define SOCK_RAW 3
 #define SOCK_TYPE_MASK 0xf
-/* socket(2) at exit. Only packet sockets and raw ones are reported (they read and forge
- * the frames and packets of every host on the network: sniffing, ARP and DNS spoofing),
- * every call: family, flags = type (with its SOCK_* flags), target = protocol. Any other
- * socket returns after two compares. */
+/* Only packet sockets and raw ones are reported (they read and forge the frames and
+ * packets of every host on the network: sniffing, ARP and DNS spoofing), every call, by
+ * socket(2) at exit or a ring's request (via): family, flags = type (with its SOCK_*
+ * flags), target = protocol, and the result. Any other socket returns after two compares. */
+static __always_inline int report_socket(void *ctx, __u64 family, __u64 type, __s32 protocol, long ret, __u32 via) {
+  if (family != AF_PACKET && (type & SOCK_TYPE_MASK) != SOCK_RAW) return 0;
+  struct scratch *s = begin(BH_SOCKET);
+  if (!s) return 0;
+  s->rec.family = family;
+  s->rec.flags = type;
+  s->rec.target = protocol;
+  s->rec.exit_code = ret;
+  s->rec.addr_flags = via;
+  emit(ctx, s);
+  return 0;
+}
+
 SEC("tracepoint/syscalls/sys_exit_socket")
 int handle_socket_exit(struct trace_event_raw_sys_exit *ctx) {
   struct pt_regs *regs = call_regs();
-  if (!regs) return 0;
-  __u64 family = PARM(1), type = PARM(2);
-  if (family != AF_PACKET && (type & SOCK_TYPE_MASK) != SOCK_RAW) return 0;
-  return report_call(ctx, BH_SOCKET, type, (__s32)PARM(3), family, ctx->ret);
+  return regs ? report_socket(ctx, PARM(1), PARM(2), (__s32)PARM(3), ctx->ret, 0) : 0;
 }
 
 /* bpf(2) at exit, for the commands that load or attach a program (a program in the kernel
@@ -1352,17 +1355,8 @@ static __always_inline struct file *io_uring_new_file(struct io_kiocb *req, __u3
 static __always_inline int on_io_uring_socket(void *ctx, void *cmd, int res) {
   if (!bpf_core_type_exists(struct io_socket)) return 0;
   struct io_socket *sock = cmd;
-  __u64 family = BPF_CORE_READ(sock, domain), type = BPF_CORE_READ(sock, type);
-  if (family != AF_PACKET && (type & SOCK_TYPE_MASK) != SOCK_RAW) return 0;
-  struct scratch *s = begin(BH_SOCKET);
-  if (!s) return 0;
-  s->rec.family = family;
-  s->rec.flags = type;
-  s->rec.target = BPF_CORE_READ(sock, protocol);
-  s->rec.exit_code = res;
-  s->rec.addr_flags = BH_VIA_IO_URING;
-  emit(ctx, s);
-  return 0;
+  return report_socket(ctx, BPF_CORE_READ(sock, domain), BPF_CORE_READ(sock, type), BPF_CORE_READ(sock, protocol), res,
+                       BH_VIA_IO_URING);
 }
 
 SEC("tracepoint/io_uring/io_uring_complete")
