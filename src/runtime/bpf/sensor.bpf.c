@@ -1084,6 +1084,27 @@ static __always_inline __u32 pick(__u64 real, __u64 effective, __u64 saved) {
 ID_HOOKS(uid, BH_SETUID)
 ID_HOOKS(gid, BH_SETGID)
 
+/* A child (a process or a thread) starts with the ids its parent has, so it inherits what
+ * the parent last moved to: without this, a process that changed its real ids since its
+ * exec and then forked had its child's first call judged from the program's start. The
+ * effective uid goes along only while the parent still runs the program it had then. A
+ * tp_btf program: sched_process_fork is no syscall tracepoint, and only this form of it
+ * gives the child's task, which the storage is kept on. */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child) {
+  if (skip(parent)) return 0;
+  struct id_state *seen = bpf_task_storage_get(&ids_set, parent, 0, 0);
+  if (!seen) return 0;
+  struct id_state *copy = bpf_task_storage_get(&ids_set, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+  if (!copy) return 0;
+  copy->uid = seen->uid;
+  copy->euid = seen->euid;
+  copy->gid = seen->gid;
+  copy->known = seen->known;
+  copy->mm = seen->mm == (__u64)parent->mm ? (__u64)child->mm : 0;
+  return 0;
+}
+
 /* A call reported by its numbers alone: flags, target and its result. */
 static __always_inline int report_call(void *ctx, __u16 kind, __u64 flags, __s64 target, long ret) {
   struct scratch *s = begin(kind);

@@ -14,6 +14,7 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <iterator>
 #include <string_view>
 
@@ -82,11 +83,19 @@ uint32_t ringBytes(uint32_t wanted) {
   return size;
 }
 
-std::string_view tracepointOf(const bpf_program* prog) {
+// "category/name" of a program's tracepoint. A tp_btf section names the event alone: its
+// category is the events directory that holds it (empty when none does).
+std::string tracepointOf(const bpf_program* prog, const std::string& tracefs) {
   std::string_view section = bpf_program__section_name(prog);
-  constexpr std::string_view kPrefix = "tracepoint/";
-  if (section.starts_with(kPrefix)) section.remove_prefix(kPrefix.size());
-  return section;
+  constexpr std::string_view kClassic = "tracepoint/", kBtf = "tp_btf/";
+  if (section.starts_with(kClassic)) return std::string(section.substr(kClassic.size()));
+  if (!section.starts_with(kBtf)) return std::string(section);
+  const std::string name(section.substr(kBtf.size()));
+  std::error_code ec;
+  for (const auto& category : std::filesystem::directory_iterator(tracefs + "/events", ec)) {
+    if (std::filesystem::exists(category.path() / name, ec)) return category.path().filename().string() + "/" + name;
+  }
+  return "tp_btf/" + name;
 }
 
 // Sums a per-CPU counter array indexed by record kind: the total, and each kind's count.
@@ -215,7 +224,7 @@ Result<std::unique_ptr<Sensor>> Sensor::open(const SensorOptions& options) {
   bool moduleTracepoints = true;
   bpf_program* prog = nullptr;
   bpf_object__for_each_program(prog, bpf.skel->obj) {
-    std::string tracepoint(tracepointOf(prog));
+    std::string tracepoint = tracepointOf(prog, *tracefs);
     SensorHook hook{bpf_program__name(prog), tracepoint, false, {}, false};
     bool exists = access((*tracefs + "/events/" + tracepoint).c_str(), F_OK) == 0;
     if (!exists) {

@@ -1222,6 +1222,30 @@ TEST_F(SensorTest, SetIdEventsCarryTheIdsBeforeTheCall) {
   EXPECT_EQ(became->uid, 65534u);
   EXPECT_EQ(became->targetId, 0);
   EXPECT_EQ(became->result, 0);
+
+  // A process that dropped its ids and then forked: the child's first call is judged from
+  // what its parent had moved to, not from the program's start (root).
+  ASSERT_EQ(pipe(pipeFds), 0);
+  runChild([&] {
+    if (setresuid(65534, 65534, 0) != 0) return 1;
+    pid_t forked = fork();
+    if (forked == 0) _exit(setresuid(0, 0, 0) == 0 ? 0 : 1);
+    if (write(pipeFds[1], &forked, sizeof forked) != sizeof forked) return 2;
+    int st = 0;
+    waitpid(forked, &st, 0);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 3;
+  }, &status);
+  close(pipeFds[1]);
+  pid_t forked = 0;
+  ASSERT_EQ(read(pipeFds[0], &forked, sizeof forked), static_cast<ssize_t>(sizeof forked));
+  close(pipeFds[0]);
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  auto back = find(eventsOf(*sensor, forked), EventKind::kSetuid);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->uid, 65534u);
+  EXPECT_EQ(back->euid, 65534u);
+  EXPECT_EQ(back->targetId, 0);
+  EXPECT_EQ(back->result, 0);
 }
 
 // Real and effective uid differ (a set-user-ID program runs with its owner's): events
