@@ -1,6 +1,7 @@
 #include "agent/agent.h"
 
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,6 +11,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <set>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -104,6 +106,10 @@ struct Tracked {
   // Name links: the addresses DNS answered the container for each name (pattern), with when
   // they stop being allowed (steady clock, ns); the links table's sets hold the same.
   std::map<std::string, std::map<std::string, std::int64_t>> resolved;
+  // Protect: the refused callers the table holds, each reported once (it keeps one an
+  // hour), and its refusal count when they were read.
+  std::set<std::string> refusedReported;
+  std::uint64_t refusedSeen = 0;
 };
 
 void rememberWritten(Tracked& t, const std::string& path) {
@@ -417,15 +423,32 @@ class AgentImpl final : public Agent {
       }
       rules.push_back(std::move(rule));
     }
+    std::vector<net::CallerRule> callers;
+    for (const auto& text : profile.callers) {
+      auto caller = net::parseCaller(text);
+      if (!caller) {
+        log::warn("profile {}: {}", profile.group, caller.error().message);
+        continue;
+      }
+      net::CallerRule rule{{caller->name}, caller->port};
+      if (caller->kind == net::ParsedLink::Kind::Group) rule.addresses = graph_->graph().groupAddresses(caller->name);
+      callers.push_back(std::move(rule));
+    }
     const bool names = std::any_of(rules.begin(), rules.end(), [](const net::LinkRule& r) { return !r.dnsName.empty(); });
     const bool http = std::any_of(rules.begin(), rules.end(), [](const net::LinkRule& r) { return !r.http.empty(); });
     // The gates listen before the rules queue anything to them.
     Status s = watchGate(dnsGate_, net::kDnsQueue, t, names);
     if (s) s = watchGate(httpGate_, net::kHttpQueue, t, http);
-    if (s) s = net::applyLinkPolicy(pid, rules);
+    if (s && t.linksEnforced) reportRefusedCallers(t, profile);  // replacing the table drops what it kept
+    if (s) s = net::applyLinkPolicy(pid, rules, callers);
+    if (s) {
+      t.refusedSeen = 0;
+      t.refusedReported.clear();
+    }
     if (!s || !t.linksEnforced) {
       sink_->write({{"type", "container"}, {"action", s ? "links-enforced" : "links-failed"},
                     {"container", containerJson(t.container)}, {"group", profile.group}, {"links", profile.links.size()},
+                    {"callers", profile.callers.size()},
                     {"error", s ? "" : s.error().message}});
     }
     t.linksEnforced = s.ok();
@@ -615,8 +638,11 @@ class AgentImpl final : public Agent {
     for (auto& [id, t] : tracked_) {
       const auto p = profiles_.find(t.group);
       if (id == started || p == profiles_.end() || p->second.mode != Mode::kProtect || !t.linksEnforced) continue;
-      const auto& links = p->second.links;
-      if (auto l = links.lower_bound(prefix); l != links.end() && l->starts_with(prefix)) enforceLinks(t, p->second);
+      const auto names = [&](const std::set<std::string>& texts) {
+        const auto l = texts.lower_bound(prefix);
+        return l != texts.end() && l->starts_with(prefix);
+      };
+      if (names(p->second.links) || names(p->second.callers)) enforceLinks(t, p->second);
     }
   }
 
@@ -759,14 +785,25 @@ class AgentImpl final : public Agent {
     // A link this group opened (to a group or an outside address), by the graph's edge.
     std::string link;
     if (edge && edge->from.kind == net::Endpoint::Kind::Group && edge->from.name == t.group) link = net::linkText(*edge);
+    // A caller of this group (who opened a TCP connection to it, by group or address).
+    std::string caller;
+    if (e.kind == EventKind::kAccept && e.flags == IPPROTO_TCP) caller = graph_->graph().callerOf(e.address, e.localPort);
     if (profile.mode == Mode::kDiscover) {
       if (learn(profile, e)) dirty_.insert(profile.group);
-      if (!link.empty() && profile.links.insert(link).second) {
+      for (const auto& [learned, into] : {std::pair{&link, &profile.links}, std::pair{&caller, &profile.callers}}) {
+        if (learned->empty() || !into->insert(*learned).second) continue;
         profile.lastChangeNs = e.timeNs;
         profile.converged = false;
         dirty_.insert(profile.group);
       }
       return;
+    }
+    if (!caller.empty() && !profile.callers.contains(caller)) {
+      // Accepted: in Protect too, the table was not in force for it.
+      sink_->write({{"type", "alert"}, {"profile", "caller"}, {"title", "Connection from outside the learned callers"},
+                    {"severity", "medium"}, {"mode", modeName(profile.mode)}, {"action", "alert"},
+                    {"container", containerJson(t.container)}, {"group", t.group},
+                    {"deviation", caller}, {"evidence", eventToJson(e)}, {"time", isoTimeNs(e.timeNs)}});
     }
     if (!link.empty() && !profile.links.contains(link)) {
       // In Protect the links table in the container's namespace rejected it.
@@ -866,7 +903,40 @@ class AgentImpl final : public Agent {
     if (record_ != nullptr) std::fflush(record_);
     if (auto s = graph_->save(); !s) log::warn("service graph: {}", s.error().message);
     enforceAllLinks();
+    for (auto& [id, t] : tracked_) {
+      const auto p = profiles_.find(t.group);
+      if (p != profiles_.end() && p->second.mode == Mode::kProtect && t.linksEnforced) reportRefusedCallers(t, p->second);
+    }
     reloadProfiles();
+  }
+
+  // Protect: the connections the container's table reset inbound since the last look, one
+  // alert per caller (source by group or address, and port) while the table keeps it (an
+  // hour). Read at housekeeping, and before the table is replaced.
+  void reportRefusedCallers(Tracked& t, const Profile& profile) {
+    auto refused = net::linkPolicyRejected(t.container.pid, "refused_callers");
+    if (!refused) {
+      log::warn("container {}: {}", t.container.id, refused.error().message);
+      return;
+    }
+    if (*refused == t.refusedSeen) return;
+    t.refusedSeen = *refused;
+    auto callers = net::refusedCallers(t.container.pid);
+    if (!callers) {
+      log::warn("container {}: {}", t.container.id, callers.error().message);
+      return;
+    }
+    std::set<std::string> now;  // what the table holds: a caller gone from it may be reported again
+    for (const auto& c : *callers) {
+      const std::string caller = graph_->graph().callerOf(c.address, c.port);
+      if (caller.empty() || !now.insert(caller).second || t.refusedReported.contains(caller)) continue;
+      sink_->write({{"type", "alert"}, {"profile", "caller"}, {"title", "Connection from outside the learned callers"},
+                    {"severity", "medium"}, {"mode", modeName(profile.mode)}, {"action", "blocked"},
+                    {"container", containerJson(t.container)}, {"group", t.group}, {"deviation", caller},
+                    {"evidence", {{"kind", "refused"}, {"address", c.address}, {"localPort", c.port}}},
+                    {"time", isoTimeNs(nowNs())}});
+    }
+    t.refusedReported = std::move(now);
   }
 
   AgentOptions options_;

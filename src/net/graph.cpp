@@ -179,6 +179,16 @@ bool ServiceGraph::addBytes(const Connection& c) {
   return true;
 }
 
+std::string ServiceGraph::callerOf(const std::string& peerAddress, std::uint16_t port) const {
+  std::string address = peerAddress;
+  if (address.starts_with("::ffff:") && address.find('.') != std::string::npos) address.erase(0, 7);
+  if (address.empty() || isLoopback(address)) return {};
+  if (const auto known = byAddress_.find(address); known != byAddress_.end()) {
+    return fmt::format("group:{} tcp/{}", containers_.at(known->second).group, port);
+  }
+  return fmt::format("address:{} tcp/{}", address, port);
+}
+
 std::vector<std::string> ServiceGraph::groupAddresses(const std::string& group) const {
   std::vector<std::string> out;
   for (const auto& [id, m] : containers_) {

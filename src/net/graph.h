@@ -70,6 +70,10 @@ class ServiceGraph {
   // by that name from then on. True when it taught something new.
   bool observeDns(const Identification& dns);
   std::vector<std::string> nameAddresses(const std::string& name) const { return names_.addressesOf(name); }
+  // The caller a connection accepted from peerAddress on the container's port counts as:
+  // "group:G tcp/P" when a watched container holds the address, else "address:A tcp/P" (an
+  // IPv4-mapped address as IPv4); empty for loopback, which Protect never judges.
+  std::string callerOf(const std::string& peerAddress, std::uint16_t port) const;
   // Every address the group's containers hold now.
   std::vector<std::string> groupAddresses(const std::string& group) const;
   // Bumps whenever a container's addresses change (or it goes): rules by group re-resolve.

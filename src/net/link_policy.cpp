@@ -144,6 +144,34 @@ Result<HttpRule> parseHttpCondition(const std::string& text) {
   return rule;
 }
 
+// Inbound: the callers' rules, then, for a connection's first packet from anyone else, its
+// source and port kept (a set the agent reads) and a reset. The reset is a rule of its own:
+// a full set must not let a connection through.
+Result<std::string> callerChain(const std::vector<CallerRule>& callers) {
+  std::string out = "  counter refused_callers { }\n";
+  for (const int family : {4, 6}) {
+    out += fmt::format("  set refused_callers_{} {{\n    type {}_addr . inet_service; flags dynamic, timeout; timeout 1h; size 4096;\n  }}\n",
+                       family, family == 4 ? "ipv4" : "ipv6");
+  }
+  out += "  chain input {\n    type filter hook input priority 0; policy accept;\n";
+  out += "    iif \"lo\" accept\n    ct state established,related accept\n";
+  for (const auto& c : callers) {
+    std::string v4, v6;
+    for (const auto& a : c.addresses) {
+      auto address = nftAddress(a);
+      if (!address) return std::move(address).error();
+      std::string& list = address->first == AF_INET ? v4 : v6;
+      list += (list.empty() ? "" : ", ") + address->second;
+    }
+    if (!v4.empty()) out += fmt::format("    ip saddr {{ {} }} tcp dport {} accept\n", v4, c.port);
+    if (!v6.empty()) out += fmt::format("    ip6 saddr {{ {} }} tcp dport {} accept\n", v6, c.port);
+  }
+  out += "    tcp flags & (syn | ack) == syn meta nfproto ipv4 add @refused_callers_4 { ip saddr . tcp dport }\n";
+  out += "    tcp flags & (syn | ack) == syn meta nfproto ipv6 add @refused_callers_6 { ip6 saddr . tcp dport }\n";
+  out += "    tcp flags & (syn | ack) == syn counter name \"refused_callers\" reject with tcp reset\n  }\n";
+  return out;
+}
+
 }  // namespace
 
 std::string nameSet(const std::string& dnsName, int family) {
@@ -248,7 +276,16 @@ Result<ParsedLink> parseLink(const std::string& text) {
   return link;
 }
 
-Result<std::string> linkPolicyScript(const std::vector<LinkRule>& rules) {
+Result<ParsedLink> parseCaller(const std::string& text) {
+  auto link = parseLink(text);
+  if (!link) return makeError("caller: {}", link.error().message);
+  if (link->kind == ParsedLink::Kind::Name || link->http || link->transport != "tcp") {
+    return makeError("caller \"{}\": not \"group:G tcp/PORT\" or \"address:A tcp/PORT\"", text.substr(0, 200));
+  }
+  return link;
+}
+
+Result<std::string> linkPolicyScript(const std::vector<LinkRule>& rules, const std::vector<CallerRule>& callers) {
   std::string allow, sets;
   std::set<std::string> named;
   for (const auto& r : rules) {
@@ -284,12 +321,14 @@ Result<std::string> linkPolicyScript(const std::vector<LinkRule>& rules) {
   script += "    oif \"lo\" accept\n    ct state established,related accept\n";
   script += "    icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit } accept\n";
   script += allow;
-  script += "    counter name \"rejected\" reject with icmpx admin-prohibited\n  }\n}\n";
-  return script;
+  script += "    counter name \"rejected\" reject with icmpx admin-prohibited\n  }\n";
+  auto inbound = callerChain(callers);
+  if (!inbound) return std::move(inbound).error();
+  return script + *inbound + "}\n";
 }
 
-Status applyLinkPolicy(int pid, const std::vector<LinkRule>& rules) {
-  auto script = linkPolicyScript(rules);
+Status applyLinkPolicy(int pid, const std::vector<LinkRule>& rules, const std::vector<CallerRule>& callers) {
+  auto script = linkPolicyScript(rules, callers);
   if (!script) return makeError("pid {}: links: {}", pid, script.error().message);
   return inNetworkNamespace(pid, "links", [&]() -> Status {
     Nft nft;
@@ -322,23 +361,56 @@ Result<bool> hasLinkPolicy(int pid) {
   return present;
 }
 
-Result<std::uint64_t> linkPolicyRejected(int pid) {
+Result<std::uint64_t> linkPolicyRejected(int pid, const std::string& counter) {
   std::uint64_t packets = 0;
   auto s = inNetworkNamespace(pid, "links counter", [&]() -> Status {
     Nft nft;
-    auto out = nft.run(fmt::format("list counter inet {} rejected", kLinkTable), true);
+    auto out = nft.run(fmt::format("list counter inet {} {}", kLinkTable, counter), true);
     if (!out) return makeError("nftables: {}", out.error().message);
     auto parsed = parseJson(*out, "nft list counter");
     if (!parsed) return parsed.error();
     if (const auto* items = jsonArray(*parsed, "nftables")) {
       for (const auto& item : *items) {
-        if (const auto* counter = jsonObject(item, "counter")) packets = static_cast<std::uint64_t>(jsonInt(*counter, "packets"));
+        if (const auto* found = jsonObject(item, "counter")) packets = static_cast<std::uint64_t>(jsonInt(*found, "packets"));
       }
     }
     return {};
   });
   if (!s) return s.error();
   return packets;
+}
+
+Result<std::vector<RefusedCaller>> refusedCallers(int pid) {
+  std::vector<RefusedCaller> out;
+  auto s = inNetworkNamespace(pid, "refused callers", [&]() -> Status {
+    Nft nft;
+    for (const char* set : {"refused_callers_4", "refused_callers_6"}) {
+      auto listed = nft.run(fmt::format("list set inet {} {}", kLinkTable, set), true);
+      if (!listed) return makeError("nftables: {}", listed.error().message);
+      auto parsed = parseJson(*listed, "nft list set");
+      if (!parsed) return parsed.error();
+      const auto* items = jsonArray(*parsed, "nftables");
+      if (!items) continue;
+      for (const auto& item : *items) {
+        const auto* found = jsonObject(item, "set");
+        const auto* elements = found ? jsonArray(*found, "elem") : nullptr;
+        if (!elements) continue;
+        for (const auto& e : *elements) {
+          // {"elem": {"val": {"concat": [A, P]}, "expires": N}}, or {"concat": [A, P]} alone.
+          const nlohmann::json* value = &e;
+          if (const auto* wrapped = jsonObject(e, "elem")) value = wrapped->contains("val") ? &wrapped->at("val") : nullptr;
+          const auto* pair = value ? jsonArray(*value, "concat") : nullptr;
+          if (!pair || pair->size() != 2 || !(*pair)[0].is_string() || !(*pair)[1].is_number_unsigned()) continue;
+          const auto port = (*pair)[1].get<std::uint64_t>();
+          if (port == 0 || port > 65535) continue;
+          out.push_back({(*pair)[0].get<std::string>(), static_cast<std::uint16_t>(port)});
+        }
+      }
+    }
+    return {};
+  });
+  if (!s) return s.error();
+  return out;
 }
 
 }  // namespace bulkhead::net

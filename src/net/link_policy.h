@@ -45,6 +45,14 @@ struct LinkRule {
   std::vector<HttpRule> http;
 };
 
+// Who may open TCP connections to the container (Protect's inbound rules): source addresses
+// and the container's port. A caller that is a group has its containers' addresses now.
+// Only TCP is judged: a caller is learned from an accept, which datagrams never make.
+struct CallerRule {
+  std::vector<std::string> addresses;  // none: the rule allows nothing
+  std::uint16_t port = 0;
+};
+
 // The set holding a DNS name's addresses of one family (AF_INET, AF_INET6) in the table.
 std::string nameSet(const std::string& dnsName, int family);
 // True when a name link's name ("api.example.com", "*.example.com") covers a DNS name.
@@ -66,6 +74,9 @@ struct ParsedLink {
   std::string base;  // the text of the L4 link ("group:web-1a2b tcp/80")
 };
 Result<ParsedLink> parseLink(const std::string& text);
+// A profile's caller ("group:client-1a2b tcp/6379", "address:10.0.0.7 tcp/80"): who opened a
+// connection to the group, and on which of its ports. TCP only, no DNS name, no condition.
+Result<ParsedLink> parseCaller(const std::string& text);
 
 // L7: the condition learned from a request (the path's first segment: "/api/v1/users/7" ->
 // "/api/*"; "/" and "/index.html" stay whole), the link text that carries it, and whether a
@@ -77,14 +88,25 @@ bool httpAllowed(const std::vector<HttpRule>& rules, const std::string& method, 
 // The nft script applyLinkPolicy() runs (one replacing transaction), addresses checked. With
 // name links, DNS answers from the resolvers (the destinations of the rules for port 53, and
 // loopback) are queued to kDnsQueue (packet_gate.h) before the container reads them; with L7
-// conditions, requests on those links are queued to kHttpQueue.
-Result<std::string> linkPolicyScript(const std::vector<LinkRule>& rules);
-Status applyLinkPolicy(int pid, const std::vector<LinkRule>& rules);
+// conditions, requests on those links are queued to kHttpQueue. Inbound, a TCP connection
+// from loopback or from a caller passes; any other is reset at its SYN, counted, and its
+// source and port are kept a while for refusedCallers().
+Result<std::string> linkPolicyScript(const std::vector<LinkRule>& rules, const std::vector<CallerRule>& callers = {});
+Status applyLinkPolicy(int pid, const std::vector<LinkRule>& rules, const std::vector<CallerRule>& callers = {});
 // Deletes the table (and the queue rules); succeeds when there is none.
 Status removeLinkPolicy(int pid);
 // True when the namespace holds the table (left by an agent that stopped, say).
 Result<bool> hasLinkPolicy(int pid);
-// Packets rejected since the table was last applied.
-Result<std::uint64_t> linkPolicyRejected(int pid);
+// Packets the table's counter ("rejected": outbound; "refused_callers": inbound) counted
+// since the table was last applied.
+Result<std::uint64_t> linkPolicyRejected(int pid, const std::string& counter = "rejected");
+// The connections refused inbound in the last hour: each source address and port once
+// ("address:10.0.0.9 tcp/6379" is {"10.0.0.9", 6379}), at most the table's 4096 per family.
+struct RefusedCaller {
+  std::string address;
+  std::uint16_t port = 0;
+  auto operator<=>(const RefusedCaller&) const = default;
+};
+Result<std::vector<RefusedCaller>> refusedCallers(int pid);
 
 }  // namespace bulkhead::net

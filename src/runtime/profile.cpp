@@ -119,6 +119,7 @@ std::string profileToYaml(const Profile& p) {
   list("listenPorts", p.listenPorts);
   list("peers", p.peers);
   list("links", p.links);
+  list("callers", p.callers);
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";
 }
@@ -196,6 +197,9 @@ Result<Profile> profileFromYaml(std::string_view text, std::string_view what, co
   auto links = stringSet(doc, "links", limits);
   if (!links) return fail(links.error());
   p.links = std::move(*links);
+  auto callers = stringSet(doc, "callers", limits);
+  if (!callers) return fail(callers.error());
+  p.callers = std::move(*callers);
   return p;
 }
 

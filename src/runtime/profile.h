@@ -31,6 +31,9 @@ struct Profile {
   // Links the group's containers open, to workload groups rather than addresses (the service
   // graph's edges): "group:redis-1a2b3c4d tcp/6379", "address:192.0.2.1 tcp/443".
   std::set<std::string> links;
+  // Who opened TCP connections to the group's containers, by group or address, and on which
+  // port: "group:web-1a2b3c4d tcp/6379", "address:10.0.0.7 tcp/80". Protect resets others.
+  std::set<std::string> callers;
   // Learning progress.
   int64_t createdNs = 0;
   int64_t lastChangeNs = 0;  // when the last new behavior was learned

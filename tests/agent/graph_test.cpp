@@ -11,6 +11,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -282,9 +283,23 @@ TEST_F(AgentGraph, LearnsLinksToGroupsThenAlertsOnNewOnes) {
 
   learned->mode = runtime::Mode::kMonitor;
   writeProfile(*learned);
+  // The web group learned its caller; with that caller taken out of its profile, the same
+  // call is a deviation in Monitor (accepted, and an alert).
+  const std::string caller = "group:" + groupOf(clientImage) + " tcp/80";
+  auto webLearned = readProfile(groupOf(webImage));
+  ASSERT_TRUE(webLearned);
+  ASSERT_TRUE(webLearned->callers.contains(caller)) << runtime::profileToYaml(*webLearned);
+  webLearned->callers.erase(caller);
+  webLearned->mode = runtime::Mode::kMonitor;
+  writeProfile(*webLearned);
   startAgent(o);
   const size_t mark = log_->size();
   ASSERT_EQ(sh(*client, "curl -sf -o /dev/null --max-time 2 http://10.231.8.2/").exitCode, 0);
+  auto called = log_->waitFor(profileAlert("caller", web->id()), mark);
+  ASSERT_TRUE(called) << "no alert for a connection from outside the learned callers";
+  EXPECT_EQ((*called)["deviation"], caller);
+  EXPECT_EQ((*called)["action"], "alert");
+  EXPECT_EQ((*called)["mode"], "monitor");
   sh(*client, "curl -s -o /dev/null --max-time 1 http://10.231.8.99:8080/");
   auto alert = log_->waitFor(profileAlert("link", client->id()), mark);
   ASSERT_TRUE(alert) << "no alert for a connection to an address outside the learned links";
@@ -384,6 +399,43 @@ TEST_F(AgentGraph, ProtectBlocksLateralConnectionsFromTheFirstPacket) {
   auto web2 = runOnBridge(webImage, "10.231.9.6", {"nginx", "-g", "daemon off;"});
   ASSERT_TRUE(web2);
   EXPECT_TRUE(serves(*client, "http://10.231.9.6/")) << "the client's links did not follow its link to the new replica";
+}
+
+// Protect inbound: a web group learned who calls it (the client group, by group, not by
+// address). In Protect, its containers' tables reset a connection from anyone else at its
+// first packet (the caller gets "connection refused" at once, not a timeout), the agent
+// reports it blocked, and the learned caller still gets through.
+TEST_F(AgentGraph, ProtectResetsCallersOutsideTheProfile) {
+  const AgentOptions o = startOnBridge();
+  const std::string webImage = "bulkhead-test/callers-web:1", clientImage = "bulkhead-test/callers-client:1",
+                    otherImage = "bulkhead-test/callers-other:1";
+  auto [web, client] = webAndClient("10.231.13", webImage, clientImage);
+  ASSERT_TRUE(web && client);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  stopAgent();
+  auto learned = readProfile(groupOf(webImage));
+  ASSERT_TRUE(learned);
+  const std::string clientCaller = "group:" + groupOf(clientImage) + " tcp/80";
+  ASSERT_EQ(learned->callers, std::set<std::string>{clientCaller}) << runtime::profileToYaml(*learned);
+  learned->mode = runtime::Mode::kProtect;
+  writeProfile(*learned);
+
+  const size_t restart = log_->size();
+  startAgent(o);
+  ASSERT_TRUE(log_->waitFor(containerAction("links-enforced", web->id()), restart)) << "the web server got no table";
+  ASSERT_TRUE(log_->waitFor(containerAction("started", client->id()), restart));
+  EXPECT_TRUE(serves(*client, "http://10.231.13.2/")) << "the learned caller was refused";
+  auto other = runOnBridge(otherImage, "10.231.13.4", {"sleep", "infinity"});
+  ASSERT_TRUE(other);
+  const size_t mark = log_->size();
+  // curl's 7: the connection was refused (a dropped SYN would be 28, a timeout).
+  const CommandResult refused = sh(*other, "curl -s -o /dev/null --max-time 5 http://10.231.13.2/; echo rc=$?");
+  EXPECT_NE(refused.out.find("rc=7"), std::string::npos) << refused.out << refused.err;
+  auto blocked = log_->waitFor(profileAlert("caller", web->id()), mark);
+  ASSERT_TRUE(blocked) << "the refused connection was not reported";
+  EXPECT_EQ((*blocked)["action"], "blocked");
+  EXPECT_EQ((*blocked)["deviation"], "group:" + groupOf(otherImage) + " tcp/80");
+  EXPECT_EQ(sh(*client, "curl -sf -o /dev/null --max-time 2 http://10.231.13.2/").exitCode, 0) << "the learned caller is refused";
 }
 
 // Name links: a client learns to call api.bulkhead.test (an outside server, by the name

@@ -1,5 +1,5 @@
-// Links from profile files (src/net/link_policy.h) on arbitrary text: parsed, then turned
-// into the nftables script Protect would apply; nothing unparsed may reach the script.
+// Links and callers from profile files (src/net/link_policy.h) on arbitrary text: parsed,
+// then turned into the nftables script Protect would apply; nothing unparsed may reach it.
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -10,6 +10,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace bulkhead::net;
   if (size > 4096) return 0;
   const std::string text(reinterpret_cast<const char*>(data), size);
+  if (auto caller = parseCaller(text)) {
+    if (caller->transport != "tcp" || caller->kind == ParsedLink::Kind::Name || caller->http) std::abort();
+    CallerRule rule{{caller->kind == ParsedLink::Kind::Address ? caller->name : "10.0.0.1"}, caller->port};
+    if (!linkPolicyScript({}, {rule})) std::abort();  // a parsed caller always makes a script
+  }
   auto link = parseLink(text);
   if (!link) return 0;
   if (link->port == 0 || (link->transport != "" && link->transport != "tcp" && link->transport != "udp")) std::abort();

@@ -80,6 +80,22 @@ TEST(ServiceGraph, OutsideAddressesLoopbackAndUnknownContainers) {
   EXPECT_FALSE(g.knowsAddress("192.0.2.10"));
 }
 
+// Who called a group, as its profile keeps it: by group where a container holds the
+// address, else by the address; a dual-stack socket's IPv4 peer as IPv4; never loopback.
+TEST(ServiceGraph, CallersByGroupOrAddress) {
+  ServiceGraph g = threeTier();
+  EXPECT_EQ(g.callerOf("10.1.0.3", 6379), "group:app tcp/6379");
+  EXPECT_EQ(g.callerOf("::ffff:10.1.0.2", 8080), "group:front tcp/8080");
+  EXPECT_EQ(g.callerOf("198.51.100.7", 80), "address:198.51.100.7 tcp/80");
+  EXPECT_EQ(g.callerOf("::ffff:198.51.100.7", 80), "address:198.51.100.7 tcp/80");
+  EXPECT_EQ(g.callerOf("2001:db8::7", 80), "address:2001:db8::7 tcp/80");
+  EXPECT_EQ(g.callerOf("127.0.0.1", 80), "");
+  EXPECT_EQ(g.callerOf("::1", 80), "");
+  EXPECT_EQ(g.callerOf("", 80), "");
+  g.removeContainer("a1");
+  EXPECT_EQ(g.callerOf("10.1.0.3", 6379), "address:10.1.0.3 tcp/6379");
+}
+
 TEST(ServiceGraph, AddressesFollowContainersAsTheyComeAndGo) {
   ServiceGraph g = threeTier();
   g.removeContainer("r1");

@@ -67,6 +67,49 @@ TEST(LinkPolicy, ScriptAllowsTheLinksAndRejectsTheRest) {
   EXPECT_FALSE(linkPolicyScript({l4({"10.0.0.2 } accept; flush ruleset; {"}, "tcp", 80)}));
 }
 
+// Inbound: a caller's addresses reach the container's port; from anyone else a connection's
+// first packet is reset (whatever the set of refused callers holds: a full set lets nothing
+// through), and loopback and replies to the container's own connections pass.
+TEST(LinkPolicy, ScriptResetsConnectionsFromAnyoneButTheCallers) {
+  auto script = linkPolicyScript({l4({"10.0.0.9"}, "tcp", 5432)},
+                                 {CallerRule{{"10.0.0.2", "10.0.0.3", "fd00::3"}, 80}, CallerRule{{}, 6379}});
+  ASSERT_TRUE(script) << script.error().message;
+  const auto input = script->find("chain input {");
+  ASSERT_NE(input, std::string::npos) << *script;
+  const std::string chain = script->substr(input);
+  EXPECT_NE(chain.find("iif \"lo\" accept"), std::string::npos);
+  EXPECT_NE(chain.find("ct state established,related accept"), std::string::npos);
+  EXPECT_NE(chain.find("ip saddr { 10.0.0.2, 10.0.0.3 } tcp dport 80 accept"), std::string::npos) << chain;
+  EXPECT_NE(chain.find("ip6 saddr { fd00::3 } tcp dport 80 accept"), std::string::npos) << chain;
+  EXPECT_EQ(chain.find("6379"), std::string::npos) << "a group with no containers allowed something";
+  const auto reset = chain.find("tcp flags & (syn | ack) == syn counter name \"refused_callers\" reject with tcp reset");
+  ASSERT_NE(reset, std::string::npos) << chain;
+  EXPECT_EQ(chain.substr(reset).find("@refused_callers"), std::string::npos) << "the reset depends on the set";
+  EXPECT_NE(chain.find("add @refused_callers_4 { ip saddr . tcp dport }"), std::string::npos);
+  // The outbound chain is unchanged by callers.
+  EXPECT_NE(script->find("ip daddr { 10.0.0.9 } tcp dport 5432 accept"), std::string::npos);
+  // With no callers, nobody may connect in.
+  auto none = linkPolicyScript({});
+  ASSERT_TRUE(none);
+  EXPECT_NE(none->find("reject with tcp reset"), std::string::npos);
+  EXPECT_EQ(none->find("saddr {"), std::string::npos);
+  EXPECT_FALSE(linkPolicyScript({}, {CallerRule{{"10.0.0.2 } accept; flush ruleset; {"}, 80}}));
+}
+
+TEST(LinkPolicy, ParsesCallers) {
+  auto group = parseCaller("group:client-1a2b3c4d tcp/6379");
+  ASSERT_TRUE(group) << group.error().message;
+  EXPECT_EQ(group->kind, ParsedLink::Kind::Group);
+  EXPECT_EQ(group->port, 6379);
+  auto address = parseCaller("address:fd00::7 tcp/80");
+  ASSERT_TRUE(address) << address.error().message;
+  EXPECT_EQ(address->name, "fd00::7");
+  for (const char* bad : {"name:api.example.com tcp/80", "address:10.0.0.7 udp/53", "address:10.0.0.7 ip/80",
+                          "group:web tcp/80 http GET /", "address:10.0.0.7; flush ruleset tcp/80", "from 10.0.0.7"}) {
+    EXPECT_FALSE(parseCaller(bad)) << bad;
+  }
+}
+
 TEST(LinkPolicy, NamePatterns) {
   EXPECT_TRUE(nameMatches("api.example.com", "api.example.com"));
   EXPECT_FALSE(nameMatches("api.example.com", "www.api.example.com"));

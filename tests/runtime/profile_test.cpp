@@ -20,6 +20,8 @@ Profile sample() {
   p.writeDirs = {"/var/log/nginx/", "/tmp/"};
   p.listenPorts = {"tcp/80"};
   p.peers = {"10.0.0.5:6379", "from 10.0.0.7"};
+  p.links = {"group:redis-5e6f7a8b tcp/6379"};
+  p.callers = {"group:client-0a0b0c0d tcp/80", "address:10.0.0.7 tcp/80"};
   p.createdNs = 1764000000LL * 1000000000;
   p.lastChangeNs = 1764000600LL * 1000000000;
   p.events = 1234;
