@@ -330,6 +330,17 @@ static __always_inline void read_user_detail(struct scratch *s, const char *user
 
 /* ---- exec and exit ------------------------------------------------------------------- */
 
+/* bpf_rdonly_cast (a kfunc of 6.2 and later) makes a kernel address a pointer of a kernel
+ * type that the verifier lets the program follow by plain loads (a fault reads 0); each
+ * bpf_probe_read_kernel, which BPF_CORE_READ makes, costs 25-30 ns on these VMs. A weak
+ * symbol: on an older kernel it is 0, the branch that calls it is dropped at load, and the
+ * helper reads stand. KREAD(type, address, field) reads a field either way. */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+#define CAN_CAST (bpf_rdonly_cast != 0)
+#define KREAD(type, ptr, field)                                                                          \
+  (CAN_CAST ? ((struct type *)bpf_rdonly_cast((const void *)(ptr), bpf_core_type_id_kernel(struct type)))->field \
+            : BPF_CORE_READ((struct type *)(ptr), field))
+
 /* The mount a vfsmount is part of (the kernel's real_mount), and back. */
 static __always_inline struct mount *real_mount(struct vfsmount *vfsmnt) {
   return (struct mount *)((char *)vfsmnt - bpf_core_field_offset(struct mount, mnt));
@@ -473,20 +484,21 @@ static __always_inline const char *path_of(struct scratch *s, struct dentry *den
   s->resolved[off] = 0;
   for (int i = 0; i < RESOLVE_DEPTH; i++) {
     if (dentry == root && vfsmnt == root_mnt) goto done;
-    if (dentry == BPF_CORE_READ(vfsmnt, mnt_root)) {  // the top of a mount: on to its mount point
+    if (dentry == KREAD(vfsmount, vfsmnt, mnt_root)) {  // the top of a mount: on to its mount point
       struct mount *mnt = real_mount(vfsmnt);
-      struct mount *parent = BPF_CORE_READ(mnt, mnt_parent);
+      struct mount *parent = KREAD(mount, mnt, mnt_parent);
       if (parent == mnt) goto done;  // the namespace's root
-      dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+      dentry = KREAD(mount, mnt, mnt_mountpoint);
       vfsmnt = vfsmount_of(parent);
       continue;
     }
-    struct dentry *up = BPF_CORE_READ(dentry, d_parent);
+    struct dentry *up = KREAD(dentry, dentry, d_parent);
     if (up == dentry) return 0;  // a pseudo file (a pipe, a socket): no path to give
-    __u32 len = BPF_CORE_READ(dentry, d_name.len);
+    __u32 len = KREAD(dentry, dentry, d_name.len);
     if (len + 1 > off || len >= BH_PATH_MAX) return 0;
     off = (off - len - 1) & RESOLVED_END;
-    bpf_probe_read_kernel(s->resolved + off + 1, len & (BH_PATH_MAX - 1), BPF_CORE_READ(dentry, d_name.name));
+    barrier_var(len);  // keeps clang from dropping the mask the verifier needs
+    bpf_probe_read_kernel(s->resolved + off + 1, len & (BH_PATH_MAX - 1), KREAD(dentry, dentry, d_name.name));
     s->resolved[off] = '/';
     dentry = up;
   }
@@ -496,7 +508,7 @@ done:
   return RESOLVED_END - off < BH_PATH_MAX ? s->resolved + (off & RESOLVED_END) : 0;
 }
 static __always_inline const char *path_of_file(struct scratch *s, struct file *file) {
-  return file ? path_of(s, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt)) : 0;
+  return file ? path_of(s, KREAD(file, file, f_path.dentry), KREAD(file, file, f_path.mnt)) : 0;
 }
 static __always_inline const char *path_of_fd(struct scratch *s, long fd) {
   return path_of_file(s, file_of_fd(fd));
@@ -561,6 +573,18 @@ struct dentry___inline_old {
   unsigned char d_iname[32];
 };
 static __always_inline bool read_dentry_head(__u64 dentry, struct dentry_head *out) {
+  if (CAN_CAST && bpf_core_field_exists(struct dentry, d_shortname)) {  // plain loads (6.14 and later)
+    struct dentry *d = bpf_rdonly_cast((const void *)dentry, bpf_core_type_id_kernel(struct dentry));
+    out->parent = (__u64)d->d_parent;
+    out->len = d->d_name.len;
+    out->inode = (__u64)d->d_inode;
+    __u64 name = (__u64)d->d_name.name;
+    if (name == dentry + bpf_core_field_offset(struct dentry, d_shortname)) {
+      out->head = d->d_shortname.words[0];
+      return true;
+    }
+    return bpf_probe_read_kernel(&out->head, sizeof(out->head), (void *)name) == 0;
+  }
   const __u32 from = bpf_core_field_offset(struct dentry, d_parent);
   const __u32 len_at = bpf_core_field_offset(struct dentry, d_name.len) - from;
   const __u32 name_at = bpf_core_field_offset(struct dentry, d_name.name) - from;
@@ -603,9 +627,10 @@ static __always_inline bool landed_by_name(const struct dentry_head *d) {
 static __always_inline const struct bh_inode_path *known_by_identity(const struct dentry_head *d) {
   struct inode *inode = (struct inode *)d->inode;
   if (!inode) return 0;
-  __u64 ino = BPF_CORE_READ(inode, i_ino);
+  __u64 ino = KREAD(inode, inode, i_ino);
   if (!head_in_filter(ino_filter, ino, BH_PREFILTER_HEAD, 0)) return 0;
-  struct bh_inode_key key = {.dev = BPF_CORE_READ(inode, i_sb, s_dev), .ino = ino};
+  struct super_block *sb = KREAD(inode, inode, i_sb);
+  struct bh_inode_key key = {.dev = KREAD(super_block, sb, s_dev), .ino = ino};
   return bpf_map_lookup_elem(&sensitive_inodes, &key);
 }
 
@@ -640,10 +665,9 @@ static __always_inline void report_open(void *ctx, struct scratch *s, const char
       /* Not sensitive by its name; by where it landed? (A kernel path is already that.)
        * By its real path, where its file's names say it may be; else by its identity. */
       struct file *file = kernel || ret < 0 ? 0 : file_of_fd(ret);
-      __u64 dentry = 0;
+      const __u64 dentry = file ? (__u64)KREAD(file, file, f_path.dentry) : 0;
       struct dentry_head d = {};
-      if (!file || bpf_probe_read_kernel(&dentry, sizeof(dentry), &file->f_path.dentry) || !read_dentry_head(dentry, &d))
-        return;
+      if (!dentry || !read_dentry_head(dentry, &d)) return;
       const char *real = 0;
       if (landed_by_name(&d)) {
         if (!s && !(s = scratch())) return;
