@@ -266,14 +266,14 @@ static __always_inline void fill_header(struct scratch *s, __u16 kind) {
   __builtin_memset(r, 0, sizeof(*r));
   __u64 pid_tgid = bpf_get_current_pid_tgid();
   __u64 uid_gid = bpf_get_current_uid_gid();
-  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+  struct task_struct *task = bpf_get_current_task_btf();  // its fields are plain loads
   r->kind = kind;
   r->pid = pid_tgid >> 32;
   r->tid = (__u32)pid_tgid;
   r->uid = (__u32)uid_gid;
   r->gid = uid_gid >> 32;
-  r->ppid = BPF_CORE_READ(task, real_parent, tgid);
-  r->euid = BPF_CORE_READ(task, cred, euid.val);
+  r->ppid = task->real_parent->tgid;
+  r->euid = task->cred->euid.val;
   r->time_boot_ns = bpf_ktime_get_boot_ns();
   r->cgroup_id = current_cgroup_id();
   bpf_get_current_comm(r->comm, sizeof(r->comm));
