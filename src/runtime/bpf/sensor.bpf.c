@@ -372,16 +372,16 @@ int handle_exec(struct trace_event_raw_sched_process_exec *ctx) {
   __u32 loc = ctx->__data_loc_filename & 0xFFFF;
   r->path_len = str_len(bpf_probe_read_kernel_str(s->data, BH_PATH_MAX, (void *)ctx + loc));
 
-  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-  struct task_struct *parent = BPF_CORE_READ(task, real_parent);
-  bpf_probe_read_kernel_str(r->parent_comm, sizeof(r->parent_comm), &parent->comm);
+  /* The task's fields, and those of what it points to, are plain loads (its BTF). */
+  struct task_struct *task = bpf_get_current_task_btf();
+  bpf_probe_read_kernel_str(r->parent_comm, sizeof(r->parent_comm), &task->real_parent->comm);
   /* The file now running: its mode (set-user-ID) and inode spare the agent a stat per exec. */
-  struct inode *inode = BPF_CORE_READ(task, mm, exe_file, f_inode);
-  r->flags = BPF_CORE_READ(inode, i_mode);
-  r->target = BPF_CORE_READ(inode, i_ino);
+  struct inode *inode = task->mm->exe_file->f_inode;
+  r->flags = inode->i_mode;
+  r->target = inode->i_ino;
   /* No link on any file system: a memfd (fileless malware's loader) or a file deleted
    * before it ran. */
-  bool fileless = BPF_CORE_READ(inode, __i_nlink) == 0;
+  bool fileless = inode->__i_nlink == 0;
   if (fileless) r->addr_flags |= BH_EXEC_FILELESS;
   /* In a Protect container, an exec the exec guard cannot judge is killed here: the exec
    * is past its point of no return, but the new image has not run one instruction. No
@@ -392,11 +392,11 @@ int handle_exec(struct trace_event_raw_sched_process_exec *ctx) {
    * latency) is killed too. */
   __u64 cgroup = r->cgroup_id;
   __u8 *kills = bpf_map_lookup_elem(&exec_kills, &cgroup);
-  if (kills && BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum) != host_mnt_ns) {
-    __u64 magic = BPF_CORE_READ(inode, i_sb, s_magic);
+  if (kills && task->nsproxy->mnt_ns->ns.inum != host_mnt_ns) {
+    __u64 magic = inode->i_sb->s_magic;
     bool in_memory = fileless && (magic == TMPFS_MAGIC || magic == HUGETLBFS_MAGIC);
     bool kill = in_memory && (*kills & BH_KILL_FILELESS);
-    if (!kill && (*kills & BH_KILL_UNGUARDED) && !exec_guarded(cgroup, BPF_CORE_READ(task, mm, exe_file))) {
+    if (!kill && (*kills & BH_KILL_UNGUARDED) && !exec_guarded(cgroup, task->mm->exe_file)) {
       kill = true;
       r->addr_flags |= BH_EXEC_UNGUARDED;
     }
@@ -404,8 +404,8 @@ int handle_exec(struct trace_event_raw_sched_process_exec *ctx) {
   }
 
   /* argv as the new image sees it: the NUL-separated block between arg_start and arg_end. */
-  unsigned long start = BPF_CORE_READ(task, mm, arg_start);
-  unsigned long end = BPF_CORE_READ(task, mm, arg_end);
+  unsigned long start = task->mm->arg_start;
+  unsigned long end = task->mm->arg_end;
   __u64 len = end > start ? end - start : 0;
   if (len > BH_ARGV_MAX - 1) len = BH_ARGV_MAX - 1;
   barrier_var(len);
