@@ -336,7 +336,8 @@ static __always_inline void read_user_detail(struct scratch *s, const char *user
  * symbol: on an older kernel it is 0, the branch that calls it is dropped at load, and the
  * helper reads stand. KREAD(type, address, field) reads a field either way. */
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
-#define CAN_CAST (bpf_rdonly_cast != 0)
+const volatile __u32 helper_reads = 0; /* 1: helper reads even so (tests of the older kernels' path) */
+#define CAN_CAST (bpf_rdonly_cast != 0 && !helper_reads)
 #define KREAD(type, ptr, field)                                                                          \
   (CAN_CAST ? ((struct type *)bpf_rdonly_cast((const void *)(ptr), bpf_core_type_id_kernel(struct type)))->field \
             : BPF_CORE_READ((struct type *)(ptr), field))

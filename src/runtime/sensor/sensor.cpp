@@ -212,6 +212,7 @@ Result<std::unique_ptr<Sensor>> Sensor::open(const SensorOptions& options) {
   uint64_t seed = 0;
   if (::getrandom(&seed, sizeof seed, 0) != sizeof seed) return makeError("eBPF sensor: getrandom: {}", errnoText(errno));
   bpf.skel->rodata->repeat_seed = seed;
+  bpf.skel->rodata->helper_reads = options.helperReads ? 1 : 0;
   auto prefilter = setPrefilter(options.sensitivePrefixes, *bpf.skel->rodata);
   if (!prefilter) return std::move(prefilter).error();
   setNameFilter(options.sensitivePrefixes, *bpf.skel->rodata);

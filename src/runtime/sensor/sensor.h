@@ -52,6 +52,9 @@ struct SensorOptions {
   // runs a program on every system call of every process (dd at bs=500 measured about
   // 45 % slower on the host): off unless asked for.
   bool moduleAttemptsWithoutModuleSupport = false;
+  // Kernel objects on the open path by helper reads even where the kernel allows plain
+  // loads (bpf_rdonly_cast, 6.2 and later): what older kernels run, for tests of that path.
+  bool helperReads = false;
 };
 
 struct SensorStats {

@@ -457,12 +457,25 @@ TEST_F(SensorTest, OpenByHandleIsReportedWithTheFilesPath) {
 // A write goes out by the opened file's real path: through a symlinked directory, "..",
 // "//" and "." are no way around the write rules. A write that failed has no file: it is
 // reported as given.
-TEST_F(SensorTest, WritesAreReportedByTheFilesRealPath) {
+// The open path's kernel reads, both ways: by plain loads where the kernel has
+// bpf_rdonly_cast (6.2 and later: this one), and by the helper reads that older kernels run
+// (forced here, so that path is tested too).
+class SensorReadsTest : public SensorTest, public ::testing::WithParamInterface<bool> {
+ protected:
+  SensorOptions readsOptions(SensorOptions options = {}) const {
+    options.helperReads = GetParam();
+    return options;
+  }
+};
+INSTANTIATE_TEST_SUITE_P(Reads, SensorReadsTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& param) { return param.param ? "HelperReads" : "PlainLoads"; });
+
+TEST_P(SensorReadsTest, WritesAreReportedByTheFilesRealPath) {
   const std::string dir = "/tmp/bulkhead-sensor-real-" + std::to_string(getpid());
   const std::string link = dir + "-link";
   ASSERT_EQ(mkdir(dir.c_str(), 0700), 0);
   ASSERT_EQ(symlink(dir.c_str(), link.c_str()), 0);
-  auto sensor = openSensor();
+  auto sensor = openSensor(readsOptions());
   ASSERT_TRUE(sensor);
   int status = 0;
   const pid_t child = runChild([&] {
@@ -856,7 +869,7 @@ TEST_F(SensorTest, SensitiveReadsMatchWholePrefixesOfAnyLength) {
 // from the working directory, from a directory's fd across mount points, through "..", and
 // inside a chroot (as the chrooted process sees it). Relative plain reads stay silent; a
 // relative write that failed has no file and is reported as given.
-TEST_F(SensorTest, RelativeOpensAreReportedByTheirPathFromTheRoot) {
+TEST_P(SensorReadsTest, RelativeOpensAreReportedByTheirPathFromTheRoot) {
   const std::string pid = std::to_string(getpid());
   const std::string shm = "/dev/shm/bulkhead-sensor-rel-" + pid, tmp = "/tmp/bulkhead-sensor-rel-" + pid;
   const std::string jail = "/tmp/bulkhead-sensor-jail-" + pid;
@@ -865,7 +878,7 @@ TEST_F(SensorTest, RelativeOpensAreReportedByTheirPathFromTheRoot) {
   ASSERT_EQ(mkdir(jail.c_str(), 0700), 0);
   ASSERT_EQ(mkdir((jail + "/etc").c_str(), 0700), 0);
   ASSERT_TRUE(writeFile(jail + "/etc/shadow", "x"));
-  auto sensor = openSensor();
+  auto sensor = openSensor(readsOptions());
   ASSERT_TRUE(sensor);
   const pid_t child = runChild([&] {
     if (chdir("/etc") != 0) return 1;
@@ -922,7 +935,7 @@ TEST_F(SensorTest, RelativeOpensAreReportedByTheirPathFromTheRoot) {
 // sensitive one elsewhere, and a read that failed, are not reported. A service-account
 // token laid out as the kubelet does (token -> ..data/token, ..data -> ..<time>) read by
 // another name is reported by the file's real path.
-TEST_F(SensorTest, SensitiveReadsAreJudgedByWhereTheyLand) {
+TEST_P(SensorReadsTest, SensitiveReadsAreJudgedByWhereTheyLand) {
   const std::string dir = "/tmp/bulkhead-sensor-land-" + std::to_string(getpid());
   const std::string keys = dir + "/.ssh";
   ASSERT_EQ(mkdir(dir.c_str(), 0700), 0);
@@ -942,7 +955,7 @@ TEST_F(SensorTest, SensitiveReadsAreJudgedByWhereTheyLand) {
   options.sensitivePrefixes.push_back(keys + "/");
   options.sensitivePrefixes.push_back(dir + "/secrets");  // as /run/secrets/kubernetes.io and its token
   options.sensitivePrefixes.push_back(account + "/token");
-  auto sensor = openSensor(options);
+  auto sensor = openSensor(readsOptions(options));
   ASSERT_TRUE(sensor);
   const std::vector<std::pair<std::string, std::string>> landing = {
       {"//etc/shadow", "/etc/shadow"},
@@ -987,7 +1000,7 @@ TEST_F(SensorTest, SensitiveReadsAreJudgedByWhereTheyLand) {
 // A sensitive file known by its identity is reported whatever name opens it: a hard link,
 // the file renamed (what names alone cannot tell), as the path it was given, with the name
 // it was reached by; another file is not, nor the file once it is no longer watched.
-TEST_F(SensorTest, SensitiveFilesAreKnownByIdentity) {
+TEST_P(SensorReadsTest, SensitiveFilesAreKnownByIdentity) {
   const std::string dir = "/tmp/bulkhead-sensor-id-" + std::to_string(getpid());
   ASSERT_EQ(mkdir(dir.c_str(), 0700), 0);
   const std::string secret = dir + "/secret", linked = dir + "/innocent", moved = dir + "/moved", other = dir + "/other";
@@ -996,7 +1009,7 @@ TEST_F(SensorTest, SensitiveFilesAreKnownByIdentity) {
   ASSERT_EQ(link(secret.c_str(), linked.c_str()), 0);
   struct stat st {};
   ASSERT_EQ(stat(secret.c_str(), &st), 0);
-  auto sensor = openSensor();
+  auto sensor = openSensor(readsOptions());
   ASSERT_TRUE(sensor);
   ASSERT_TRUE(sensor->watchFileIdentity(st.st_dev, st.st_ino, "/srv/keys/signing.key"));
   ASSERT_EQ(rename(secret.c_str(), moved.c_str()), 0);
