@@ -61,8 +61,6 @@ json countsByKind(const std::vector<std::pair<EventKind, uint64_t>>& counts) {
 }
 
 constexpr const char* kRuntimeParent = "(runtime)";
-// The owner of the host's own sensitive files in SensitiveIdentities (no container ID is empty).
-constexpr const char* kHostRoot = "";
 constexpr size_t kWrittenKept = 4096;
 // Name links: an answer's addresses stay allowed at least this long whatever its TTL
 // (resolvers and applications cache longer than they say); what the graph learned of a name
@@ -158,10 +156,8 @@ class AgentImpl final : public Agent {
     if (!sensor) return withContext("eBPF sensor", std::move(sensor).error());
     sensor_ = std::move(*sensor);
     identities_ = std::make_unique<SensitiveIdentities>(*sensor_, sensorOptions.sensitivePrefixes);
-    if (const int hostRoot = ::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC); hostRoot >= 0) {
-      identities_->scan(kHostRoot, hostRoot);  // a container that reaches them through a mount
-      ::close(hostRoot);
-    }
+    // A container that reaches the host's files through a mount; again as they change.
+    if (auto s = identities_->watchHost("/"); !s) log::warn("sensitive files of the host: {}", s.error().message);
     auto guard = makeFanotifyExecGuard([this](const ExecDenial& d) { onDenied(d); });
     if (guard) {
       guard_ = std::move(*guard);
@@ -902,6 +898,7 @@ class AgentImpl final : public Agent {
     dirty_.clear();
     if (record_ != nullptr) std::fflush(record_);
     if (auto s = graph_->save(); !s) log::warn("service graph: {}", s.error().message);
+    identities_->pollHost();
     enforceAllLinks();
     for (auto& [id, t] : tracked_) {
       const auto p = profiles_.find(t.group);

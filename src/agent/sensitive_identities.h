@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/result.h"
 #include "runtime/sensitive_files.h"
 #include "runtime/sensor/sensor.h"
 
@@ -21,6 +22,18 @@ class SensitiveIdentities {
  public:
   SensitiveIdentities(runtime::Sensor& sensor, std::vector<std::string> prefixes)
       : sensor_(sensor), prefixes_(std::move(prefixes)) {}
+  ~SensitiveIdentities();
+  SensitiveIdentities(const SensitiveIdentities&) = delete;
+  SensitiveIdentities& operator=(const SensitiveIdentities&) = delete;
+
+  // The host's files (owner ""), under `root` ("/", or where the host's root is mounted),
+  // scanned now and again whenever a file is made, moved in or written in one of the
+  // prefixes' directories there (inotify): a password change makes a new /etc/shadow inode,
+  // which a container reaching it through a mount would otherwise read unjudged.
+  Status watchHost(const std::string& root);
+  // Reads the host's changes (never blocks) and finds the host's files anew if any came
+  // (what is no longer there is no longer watched); true if so.
+  bool pollHost();
 
   // Finds the owner's sensitive files under its root and watches those not watched yet.
   // Called again after a change at a sensitive path (changed()): it only adds, so a file
@@ -39,6 +52,8 @@ class SensitiveIdentities {
   std::vector<std::string> prefixes_;
   std::map<std::string, std::vector<runtime::SensitiveFile>> byOwner_;
   std::map<std::pair<uint64_t, uint64_t>, int> uses_;  // (dev, ino): owners that hold it
+  std::string hostRoot_;
+  int hostWatch_ = -1;  // inotify on the host's prefix directories
 };
 
 }  // namespace bulkhead::agent
