@@ -794,13 +794,8 @@ class AgentImpl final : public Agent {
       }
       return;
     }
-    if (!caller.empty() && !profile.callers.contains(caller)) {
-      // Accepted: in Protect too, the table was not in force for it.
-      sink_->write({{"type", "alert"}, {"profile", "caller"}, {"title", "Connection from outside the learned callers"},
-                    {"severity", "medium"}, {"mode", modeName(profile.mode)}, {"action", "alert"},
-                    {"container", containerJson(t.container)}, {"group", t.group},
-                    {"deviation", caller}, {"evidence", eventToJson(e)}, {"time", isoTimeNs(e.timeNs)}});
-    }
+    // Accepted: in Protect too, the table was not in force for it.
+    if (!caller.empty() && !profile.callers.contains(caller)) callerAlert(t, profile, caller, "alert", eventToJson(e), e.timeNs);
     if (!link.empty() && !profile.links.contains(link)) {
       // In Protect the links table in the container's namespace rejected it.
       sink_->write({{"type", "alert"}, {"profile", "link"}, {"title", "Connection outside the learned links"},
@@ -927,13 +922,17 @@ class AgentImpl final : public Agent {
     for (const auto& c : *callers) {
       const std::string caller = graph_->graph().callerOf(c.address, c.port);
       if (caller.empty() || !now.insert(caller).second || t.refusedReported.contains(caller)) continue;
-      sink_->write({{"type", "alert"}, {"profile", "caller"}, {"title", "Connection from outside the learned callers"},
-                    {"severity", "medium"}, {"mode", modeName(profile.mode)}, {"action", "blocked"},
-                    {"container", containerJson(t.container)}, {"group", t.group}, {"deviation", caller},
-                    {"evidence", {{"kind", "refused"}, {"address", c.address}, {"localPort", c.port}}},
-                    {"time", isoTimeNs(nowNs())}});
+      callerAlert(t, profile, caller, "blocked", {{"kind", "refused"}, {"address", c.address}, {"localPort", c.port}}, nowNs());
     }
     t.refusedReported = std::move(now);
+  }
+
+  void callerAlert(const Tracked& t, const Profile& profile, const std::string& caller, const char* action, json evidence,
+                   int64_t timeNs) {
+    sink_->write({{"type", "alert"}, {"profile", "caller"}, {"title", "Connection from outside the learned callers"},
+                  {"severity", "medium"}, {"mode", modeName(profile.mode)}, {"action", action},
+                  {"container", containerJson(t.container)}, {"group", t.group}, {"deviation", caller},
+                  {"evidence", std::move(evidence)}, {"time", isoTimeNs(timeNs)}});
   }
 
   AgentOptions options_;

@@ -84,9 +84,7 @@ std::optional<net::EdgeKey> GraphFeed::onEvent(const runtime::Event& e) {
   }
   // An address nobody is known to hold may be a container's that got its network after
   // it started (CNI): read the containers' addresses again.
-  // A dual-stack socket names an IPv4 peer as ::ffff:a.b.c.d: the address is a.b.c.d.
-  std::string peer = e.address;
-  if (peer.starts_with("::ffff:") && peer.find('.') != std::string::npos) peer.erase(0, 7);
+  const std::string peer = net::unmappedAddress(e.address);
   if (!graph_.knowsAddress(peer)) {
     for (const auto& [id, pid] : pids_) readAddresses(id, false);
   }

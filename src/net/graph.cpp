@@ -179,9 +179,13 @@ bool ServiceGraph::addBytes(const Connection& c) {
   return true;
 }
 
-std::string ServiceGraph::callerOf(const std::string& peerAddress, std::uint16_t port) const {
-  std::string address = peerAddress;
+std::string unmappedAddress(std::string address) {
   if (address.starts_with("::ffff:") && address.find('.') != std::string::npos) address.erase(0, 7);
+  return address;
+}
+
+std::string ServiceGraph::callerOf(const std::string& peerAddress, std::uint16_t port) const {
+  const std::string address = unmappedAddress(peerAddress);
   if (address.empty() || isLoopback(address)) return {};
   if (const auto known = byAddress_.find(address); known != byAddress_.end()) {
     return fmt::format("group:{} tcp/{}", containers_.at(known->second).group, port);

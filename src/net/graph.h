@@ -19,6 +19,9 @@
 
 namespace bulkhead::net {
 
+// A dual-stack socket names an IPv4 peer ::ffff:a.b.c.d: that is a.b.c.d.
+std::string unmappedAddress(std::string address);
+
 struct Endpoint {
   enum class Kind { Group, External, Name };
   Kind kind = Kind::External;

@@ -144,6 +144,21 @@ Result<HttpRule> parseHttpCondition(const std::string& text) {
   return rule;
 }
 
+// Accept rules for `addresses` (checked), one per family: "    ip <direction> { A, B } <match> accept".
+Result<std::string> addressRules(const std::vector<std::string>& addresses, const char* direction, const std::string& match) {
+  std::string v4, v6;
+  for (const auto& a : addresses) {
+    auto address = nftAddress(a);
+    if (!address) return std::move(address).error();
+    std::string& list = address->first == AF_INET ? v4 : v6;
+    list += (list.empty() ? "" : ", ") + address->second;
+  }
+  std::string out;
+  if (!v4.empty()) out += fmt::format("    ip {} {{ {} }} {} accept\n", direction, v4, match);
+  if (!v6.empty()) out += fmt::format("    ip6 {} {{ {} }} {} accept\n", direction, v6, match);
+  return out;
+}
+
 // Inbound: the callers' rules, then, for a connection's first packet from anyone else, its
 // source and port kept (a set the agent reads) and a reset. The reset is a rule of its own:
 // a full set must not let a connection through.
@@ -156,15 +171,9 @@ Result<std::string> callerChain(const std::vector<CallerRule>& callers) {
   out += "  chain input {\n    type filter hook input priority 0; policy accept;\n";
   out += "    iif \"lo\" accept\n    ct state established,related accept\n";
   for (const auto& c : callers) {
-    std::string v4, v6;
-    for (const auto& a : c.addresses) {
-      auto address = nftAddress(a);
-      if (!address) return std::move(address).error();
-      std::string& list = address->first == AF_INET ? v4 : v6;
-      list += (list.empty() ? "" : ", ") + address->second;
-    }
-    if (!v4.empty()) out += fmt::format("    ip saddr {{ {} }} tcp dport {} accept\n", v4, c.port);
-    if (!v6.empty()) out += fmt::format("    ip6 saddr {{ {} }} tcp dport {} accept\n", v6, c.port);
+    auto accept = addressRules(c.addresses, "saddr", fmt::format("tcp dport {}", c.port));
+    if (!accept) return std::move(accept).error();
+    out += *accept;
   }
   out += "    tcp flags & (syn | ack) == syn meta nfproto ipv4 add @refused_callers_4 { ip saddr . tcp dport }\n";
   out += "    tcp flags & (syn | ack) == syn meta nfproto ipv6 add @refused_callers_6 { ip6 saddr . tcp dport }\n";
@@ -303,15 +312,9 @@ Result<std::string> linkPolicyScript(const std::vector<LinkRule>& rules, const s
       }
       continue;
     }
-    std::string v4, v6;
-    for (const auto& a : r.addresses) {
-      auto address = nftAddress(a);
-      if (!address) return std::move(address).error();
-      std::string& list = address->first == AF_INET ? v4 : v6;
-      list += (list.empty() ? "" : ", ") + address->second;
-    }
-    if (!v4.empty()) allow += fmt::format("    ip daddr {{ {} }} {} accept\n", v4, portMatch(r));
-    if (!v6.empty()) allow += fmt::format("    ip6 daddr {{ {} }} {} accept\n", v6, portMatch(r));
+    auto accept = addressRules(r.addresses, "daddr", portMatch(r));
+    if (!accept) return std::move(accept).error();
+    allow += *accept;
   }
   // add + delete + define in one transaction: replaced atomically, whether or not it existed.
   std::string script = fmt::format("add table inet {0}\ndelete table inet {0}\ntable inet {0} {{\n", kLinkTable);

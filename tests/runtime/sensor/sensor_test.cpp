@@ -88,6 +88,30 @@ pid_t runChild(const std::function<int()>& action, int* status = nullptr) {
   return pid;
 }
 
+// A child that runs `setup` (false: exit 1), then forks a grandchild that runs `grandchild`
+// (which execs or exits; its exit code is the child's); the grandchild's pid, -1 if none.
+pid_t runGrandchild(const std::function<bool()>& setup, const std::function<void()>& grandchild, int* status) {
+  int fds[2];
+  if (pipe(fds) != 0) return -1;
+  runChild([&] {
+    if (!setup()) return 1;
+    const pid_t pid = fork();
+    if (pid == 0) {
+      grandchild();
+      _exit(127);
+    }
+    if (write(fds[1], &pid, sizeof pid) != sizeof pid) return 2;
+    int st = 0;
+    waitpid(pid, &st, 0);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 3;
+  }, status);
+  close(fds[1]);
+  pid_t pid = -1;
+  if (read(fds[0], &pid, sizeof pid) != sizeof pid) pid = -1;
+  close(fds[0]);
+  return pid;
+}
+
 // Keeps the calling process on the CPU it runs on: the sensor's repeat filter is per CPU, so
 // a process that moves is reported once more on its new CPU.
 void stayOnThisCpu() {
@@ -1209,25 +1233,11 @@ TEST_F(SensorTest, SetIdEventsCarryTheIdsBeforeTheCall) {
   // A program started with real uid nobody and effective root (as a set-user-ID one is)
   // that makes itself root: its process never called set*id before, the ids come from
   // its start.
-  int pipeFds[2];
-  ASSERT_EQ(pipe(pipeFds), 0);
   int status = -1;
-  runChild([&] {
-    if (setresuid(65534, 0, 0) != 0) return 1;
-    pid_t program = fork();
-    if (program == 0) {
-      execl("/usr/bin/perl", "perl", "-e", "syscall(105, 0) == 0 or exit 7", nullptr);  // 105: setuid
-      _exit(127);
-    }
-    if (write(pipeFds[1], &program, sizeof program) != sizeof program) return 2;
-    int st = 0;
-    waitpid(program, &st, 0);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 3;
-  }, &status);
-  close(pipeFds[1]);
-  pid_t program = 0;
-  ASSERT_EQ(read(pipeFds[0], &program, sizeof program), static_cast<ssize_t>(sizeof program));
-  close(pipeFds[0]);
+  const pid_t program = runGrandchild([] { return setresuid(65534, 0, 0) == 0; },
+                                      [] { execl("/usr/bin/perl", "perl", "-e", "syscall(105, 0) == 0 or exit 7", nullptr); },
+                                      &status);  // 105: setuid
+  ASSERT_GT(program, 0);
   EXPECT_EQ(WEXITSTATUS(status), 0);
   auto became = find(eventsOf(*sensor, program), EventKind::kSetuid);
   ASSERT_TRUE(became);
@@ -1238,20 +1248,9 @@ TEST_F(SensorTest, SetIdEventsCarryTheIdsBeforeTheCall) {
 
   // A process that dropped its ids and then forked: the child's first call is judged from
   // what its parent had moved to, not from the program's start (root).
-  ASSERT_EQ(pipe(pipeFds), 0);
-  runChild([&] {
-    if (setresuid(65534, 65534, 0) != 0) return 1;
-    pid_t forked = fork();
-    if (forked == 0) _exit(setresuid(0, 0, 0) == 0 ? 0 : 1);
-    if (write(pipeFds[1], &forked, sizeof forked) != sizeof forked) return 2;
-    int st = 0;
-    waitpid(forked, &st, 0);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 3;
-  }, &status);
-  close(pipeFds[1]);
-  pid_t forked = 0;
-  ASSERT_EQ(read(pipeFds[0], &forked, sizeof forked), static_cast<ssize_t>(sizeof forked));
-  close(pipeFds[0]);
+  const pid_t forked = runGrandchild([] { return setresuid(65534, 65534, 0) == 0; },
+                                     [] { _exit(setresuid(0, 0, 0) == 0 ? 0 : 1); }, &status);
+  ASSERT_GT(forked, 0);
   EXPECT_EQ(WEXITSTATUS(status), 0);
   auto back = find(eventsOf(*sensor, forked), EventKind::kSetuid);
   ASSERT_TRUE(back);
