@@ -730,16 +730,20 @@ class AgentImpl final : public Agent {
       // and links to its group must allow its addresses before its first reply is due.
       if (graph_->refreshAddresses(t.container.id)) linksToGroupChanged(t.group, t.container.id);
     }
-    if (record_ != nullptr) {
-      const std::string line = jsonText(eventToJson(e)) + "\n";
-      std::fwrite(line.data(), 1, line.size(), record_);
-    }
     // The DNS answer a connection follows may still wait in the flow capture's ring buffer:
     // read it first, so that the edge (and a learned link) names the destination by its name.
     if (flows_ && e.kind == EventKind::kConnect) {
       if (auto s = flows_->poll(0); !s) log::warn("{}", s.error().message);
     }
     const std::optional<net::EdgeKey> edge = graph_->onEvent(e);
+    // A link this group opened (to a group or an outside address), by the graph's edge; a
+    // caller of this group (who opened a TCP connection to it, by group or address).
+    if (edge && edge->from.kind == net::Endpoint::Kind::Group && edge->from.name == t.group) e.link = net::linkText(*edge);
+    if (e.kind == EventKind::kAccept && e.flags == IPPROTO_TCP) e.caller = graph_->graph().callerOf(e.address, e.localPort);
+    if (record_ != nullptr) {
+      const std::string line = jsonText(eventToJson(e)) + "\n";
+      std::fwrite(line.data(), 1, line.size(), record_);
+    }
     auto pit = profiles_.find(t.group);
     if (pit == profiles_.end()) return;
     Profile& profile = pit->second;
@@ -778,12 +782,7 @@ class AgentImpl final : public Agent {
                     {"container", containerJson(t.container)}, {"group", t.group}, {"evidence", eventToJson(e)},
                     {"time", isoTimeNs(e.timeNs)}});
     }
-    // A link this group opened (to a group or an outside address), by the graph's edge.
-    std::string link;
-    if (edge && edge->from.kind == net::Endpoint::Kind::Group && edge->from.name == t.group) link = net::linkText(*edge);
-    // A caller of this group (who opened a TCP connection to it, by group or address).
-    std::string caller;
-    if (e.kind == EventKind::kAccept && e.flags == IPPROTO_TCP) caller = graph_->graph().callerOf(e.address, e.localPort);
+    const std::string &link = e.link, &caller = e.caller;
     if (profile.mode == Mode::kDiscover) {
       if (learn(profile, e)) dirty_.insert(profile.group);
       for (const auto& [learned, into] : {std::pair{&link, &profile.links}, std::pair{&caller, &profile.callers}}) {

@@ -5,8 +5,10 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
-#include <iostream>
 #include <fstream>
+#include <iostream>
+#include <utility>
+#include <vector>
 #include <nlohmann/json.hpp>
 
 #include "agent/agent.h"
@@ -88,17 +90,28 @@ int replay(const std::string& profilePath, const std::string& eventsPath, const 
     }
     if (!container.empty() && event->container != container) continue;
     ++judged;
-    const auto d = runtime::deviation(*profile, *event);
-    if (!d) continue;
-    // The exec guard judges an exec's path; the listen guard refuses the bind before a
-    // listen on a port the profile lacks. Other deviations are alerts in Protect too.
-    const bool block = d->kind == "exec" || d->kind == "listen";
-    (block ? blocked : alerted) += 1;
-    fmt::print("{}\t{}\t{}\t{}\tpid {}\t{}\n", runtime::isoTimeNs(event->timeNs), block ? "would-block" : "would-alert",
-               d->kind, d->value, event->pid, event->container);
+    // Each deviation, and whether Protect blocks it: the exec guard judges an exec's path,
+    // the listen guard refuses the bind before a listen on a port the profile lacks, and the
+    // links table in the container's network namespace rejects a connection outside the
+    // links and resets a TCP connection from outside the callers. Other deviations are
+    // alerts in Protect too.
+    std::vector<std::pair<runtime::Behavior, bool>> found;
+    if (auto d = runtime::deviation(*profile, *event)) found.emplace_back(*d, d->kind == "exec" || d->kind == "listen");
+    if (!event->link.empty() && !profile->links.contains(event->link)) {
+      found.emplace_back(runtime::Behavior{"link", event->link, {}}, true);
+    }
+    if (!event->caller.empty() && !profile->callers.contains(event->caller)) {
+      found.emplace_back(runtime::Behavior{"caller", event->caller, {}}, true);
+    }
+    for (const auto& [d, block] : found) {
+      (block ? blocked : alerted) += 1;
+      fmt::print("{}\t{}\t{}\t{}\tpid {}\t{}\n", runtime::isoTimeNs(event->timeNs), block ? "would-block" : "would-alert",
+                 d.kind, d.value, event->pid, event->container);
+    }
   }
-  fmt::print(stderr, "{} events judged against {}: {} execs and listens Protect would block, {} other deviations\n", judged,
-             profile->group, blocked, alerted);
+  fmt::print(stderr,
+             "{} events judged against {}: {} execs, listens and connections Protect would block, {} other deviations\n",
+             judged, profile->group, blocked, alerted);
   return 0;
 }
 

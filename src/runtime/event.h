@@ -84,6 +84,11 @@ struct Event {
   uint16_t port = 0;       // remote port (connect/accept) or local port (listen)
   uint16_t localPort = 0;
   std::string container;   // container ID, set by the resolver; empty on the host
+  // Set by the agent from its service graph, and recorded for replay: the link a connect
+  // opened ("group:redis-1a2b3c4d tcp/6379") and the caller an accepted TCP connection came
+  // from ("group:web-5e6f7a8b tcp/80"), as profiles list them; empty when the graph has none.
+  std::string link;
+  std::string caller;
   bool fileless = false;   // exec: the executable has no link on any file system (memfd, deleted)
   bool killed = false;     // exec: killed by the sensor before its first instruction (Protect)
   bool unguarded = false;  // exec: from a mount the exec guard had not marked yet (so killed)

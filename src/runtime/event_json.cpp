@@ -24,6 +24,8 @@ json eventToJson(const Event& e) {
   json j = {{"kind", eventKindName(e.kind)}, {"timeNs", e.timeNs}, {"pid", e.pid}, {"tid", e.tid},
             {"ppid", e.ppid}, {"uid", e.uid}, {"euid", e.euid}, {"gid", e.gid}, {"cgroupId", e.cgroupId}, {"comm", e.comm}};
   if (!e.container.empty()) j["container"] = e.container;
+  if (!e.link.empty()) j["link"] = e.link;
+  if (!e.caller.empty()) j["caller"] = e.caller;
   if (!e.parentComm.empty()) j["parentComm"] = e.parentComm;
   if (!e.path.empty()) j["path"] = e.path;
   if (!e.detail.empty()) j["detail"] = e.detail;
@@ -72,7 +74,8 @@ Result<Event> eventFromJson(const json& j) {
                         num("targetId", e.targetId), num("exitCode", e.exitCode), num("result", e.result), num("family", e.family),
                         num("port", e.port), num("localPort", e.localPort), str("comm", e.comm),
                         str("parentComm", e.parentComm), str("path", e.path), str("detail", e.detail),
-                        str("address", e.address), str("container", e.container)}) {
+                        str("address", e.address), str("container", e.container), str("link", e.link),
+                        str("caller", e.caller)}) {
     if (!s) return s.error();
   }
   if (const auto it = j.find("argv"); it != j.end()) {

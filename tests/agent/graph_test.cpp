@@ -266,7 +266,8 @@ TEST_F(AgentGraph, CountsBytesOfConnectionsStillOpen) {
 }
 
 // Links are learned per group (to the web group, not to its address) in Discover; in
-// Monitor a connection outside them is an alert, one inside is not.
+// Monitor a connection outside them is an alert, one inside is not; replay shows which
+// connections of the recording Protect would have refused.
 TEST_F(AgentGraph, LearnsLinksToGroupsThenAlertsOnNewOnes) {
   const AgentOptions o = startOnBridge();
   const std::string webImage = "bulkhead-test/links-web:1", clientImage = "bulkhead-test/links-client:1";
@@ -309,6 +310,31 @@ TEST_F(AgentGraph, LearnsLinksToGroupsThenAlertsOnNewOnes) {
   for (const auto& a : log_->all(profileAlert("link", client->id()), mark)) {
     EXPECT_NE(a["deviation"], link) << "the learned link raised an alert";
   }
+  stopAgent();  // the recording (of both runs) is complete
+
+  // Replayed, the same recording shows the connections Protect would have refused: the
+  // client's call to the outside address (its links table rejects it) and, against the
+  // web's profile, the call from the client group (the web's table resets it). The learned
+  // link and the web's other callers are not among them.
+  const auto replay = [&](const runtime::Profile& profile, const std::string& container) {
+    const std::string path = dir_ + "/replay-" + profile.group + ".yaml";
+    std::ofstream(path) << runtime::profileToYaml(profile);
+    return runCommand({bulkhead::testing::bulkheadBinary(), "agent", "replay", "--profile", path, "--events", record_,
+                       "--container", container});
+  };
+  const CommandResult clientReplay = replay(*learned, client->id());
+  ASSERT_EQ(clientReplay.exitCode, 0) << clientReplay.err;
+  EXPECT_NE(clientReplay.out.find("would-block\tlink\taddress:10.231.8.99 tcp/8080\t"), std::string::npos)
+      << clientReplay.out;
+  EXPECT_EQ(clientReplay.out.find("\tlink\t" + link + "\t"), std::string::npos) << clientReplay.out;
+  const CommandResult webReplay = replay(*webLearned, web->id());
+  ASSERT_EQ(webReplay.exitCode, 0) << webReplay.err;
+  EXPECT_NE(webReplay.out.find("would-block\tcaller\t" + caller + "\t"), std::string::npos) << webReplay.out;
+  // With the caller in the profile, the same recording has no caller to block.
+  webLearned->callers.insert(caller);
+  const CommandResult allowed = replay(*webLearned, web->id());
+  ASSERT_EQ(allowed.exitCode, 0) << allowed.err;
+  EXPECT_EQ(allowed.out.find("\tcaller\t"), std::string::npos) << allowed.out;
 }
 
 // Protect for links: a client group learned to call the web group only. Its containers then

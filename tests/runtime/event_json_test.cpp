@@ -31,6 +31,8 @@ TEST(EventJson, EveryFieldSurvivesTheRoundTrip) {
   e.port = 80;
   e.localPort = 41000;
   e.container = "c1";
+  e.link = "address:198.51.100.7 tcp/80";
+  e.caller = "group:web-1a2b3c4d tcp/8080";
   e.fileless = true;
   e.killed = true;
   e.ioUring = true;
@@ -42,6 +44,8 @@ TEST(EventJson, EveryFieldSurvivesTheRoundTrip) {
   EXPECT_EQ(back->euid, 33u);
   EXPECT_EQ(back->argv, e.argv);
   EXPECT_EQ(back->localPort, 41000);
+  EXPECT_EQ(back->link, e.link);
+  EXPECT_EQ(back->caller, e.caller);
   EXPECT_TRUE(back->fileless && back->killed && back->ioUring && back->unguarded);
 
   // A connect made by its system call carries the call's result; a refused one's too.
