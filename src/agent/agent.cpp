@@ -22,11 +22,12 @@
 #include "agent/sensitive_identities.h"
 #include "core/json.h"
 #include "core/log.h"
-#include "net/packet_gate.h"
-#include "net/queued_packet.h"
 #include "net/flow_capture.h"
 #include "net/link_policy.h"
 #include "net/nft.h"
+#include "net/packet_gate.h"
+#include "net/queued_packet.h"
+#include "net/ruleset_watch.h"
 #include "runtime/discovery/cgroup_path.h"
 #include "runtime/enforce/exec_guard.h"
 #include "runtime/enforce/listen_guard.h"
@@ -98,6 +99,10 @@ struct Tracked {
   Status armed;     // the last arming of the group's policy
   bool linksEnforced = false;  // the links table is in its network namespace
   bool linksChecked = false;   // looked for a table an earlier agent left
+  // The table as applied (net::linkPolicyListing), to find it changed by someone else, and
+  // whether nftables notifications from its namespace tell of changes as they are made.
+  std::string linksListing;
+  bool linksWatched = false;
   // Protect: the L7 conditions of each L4 link ("group:web tcp/80"), as last enforced, for
   // the HTTP gate (it judges every request packet: no profile parsing there).
   std::map<std::string, std::vector<net::HttpRule>> httpConditions;
@@ -128,6 +133,7 @@ class AgentImpl final : public Agent {
     hook_.reset();       // no more announcements
     dnsGate_.reset();    // no more queued packets (their threads take mutex_: never reset under it)
     httpGate_.reset();
+    rulesetWatch_.reset();
     discovery_.reset();  // no more callbacks
     guard_.reset();
     listenGuard_.reset();
@@ -226,6 +232,7 @@ class AgentImpl final : public Agent {
     hook_.reset();
     dnsGate_.reset();
     httpGate_.reset();
+    rulesetWatch_.reset();
     housekeeping();
     const SensorStats stats = sensor_->stats();
     // merged: repeats of a reported open, counted in the kernel and not sent again.
@@ -389,6 +396,7 @@ class AgentImpl final : public Agent {
         t.linksChecked = true;
       }
       if (present) {
+        unwatchLinks(t);
         if (auto s = net::removeLinkPolicy(pid); !s) log::warn("{}", s.error().message);
         t.linksEnforced = false;
       }
@@ -436,10 +444,13 @@ class AgentImpl final : public Agent {
     Status s = watchGate(dnsGate_, net::kDnsQueue, t, names);
     if (s) s = watchGate(httpGate_, net::kHttpQueue, t, http);
     if (s && t.linksEnforced) reportRefusedCallers(t, profile);  // replacing the table drops what it kept
+    if (s) watchLinks(t);
     if (s) s = net::applyLinkPolicy(pid, rules, callers);
     if (s) {
       t.refusedSeen = 0;
       t.refusedReported.clear();
+      auto listing = net::linkPolicyListing(pid);
+      t.linksListing = listing ? *listing : "";
     }
     if (!s || !t.linksEnforced) {
       sink_->write({{"type", "container"}, {"action", s ? "links-enforced" : "links-failed"},
@@ -448,6 +459,58 @@ class AgentImpl final : public Agent {
                     {"error", s ? "" : s.error().message}});
     }
     t.linksEnforced = s.ok();
+  }
+
+  // A Protect container's links table is watched for changes made by anyone else (a
+  // container with CAP_NET_ADMIN can change it): through nftables notifications from its
+  // namespace, or at housekeeping where those could not be had.
+  void watchLinks(Tracked& t) {
+    if (t.linksWatched) return;
+    if (!rulesetWatch_) {
+      auto started = net::RulesetWatch::start([this](const std::string& id) { onRulesetChanged(id); });
+      if (!started) {
+        log::warn("{}", started.error().message);
+        return;
+      }
+      rulesetWatch_ = std::move(*started);
+    }
+    if (auto s = rulesetWatch_->watch(t.container.id, t.container.pid); !s) {
+      log::warn("container {}: {}", t.container.id, s.error().message);
+      return;
+    }
+    t.linksWatched = true;
+  }
+
+  void unwatchLinks(Tracked& t) {
+    if (rulesetWatch_) rulesetWatch_->unwatch(t.container.id);
+    t.linksWatched = false;
+  }
+
+  // On the ruleset watch's thread.
+  void onRulesetChanged(const std::string& id) {
+    std::lock_guard lock(mutex_);
+    const auto t = tracked_.find(id);
+    if (t == tracked_.end()) return;
+    const auto p = profiles_.find(t->second.group);
+    if (p != profiles_.end() && p->second.mode == Mode::kProtect) checkLinksTable(t->second, p->second);
+  }
+
+  // The table is no longer what the agent applied: reported, and applied again.
+  void checkLinksTable(Tracked& t, const Profile& profile) {
+    if (!t.linksEnforced) return;
+    auto listing = net::linkPolicyListing(t.container.pid);
+    if (!listing) {
+      log::warn("container {}: {}", t.container.id, listing.error().message);
+      return;
+    }
+    if (*listing == t.linksListing) return;
+    t.linksEnforced = false;  // what it kept (refused callers) is not to be trusted, nor read
+    enforceLinks(t, profile);
+    sink_->write({{"type", "alert"}, {"profile", "links-table"},
+                  {"title", "Protect's links table was changed in the container's network namespace"},
+                  {"severity", "high"}, {"mitre", {"T1562.004"}}, {"mode", modeName(profile.mode)},
+                  {"action", t.linksEnforced ? "restored" : "alert"}, {"container", containerJson(t.container)},
+                  {"group", t.group}, {"deviation", listing->empty() ? "removed" : "changed"}, {"time", isoTimeNs(nowNs())}});
   }
 
   // The addresses a name link allows the container now, with the seconds left for each. The
@@ -649,6 +712,7 @@ class AgentImpl final : public Agent {
     if (listenGuard_) listenGuard_->release(c.id);
     if (dnsGate_) dnsGate_->unwatch(c.id);
     if (httpGate_) httpGate_->unwatch(c.id);
+    if (rulesetWatch_) rulesetWatch_->unwatch(c.id);
     if (c.cgroupId != 0) {
       (void)sensor_->unwatchCgroup(c.cgroupId);
       (void)sensor_->setExecKills(c.cgroupId, {});
@@ -896,7 +960,9 @@ class AgentImpl final : public Agent {
     enforceAllLinks();
     for (auto& [id, t] : tracked_) {
       const auto p = profiles_.find(t.group);
-      if (p != profiles_.end() && p->second.mode == Mode::kProtect && t.linksEnforced) reportRefusedCallers(t, p->second);
+      if (p == profiles_.end() || p->second.mode != Mode::kProtect || !t.linksEnforced) continue;
+      if (!t.linksWatched) checkLinksTable(t, p->second);
+      if (t.linksEnforced) reportRefusedCallers(t, p->second);
     }
     reloadProfiles();
   }
@@ -951,6 +1017,7 @@ class AgentImpl final : public Agent {
   std::uint64_t linksVersion_ = 0;  // the graph's addresses version the links were resolved at
   std::unique_ptr<net::PacketGate> dnsGate_;   // with name links in Protect
   std::unique_ptr<net::PacketGate> httpGate_;  // with L7 conditions in Protect
+  std::unique_ptr<net::RulesetWatch> rulesetWatch_;  // Protect containers' namespaces, for their links tables
   // Guards everything below (discovery, guard, DNS gate and sensor threads). Recursive: a
   // connect event reads the flow capture, whose callback takes it again.
   std::recursive_mutex mutex_;

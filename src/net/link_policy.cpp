@@ -353,15 +353,23 @@ Status removeLinkPolicy(int pid) {
   });
 }
 
-Result<bool> hasLinkPolicy(int pid) {
-  bool present = false;
+Result<std::string> linkPolicyListing(int pid) {
+  std::string listing;
   auto s = inNetworkNamespace(pid, "links table", [&]() -> Status {
     Nft nft;
-    present = nft.run(fmt::format("list table inet {}", kLinkTable), false).ok();
+    // An error here is the table's absence (no such table); the namespace itself was joined.
+    auto out = nft.run(fmt::format("list table inet {}", kLinkTable), false, NFT_CTX_OUTPUT_TERSE | NFT_CTX_OUTPUT_STATELESS);
+    if (out) listing = std::move(*out);
     return {};
   });
   if (!s) return s.error();
-  return present;
+  return listing;
+}
+
+Result<bool> hasLinkPolicy(int pid) {
+  auto listing = linkPolicyListing(pid);
+  if (!listing) return listing.error();
+  return !listing->empty();
 }
 
 Result<std::uint64_t> linkPolicyRejected(int pid, const std::string& counter) {

@@ -97,6 +97,9 @@ Status applyLinkPolicy(int pid, const std::vector<LinkRule>& rules, const std::v
 Status removeLinkPolicy(int pid);
 // True when the namespace holds the table (left by an agent that stopped, say).
 Result<bool> hasLinkPolicy(int pid);
+// The links table as listed without what changes by itself (set elements, counter values):
+// equal listings mean the same rules. Empty when the table is not there.
+Result<std::string> linkPolicyListing(int pid);
 // Packets the table's counter ("rejected": outbound; "refused_callers": inbound) counted
 // since the table was last applied.
 Result<std::uint64_t> linkPolicyRejected(int pid, const std::string& counter = "rejected");

@@ -79,9 +79,9 @@ Nft::~Nft() {
   if (ctx_ != nullptr) nft_ctx_free(ctx_);
 }
 
-Result<std::string> Nft::run(const std::string& commands, bool json) {
+Result<std::string> Nft::run(const std::string& commands, bool json, unsigned outputFlags) {
   if (ctx_ == nullptr) return makeError("cannot create a libnftables context");
-  nft_ctx_output_set_flags(ctx_, json ? NFT_CTX_OUTPUT_JSON : 0);
+  nft_ctx_output_set_flags(ctx_, outputFlags | (json ? NFT_CTX_OUTPUT_JSON : 0));
   const int rc = nft_run_cmd_from_buffer(ctx_, commands.c_str());
   const std::string out = nft_ctx_get_output_buffer(ctx_);
   const std::string err = nft_ctx_get_error_buffer(ctx_);

@@ -28,8 +28,9 @@ class Nft {
   ~Nft();
   Nft(const Nft&) = delete;
   Nft& operator=(const Nft&) = delete;
-  // Runs `commands` (one transaction); JSON output when `json`.
-  Result<std::string> run(const std::string& commands, bool json);
+  // Runs `commands` (one transaction); JSON output when `json`; `outputFlags` adds
+  // NFT_CTX_OUTPUT_* flags (terse, stateless).
+  Result<std::string> run(const std::string& commands, bool json, unsigned outputFlags = 0);
 
  private:
   nft_ctx* ctx_;

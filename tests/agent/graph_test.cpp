@@ -430,7 +430,8 @@ TEST_F(AgentGraph, ProtectBlocksLateralConnectionsFromTheFirstPacket) {
 // Protect inbound: a web group learned who calls it (the client group, by group, not by
 // address). In Protect, its containers' tables reset a connection from anyone else at its
 // first packet (the caller gets "connection refused" at once, not a timeout), the agent
-// reports it blocked, and the learned caller still gets through.
+// reports it blocked, and the learned caller still gets through. A change to the table from
+// inside the namespace is reported and undone.
 TEST_F(AgentGraph, ProtectResetsCallersOutsideTheProfile) {
   const AgentOptions o = startOnBridge();
   const std::string webImage = "bulkhead-test/callers-web:1", clientImage = "bulkhead-test/callers-client:1",
@@ -462,6 +463,26 @@ TEST_F(AgentGraph, ProtectResetsCallersOutsideTheProfile) {
   EXPECT_EQ((*blocked)["action"], "blocked");
   EXPECT_EQ((*blocked)["deviation"], "group:" + groupOf(otherImage) + " tcp/80");
   EXPECT_EQ(sh(*client, "curl -sf -o /dev/null --max-time 2 http://10.231.13.2/").exitCode, 0) << "the learned caller is refused";
+  for (const auto& a : log_->all(profileAlert("links-table", web->id()), restart)) ADD_FAILURE() << "untouched: " << a.dump();
+
+  // A container with CAP_NET_ADMIN can change the table in its namespace (here nft from the
+  // host does it for one): the agent hears of it from nftables at once, reports it and puts
+  // the table back, and the third group is refused again.
+  const std::string nft = "nsenter --net=/proc/" + std::to_string(web->pid()) + "/ns/net nft ";
+  for (const auto& [change, deviation] : {std::pair<std::string, std::string>{"delete table inet bulkhead_links", "removed"},
+                                          {"insert rule inet bulkhead_links input accept", "changed"}}) {
+    const size_t before = log_->size();
+    const CommandResult changed = runCommand({"sh", "-c", nft + change});
+    ASSERT_EQ(changed.exitCode, 0) << change << ": " << changed.err;
+    auto restored = log_->waitFor(profileAlert("links-table", web->id()), before);
+    ASSERT_TRUE(restored) << change << ": not reported";
+    EXPECT_EQ((*restored)["deviation"], deviation);
+    EXPECT_EQ((*restored)["action"], "restored");
+    EXPECT_EQ((*restored)["severity"], "high");
+    const CommandResult again = sh(*other, "curl -s -o /dev/null --max-time 5 http://10.231.13.2/; echo rc=$?");
+    EXPECT_NE(again.out.find("rc=7"), std::string::npos) << change << ": " << again.out << again.err;
+    EXPECT_EQ(sh(*client, "curl -sf -o /dev/null --max-time 2 http://10.231.13.2/").exitCode, 0) << change;
+  }
 }
 
 // Name links: a client learns to call api.bulkhead.test (an outside server, by the name
