@@ -27,6 +27,7 @@
 #include "net/nft.h"
 #include "net/packet_gate.h"
 #include "net/queued_packet.h"
+#include "net/refusal_log.h"
 #include "net/ruleset_watch.h"
 #include "runtime/discovery/cgroup_path.h"
 #include "runtime/enforce/exec_guard.h"
@@ -68,6 +69,8 @@ constexpr size_t kWrittenKept = 4096;
 // before its links were enforced is allowed this long.
 constexpr std::uint32_t kMinDnsSeconds = 300;
 constexpr std::int64_t kSeedNs = 300LL * 1000000000;
+// Protect: a refused caller is reported once in this long (as long as the table keeps it).
+constexpr std::int64_t kRefusedReportNs = 3600LL * 1000000000;
 
 std::int64_t wallNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -109,9 +112,11 @@ struct Tracked {
   // Name links: the addresses DNS answered the container for each name (pattern), with when
   // they stop being allowed (steady clock, ns); the links table's sets hold the same.
   std::map<std::string, std::map<std::string, std::int64_t>> resolved;
-  // Protect: the refused callers the table holds, each reported once (it keeps one an
-  // hour), and its refusal count when they were read.
-  std::set<std::string> refusedReported;
+  // Protect: refused callers, each reported once an hour (steady clock, ns, when reported);
+  // whether they come as they happen (the NFLOG group), else the table's refusal count when
+  // its set was last read.
+  std::map<std::string, std::int64_t> refusedReported;
+  bool refusalsLogged = false;
   std::uint64_t refusedSeen = 0;
 };
 
@@ -134,6 +139,7 @@ class AgentImpl final : public Agent {
     dnsGate_.reset();    // no more queued packets (their threads take mutex_: never reset under it)
     httpGate_.reset();
     rulesetWatch_.reset();
+    refusalLog_.reset();
     discovery_.reset();  // no more callbacks
     guard_.reset();
     listenGuard_.reset();
@@ -233,6 +239,7 @@ class AgentImpl final : public Agent {
     dnsGate_.reset();
     httpGate_.reset();
     rulesetWatch_.reset();
+    refusalLog_.reset();
     housekeeping();
     const SensorStats stats = sensor_->stats();
     // merged: repeats of a reported open, counted in the kernel and not sent again.
@@ -443,12 +450,12 @@ class AgentImpl final : public Agent {
     // The gates listen before the rules queue anything to them.
     Status s = watchGate(dnsGate_, net::kDnsQueue, t, names);
     if (s) s = watchGate(httpGate_, net::kHttpQueue, t, http);
-    if (s && t.linksEnforced) reportRefusedCallers(t, profile);  // replacing the table drops what it kept
     if (s) watchLinks(t);
+    // Replacing the table drops the refused callers it kept: read them first.
+    if (s && t.linksEnforced && !t.refusalsLogged) reportRefusedCallers(t, profile);
     if (s) s = net::applyLinkPolicy(pid, rules, callers);
     if (s) {
       t.refusedSeen = 0;
-      t.refusedReported.clear();
       auto listing = net::linkPolicyListing(pid);
       t.linksListing = listing ? *listing : "";
     }
@@ -461,29 +468,63 @@ class AgentImpl final : public Agent {
     t.linksEnforced = s.ok();
   }
 
-  // A Protect container's links table is watched for changes made by anyone else (a
-  // container with CAP_NET_ADMIN can change it): through nftables notifications from its
-  // namespace, or at housekeeping where those could not be had.
+  // A Protect container's namespace is watched for changes to its links table made by
+  // anyone else (a container with CAP_NET_ADMIN can change it), and for the callers the
+  // table refuses, as they happen. Where either cannot be had, housekeeping looks instead.
   void watchLinks(Tracked& t) {
-    if (t.linksWatched) return;
-    if (!rulesetWatch_) {
-      auto started = net::RulesetWatch::start([this](const std::string& id) { onRulesetChanged(id); });
+    if (!t.linksWatched) {
+      t.linksWatched = watchIn(rulesetWatch_, t, [this] {
+        return net::RulesetWatch::start([this](const std::string& id) { onRulesetChanged(id); });
+      });
+    }
+    if (!t.refusalsLogged) {
+      t.refusalsLogged = watchIn(refusalLog_, t, [this] {
+        return net::RefusalLog::start([this](const std::string& id, const net::TcpOpening& o) { onRefused(id, o); });
+      });
+    }
+  }
+
+  template <typename Watch, typename Start>
+  static bool watchIn(std::unique_ptr<Watch>& watch, const Tracked& t, const Start& start) {
+    if (!watch) {
+      auto started = start();
       if (!started) {
         log::warn("{}", started.error().message);
-        return;
+        return false;
       }
-      rulesetWatch_ = std::move(*started);
+      watch = std::move(*started);
     }
-    if (auto s = rulesetWatch_->watch(t.container.id, t.container.pid); !s) {
+    if (auto s = watch->watch(t.container.id, t.container.pid); !s) {
       log::warn("container {}: {}", t.container.id, s.error().message);
-      return;
+      return false;
     }
-    t.linksWatched = true;
+    return true;
   }
 
   void unwatchLinks(Tracked& t) {
     if (rulesetWatch_) rulesetWatch_->unwatch(t.container.id);
-    t.linksWatched = false;
+    if (refusalLog_) refusalLog_->unwatch(t.container.id);
+    t.linksWatched = t.refusalsLogged = false;
+  }
+
+  // On the refusal log's thread: a connection the container's table reset.
+  void onRefused(const std::string& id, const net::TcpOpening& opening) {
+    std::lock_guard lock(mutex_);
+    const auto t = tracked_.find(id);
+    if (t == tracked_.end()) return;
+    const auto p = profiles_.find(t->second.group);
+    if (p != profiles_.end() && p->second.mode == Mode::kProtect) reportRefused(t->second, p->second, opening.source, opening.port);
+  }
+
+  // One alert per caller (source by group or address, and port) an hour.
+  void reportRefused(Tracked& t, const Profile& profile, const std::string& address, std::uint16_t port) {
+    const std::string caller = graph_->graph().callerOf(address, port);
+    if (caller.empty()) return;
+    const std::int64_t now = steadyNs();
+    auto [it, fresh] = t.refusedReported.try_emplace(caller, now);
+    if (!fresh && now - it->second < kRefusedReportNs) return;
+    it->second = now;
+    callerAlert(t, profile, caller, "blocked", {{"kind", "refused"}, {"address", address}, {"localPort", port}}, nowNs());
   }
 
   // On the ruleset watch's thread.
@@ -713,6 +754,7 @@ class AgentImpl final : public Agent {
     if (dnsGate_) dnsGate_->unwatch(c.id);
     if (httpGate_) httpGate_->unwatch(c.id);
     if (rulesetWatch_) rulesetWatch_->unwatch(c.id);
+    if (refusalLog_) refusalLog_->unwatch(c.id);
     if (c.cgroupId != 0) {
       (void)sensor_->unwatchCgroup(c.cgroupId);
       (void)sensor_->setExecKills(c.cgroupId, {});
@@ -962,14 +1004,14 @@ class AgentImpl final : public Agent {
       const auto p = profiles_.find(t.group);
       if (p == profiles_.end() || p->second.mode != Mode::kProtect || !t.linksEnforced) continue;
       if (!t.linksWatched) checkLinksTable(t, p->second);
-      if (t.linksEnforced) reportRefusedCallers(t, p->second);
+      if (t.linksEnforced && !t.refusalsLogged) reportRefusedCallers(t, p->second);
     }
     reloadProfiles();
   }
 
-  // Protect: the connections the container's table reset inbound since the last look, one
-  // alert per caller (source by group or address, and port) while the table keeps it (an
-  // hour). Read at housekeeping, and before the table is replaced.
+  // Protect, where the refusal log could not be had: the connections the container's table
+  // reset inbound since the last look, read from its sets at housekeeping and before the
+  // table is replaced.
   void reportRefusedCallers(Tracked& t, const Profile& profile) {
     auto refused = net::linkPolicyRejected(t.container.pid, "refused_callers");
     if (!refused) {
@@ -983,13 +1025,7 @@ class AgentImpl final : public Agent {
       log::warn("container {}: {}", t.container.id, callers.error().message);
       return;
     }
-    std::set<std::string> now;  // what the table holds: a caller gone from it may be reported again
-    for (const auto& c : *callers) {
-      const std::string caller = graph_->graph().callerOf(c.address, c.port);
-      if (caller.empty() || !now.insert(caller).second || t.refusedReported.contains(caller)) continue;
-      callerAlert(t, profile, caller, "blocked", {{"kind", "refused"}, {"address", c.address}, {"localPort", c.port}}, nowNs());
-    }
-    t.refusedReported = std::move(now);
+    for (const auto& c : *callers) reportRefused(t, profile, c.address, c.port);
   }
 
   void callerAlert(const Tracked& t, const Profile& profile, const std::string& caller, const char* action, json evidence,
@@ -1018,6 +1054,7 @@ class AgentImpl final : public Agent {
   std::unique_ptr<net::PacketGate> dnsGate_;   // with name links in Protect
   std::unique_ptr<net::PacketGate> httpGate_;  // with L7 conditions in Protect
   std::unique_ptr<net::RulesetWatch> rulesetWatch_;  // Protect containers' namespaces, for their links tables
+  std::unique_ptr<net::RefusalLog> refusalLog_;      // the callers their tables refuse
   // Guards everything below (discovery, guard, DNS gate and sensor threads). Recursive: a
   // connect event reads the flow capture, whose callback takes it again.
   std::recursive_mutex mutex_;

@@ -175,8 +175,14 @@ Result<std::string> callerChain(const std::vector<CallerRule>& callers) {
     if (!accept) return std::move(accept).error();
     out += *accept;
   }
-  out += "    tcp flags & (syn | ack) == syn meta nfproto ipv4 add @refused_callers_4 { ip saddr . tcp dport }\n";
-  out += "    tcp flags & (syn | ack) == syn meta nfproto ipv6 add @refused_callers_6 { ip6 saddr . tcp dport }\n";
+  // A source and port not refused in the last hour is kept, and its SYN logged (once: its
+  // retries and a flood from it are not; a full set stops the rule before the log).
+  for (const auto& [family, ip] : {std::pair{4, "ip"}, std::pair{6, "ip6"}}) {
+    out += fmt::format(
+        "    tcp flags & (syn | ack) == syn meta nfproto ipv{0} {1} saddr . tcp dport != @refused_callers_{0} "
+        "add @refused_callers_{0} {{ {1} saddr . tcp dport }} log group {2}\n",
+        family, ip, kRefusedLogGroup);
+  }
   out += "    tcp flags & (syn | ack) == syn counter name \"refused_callers\" reject with tcp reset\n  }\n";
   return out;
 }

@@ -85,12 +85,15 @@ HttpRule httpRuleFor(const std::string& method, const std::string& path);
 std::string httpLinkText(const std::string& base, const HttpRule& rule);
 bool httpAllowed(const std::vector<HttpRule>& rules, const std::string& method, const std::string& path);
 
+inline constexpr std::uint16_t kRefusedLogGroup = 16970;
+
 // The nft script applyLinkPolicy() runs (one replacing transaction), addresses checked. With
 // name links, DNS answers from the resolvers (the destinations of the rules for port 53, and
 // loopback) are queued to kDnsQueue (packet_gate.h) before the container reads them; with L7
 // conditions, requests on those links are queued to kHttpQueue. Inbound, a TCP connection
 // from loopback or from a caller passes; any other is reset at its SYN, counted, and its
-// source and port are kept a while for refusedCallers().
+// source and port are kept a while for refusedCallers(), the first SYN of each logged to
+// NFLOG group kRefusedLogGroup (refusal_log.h).
 Result<std::string> linkPolicyScript(const std::vector<LinkRule>& rules, const std::vector<CallerRule>& callers = {});
 Status applyLinkPolicy(int pid, const std::vector<LinkRule>& rules, const std::vector<CallerRule>& callers = {});
 // Deletes the table (and the queue rules); succeeds when there is none.

@@ -2,6 +2,7 @@
 
 #include <libmnl/libmnl.h>
 #include <linux/netlink.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -12,6 +13,7 @@
 #include <map>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "core/log.h"
 #include "net/nft.h"
@@ -117,6 +119,20 @@ void NamespaceSockets::unwatch(const std::string& key) {
   ::epoll_ctl(state_->epoll, EPOLL_CTL_DEL, fd, nullptr);
   state_->byFd.erase(fd);
   state_->byKey.erase(it);  // closed once the thread is done with it
+}
+
+Status requestWithAck(mnl_socket* socket, nlmsghdr* request) {
+  request->nlmsg_flags |= NLM_F_ACK;
+  if (mnl_socket_sendto(socket, request, request->nlmsg_len) < 0) return makeError("netlink send: {}", std::strerror(errno));
+  pollfd ready{mnl_socket_get_fd(socket), POLLIN, 0};  // the socket may be non-blocking
+  if (::poll(&ready, 1, 5000) != 1) return makeError("netlink: no acknowledgement in 5 s");
+  std::vector<char> buffer(8192);
+  const ssize_t got = mnl_socket_recvfrom(socket, buffer.data(), buffer.size());
+  if (got < 0) return makeError("netlink receive: {}", std::strerror(errno));
+  if (mnl_cb_run(buffer.data(), static_cast<size_t>(got), 0, mnl_socket_get_portid(socket), nullptr, nullptr) < 0) {
+    return makeError("{}", errno == EBUSY ? "taken by another program" : std::strerror(errno));
+  }
+  return {};
 }
 
 bool NamespaceSockets::watching(const std::string& key) const {

@@ -10,6 +10,7 @@
 #include "core/result.h"
 
 struct mnl_socket;
+struct nlmsghdr;
 
 namespace bulkhead::net {
 
@@ -35,5 +36,9 @@ class NamespaceSockets {
   struct State;
   std::unique_ptr<State> state_;
 };
+
+// Sends a configuration request and waits for its acknowledgement (5 s at most); the
+// error is the kernel's (EBUSY: the queue or group is taken by another program).
+Status requestWithAck(mnl_socket* socket, nlmsghdr* request);
 
 }  // namespace bulkhead::net

@@ -5,7 +5,6 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_queue.h>
-#include <fcntl.h>
 
 #include <fmt/format.h>
 
@@ -32,22 +31,11 @@ Status sendConfig(mnl_socket* socket, std::uint16_t queueNumber, const std::func
   std::vector<char> buffer(kMessage);
   nlmsghdr* nlh = nfq_nlmsg_put(buffer.data(), NFQNL_MSG_CONFIG, queueNumber);
   fill(nlh);
-  nlh->nlmsg_flags |= NLM_F_ACK;
-  if (mnl_socket_sendto(socket, nlh, nlh->nlmsg_len) < 0) return makeError("netlink send: {}", std::strerror(errno));
-  const ssize_t got = mnl_socket_recvfrom(socket, buffer.data(), buffer.size());
-  if (got < 0) return makeError("netlink receive: {}", std::strerror(errno));
-  if (mnl_cb_run(buffer.data(), static_cast<size_t>(got), 0, mnl_socket_get_portid(socket), nullptr, nullptr) < 0) {
-    return makeError("{}", errno == EBUSY ? "the queue is taken by another program" : std::strerror(errno));
-  }
-  return {};
+  return requestWithAck(socket, nlh);
 }
 
 // Binds the socket (made inside the namespace) to the queue.
 Status bindQueue(mnl_socket* socket, std::uint16_t queueNumber, bool failOpen) {
-  // Blocking for the configuration's acknowledgements, then back to non-blocking.
-  const int fd = mnl_socket_get_fd(socket);
-  const int flags = ::fcntl(fd, F_GETFL);
-  ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
   Status s = sendConfig(socket, queueNumber, [](nlmsghdr* nlh) { nfq_nlmsg_cfg_put_cmd(nlh, AF_INET, NFQNL_CFG_CMD_BIND); });
   if (s) {
     s = sendConfig(socket, queueNumber, [failOpen](nlmsghdr* nlh) {
@@ -58,7 +46,6 @@ Status bindQueue(mnl_socket* socket, std::uint16_t queueNumber, bool failOpen) {
       mnl_attr_put_u32(nlh, NFQA_CFG_MASK, htonl(NFQA_CFG_F_FAIL_OPEN));
     });
   }
-  ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
   return s;
 }
 

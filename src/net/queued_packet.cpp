@@ -17,8 +17,9 @@ constexpr std::size_t kMaxPath = 2048;
 constexpr std::size_t kMaxRequests = 16;  // request lines read from one packet
 
 // The transport header and payload of an IPv4 or IPv6 packet carrying `protocol`, and its
-// destination address when asked.
-Result<Bytes> transportOf(Bytes packet, std::uint8_t protocol, std::string* destination = nullptr) {
+// destination and source addresses when asked.
+Result<Bytes> transportOf(Bytes packet, std::uint8_t protocol, std::string* destination = nullptr,
+                          std::string* source = nullptr) {
   if (packet.empty()) return makeError("an empty packet");
   const unsigned version = packet[0] >> 4;
   std::size_t at = 0;
@@ -31,11 +32,13 @@ Result<Bytes> transportOf(Bytes packet, std::uint8_t protocol, std::string* dest
     const std::size_t total = std::size_t{packet[2]} << 8 | packet[3];
     if (total >= at && total < packet.size()) packet = packet.subspan(0, total);
     if (destination != nullptr) *destination = addressText(AF_INET, packet.data() + 16);
+    if (source != nullptr) *source = addressText(AF_INET, packet.data() + 12);
   } else if (version == 6) {
     if (packet.size() < 40) return makeError("an IPv6 header cut short ({} bytes)", packet.size());
     if (packet[6] != protocol) return makeError("IPv6 next header {}, not {}", packet[6], protocol);
     at = 40;
     if (destination != nullptr) *destination = addressText(AF_INET6, packet.data() + 24);
+    if (source != nullptr) *source = addressText(AF_INET6, packet.data() + 8);
   } else {
     return makeError("IP version {}", version);
   }
@@ -183,6 +186,15 @@ Result<HttpRequests> httpRequestsFromPacket(Bytes packet) {
     if (bodyLength > payload.size()) break;
     at = headersEnd + 4 + bodyLength;
   }
+  return result;
+}
+
+Result<TcpOpening> tcpOpeningFromPacket(Bytes packet) {
+  TcpOpening result;
+  auto tcp = transportOf(packet, IPPROTO_TCP, nullptr, &result.source);
+  if (!tcp) return tcp.error();
+  if (tcp->size() < 4) return makeError("a TCP header cut short ({} bytes)", tcp->size());
+  result.port = static_cast<std::uint16_t>((*tcp)[2] << 8 | (*tcp)[3]);
   return result;
 }
 

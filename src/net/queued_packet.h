@@ -43,4 +43,12 @@ struct HttpRequests {
 };
 Result<HttpRequests> httpRequestsFromPacket(Bytes packet);
 
+// Who opened a TCP connection and to which port: a connection's first segment, as the links
+// table logs the ones it refuses.
+struct TcpOpening {
+  std::string source;  // the packet's source address
+  std::uint16_t port = 0;  // its destination port
+};
+Result<TcpOpening> tcpOpeningFromPacket(Bytes packet);
+
 }  // namespace bulkhead::net

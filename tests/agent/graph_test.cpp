@@ -430,8 +430,8 @@ TEST_F(AgentGraph, ProtectBlocksLateralConnectionsFromTheFirstPacket) {
 // Protect inbound: a web group learned who calls it (the client group, by group, not by
 // address). In Protect, its containers' tables reset a connection from anyone else at its
 // first packet (the caller gets "connection refused" at once, not a timeout), the agent
-// reports it blocked, and the learned caller still gets through. A change to the table from
-// inside the namespace is reported and undone.
+// reports it blocked as it happens, and the learned caller still gets through. A change to
+// the table from inside the namespace is reported and undone.
 TEST_F(AgentGraph, ProtectResetsCallersOutsideTheProfile) {
   const AgentOptions o = startOnBridge();
   const std::string webImage = "bulkhead-test/callers-web:1", clientImage = "bulkhead-test/callers-client:1",
@@ -447,8 +447,12 @@ TEST_F(AgentGraph, ProtectResetsCallersOutsideTheProfile) {
   learned->mode = runtime::Mode::kProtect;
   writeProfile(*learned);
 
+  // Housekeeping far away: a refusal is reported as it happens (the table logs it), not
+  // when the agent next reads the table.
+  AgentOptions slow = o;
+  slow.statsIntervalMs = 60000;
   const size_t restart = log_->size();
-  startAgent(o);
+  startAgent(slow);
   ASSERT_TRUE(log_->waitFor(containerAction("links-enforced", web->id()), restart)) << "the web server got no table";
   ASSERT_TRUE(log_->waitFor(containerAction("started", client->id()), restart));
   EXPECT_TRUE(serves(*client, "http://10.231.13.2/")) << "the learned caller was refused";

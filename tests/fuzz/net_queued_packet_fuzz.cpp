@@ -1,6 +1,7 @@
 // What the packet gates read from queued packets (src/net/queued_packet.h): an IPv4 or
 // IPv6 packet from a peer or a workload, which may be anything. Reading stays within the
-// packet; every DNS address is one nftables would accept; request lines are bounded.
+// packet; every DNS address and TCP source is one nftables would accept; request lines are
+// bounded.
 #include <cstdint>
 #include <cstdlib>
 
@@ -22,6 +23,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (const auto& r : http->requests) {
       if (r.method.empty() || r.method.size() > 16 || r.path.empty() || r.path[0] != '/' || r.path.size() > 2049) std::abort();
     }
+  }
+  if (auto opening = tcpOpeningFromPacket(packet)) {
+    if (!nftAddress(opening->source)) std::abort();  // printed by inet_ntop from the header
   }
   return 0;
 }

@@ -85,7 +85,12 @@ TEST(LinkPolicy, ScriptResetsConnectionsFromAnyoneButTheCallers) {
   const auto reset = chain.find("tcp flags & (syn | ack) == syn counter name \"refused_callers\" reject with tcp reset");
   ASSERT_NE(reset, std::string::npos) << chain;
   EXPECT_EQ(chain.substr(reset).find("@refused_callers"), std::string::npos) << "the reset depends on the set";
-  EXPECT_NE(chain.find("add @refused_callers_4 { ip saddr . tcp dport }"), std::string::npos);
+  // Each source and port once an hour: kept in the set and logged for the agent.
+  EXPECT_NE(chain.find("ip saddr . tcp dport != @refused_callers_4 add @refused_callers_4 { ip saddr . tcp dport } log group " +
+                       std::to_string(kRefusedLogGroup)),
+            std::string::npos) << chain;
+  EXPECT_NE(chain.find("ip6 saddr . tcp dport != @refused_callers_6 add @refused_callers_6 { ip6 saddr . tcp dport } log group"),
+            std::string::npos) << chain;
   // The outbound chain is unchanged by callers.
   EXPECT_NE(script->find("ip daddr { 10.0.0.9 } tcp dport 5432 accept"), std::string::npos);
   // With no callers, nobody may connect in.

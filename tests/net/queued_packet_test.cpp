@@ -105,5 +105,33 @@ TEST(QueuedPacket, HttpRequestLines) {
   EXPECT_FALSE(httpRequestsFromPacket(packet));
 }
 
+// A SYN the links table refused and logged: who sent it, to which port.
+TEST(QueuedPacket, TcpOpenings) {
+  auto syn = tcpPacket("");
+  syn[33] = 0x02;  // SYN
+  auto v4 = tcpOpeningFromPacket(syn);
+  ASSERT_TRUE(v4) << v4.error().message;
+  EXPECT_EQ(v4->source, "10.0.0.3");
+  EXPECT_EQ(v4->port, 80);
+  // IPv6 from 2001:db8::7 to port 8443 (0x20fb).
+  std::string ip6(40, '\0');
+  ip6[0] = 0x60;
+  ip6[6] = 6;  // TCP
+  ip6[8] = 0x20, ip6[9] = 0x01, ip6[10] = 0x0d, ip6[11] = static_cast<char>(0xb8), ip6[23] = 7;
+  ip6[39] = 1;  // to ::1
+  std::string tcp6("\x9c\x40\x20\xfb", 4);
+  const std::string all = ip6 + tcp6;
+  auto v6 = tcpOpeningFromPacket(std::vector<std::uint8_t>(all.begin(), all.end()));
+  ASSERT_TRUE(v6) << v6.error().message;
+  EXPECT_EQ(v6->source, "2001:db8::7");
+  EXPECT_EQ(v6->port, 8443);
+  // Cut before the ports, or not TCP: an error naming what is wrong.
+  for (std::size_t n = 0; n < 24; ++n) EXPECT_FALSE(tcpOpeningFromPacket(Bytes(syn.data(), n))) << n;
+  syn[9] = 17;
+  auto udp = tcpOpeningFromPacket(syn);
+  ASSERT_FALSE(udp);
+  EXPECT_NE(udp.error().message.find("not 6"), std::string::npos) << udp.error().message;
+}
+
 }  // namespace
 }  // namespace bulkhead::net

@@ -1,24 +1,35 @@
-// The ruleset watch (src/net/ruleset_watch.h) on a real network namespace: a child process
-// the test puts in a namespace of its own. A table, chain or rule made there is reported
-// under the watched key; set elements alone are not (the agent adds those itself); after
-// unwatch nothing is.
+// The readers of netlink sockets in containers' namespaces (src/net/namespace_sockets.h)
+// on a real network namespace: a child process the test puts in a namespace of its own.
+// - The ruleset watch (ruleset_watch.h): a table, chain or rule made there is reported under
+//   the watched key; set elements alone are not (the agent adds those itself); after
+//   unwatch nothing is.
+// - The refusal log (refusal_log.h): a SYN a rule there logs to the group is reported with
+//   its source and port.
 
+#include "net/refusal_log.h"
 #include "net/ruleset_watch.h"
 
+#include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
+#include <cstring>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "net/link_policy.h"
 #include "net/nft.h"
 
 namespace bulkhead::net {
@@ -26,7 +37,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class RulesetWatchTest : public ::testing::Test {
+class NamespaceSocketsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (::geteuid() != 0) GTEST_SKIP() << "needs root to make a network namespace";
@@ -45,16 +56,19 @@ class RulesetWatchTest : public ::testing::Test {
     ASSERT_EQ(::read(ready[0], &ok, 1), 1);
     ::close(ready[0]);
     ASSERT_EQ(ok, 'y') << "unshare(CLONE_NEWNET) failed in the child";
-    auto started = RulesetWatch::start([this](const std::string& key) {
-      std::lock_guard lock(mutex_);
-      keys_.push_back(key);
-      changed_.notify_all();
-    });
+    auto started = RulesetWatch::start([this](const std::string& key) { report(key); });
     ASSERT_TRUE(started) << started.error().message;
     watch_ = std::move(*started);
   }
+
+  void report(const std::string& key) {
+    std::lock_guard lock(mutex_);
+    keys_.push_back(key);
+    changed_.notify_all();
+  }
   void TearDown() override {
     watch_.reset();
+    log_.reset();
     if (child_ > 0) {
       ::kill(child_, SIGKILL);
       ::waitpid(child_, nullptr, 0);
@@ -85,12 +99,13 @@ class RulesetWatchTest : public ::testing::Test {
 
   pid_t child_ = -1;
   std::unique_ptr<RulesetWatch> watch_;
+  std::unique_ptr<RefusalLog> log_;
   std::mutex mutex_;
   std::condition_variable changed_;
   std::vector<std::string> keys_;
 };
 
-TEST_F(RulesetWatchTest, ReportsRuleChangesButNotSetElements) {
+TEST_F(NamespaceSocketsTest, RulesetWatchReportsRuleChangesButNotSetElements) {
   ASSERT_TRUE(watch_->watch("c1", child_));
   nft("add table inet t\nadd set inet t s { type ipv4_addr; }\nadd chain inet t c { type filter hook output priority 0; }\n");
   EXPECT_EQ(waitFor(1), std::vector<std::string>{"c1"});
@@ -111,6 +126,42 @@ TEST_F(RulesetWatchTest, ReportsRuleChangesButNotSetElements) {
   nft("add table inet t2\n");
   std::this_thread::sleep_for(300ms);
   EXPECT_EQ(reported().size(), 3u);
+}
+
+TEST_F(NamespaceSocketsTest, RefusalLogReportsLoggedSyns) {
+  std::vector<TcpOpening> openings;
+  auto started = RefusalLog::start([&](const std::string& key, const TcpOpening& o) {
+    std::lock_guard lock(mutex_);
+    openings.push_back(o);
+    keys_.push_back(key);
+    changed_.notify_all();
+  });
+  ASSERT_TRUE(started) << started.error().message;
+  log_ = std::move(*started);
+  ASSERT_TRUE(log_->watch("c1", child_));
+  nft(fmt::format("add table inet t\nadd chain inet t input {{ type filter hook input priority 0; }}\n"
+                  "add rule inet t input tcp flags & (syn | ack) == syn tcp dport 9 log group {} reject with tcp reset\n",
+                  kRefusedLogGroup));
+  // A connection to 127.0.0.1:9 from inside the namespace (loopback up first).
+  Status tried = inNetworkNamespace(child_, "connect", []() -> Status {
+    if (::system("ip link set lo up") != 0) return makeError("ip link set lo up failed");
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(9);
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const int rc = ::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to);
+    const int error = errno;
+    ::close(fd);
+    if (rc == 0 || error != ECONNREFUSED) return makeError("connect: {}", rc == 0 ? "connected" : std::strerror(error));
+    return {};
+  });
+  ASSERT_TRUE(tried) << tried.error().message;
+  ASSERT_EQ(waitFor(1), std::vector<std::string>{"c1"});
+  std::lock_guard lock(mutex_);
+  ASSERT_EQ(openings.size(), 1u);
+  EXPECT_EQ(openings[0].source, "127.0.0.1");
+  EXPECT_EQ(openings[0].port, 9);
 }
 
 }  // namespace
