@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <deque>
@@ -32,6 +33,7 @@
 #include "runtime/discovery/cgroup_path.h"
 #include "runtime/enforce/exec_guard.h"
 #include "runtime/enforce/listen_guard.h"
+#include "runtime/enforce/write_guard.h"
 #include "runtime/event_json.h"
 #include "runtime/group.h"
 #include "runtime/learner.h"
@@ -100,6 +102,7 @@ struct Tracked {
   std::unordered_set<std::string> written;
   std::deque<std::string> writtenOrder;
   Status armed;     // the last arming of the group's policy
+  bool writesGuarded = false;  // Protect's write guard made its root read-only
   bool linksEnforced = false;  // the links table is in its network namespace
   bool linksChecked = false;   // looked for a table an earlier agent left
   // The table as applied (net::linkPolicyListing), to find it changed by someone else, and
@@ -340,14 +343,15 @@ class AgentImpl final : public Agent {
     if (byCgroup != byCgroup_.end()) graph_->onBytes(byCgroup->second, b);
   }
 
-  // Puts the profile in force for the container: the exec and listen guards in Protect,
-  // none else. The exec guard decides whether the container is protected; a listen guard
-  // that could not be armed is reported on the same line ("listen").
-  Status arm(const Tracked& t, const Profile& profile) {
+  // Puts the profile in force for the container: the exec, listen and write guards in
+  // Protect, none else. The exec guard decides whether the container is protected; a listen
+  // or write guard that could not be armed is reported on the same line ("listen", "writes").
+  Status arm(Tracked& t, const Profile& profile) {
     if (profile.mode != Mode::kProtect) {
       setExecKills(t, false);
       if (guard_) guard_->release(t.container.id);
       if (listenGuard_) listenGuard_->release(t.container.id);
+      releaseWriteGuard(t);
       return {};
     }
     if (!guard_) return makeError("Protect cannot block execs on this host (fanotify)");
@@ -356,10 +360,33 @@ class AgentImpl final : public Agent {
     Status s = policy ? guard_->protect(t.container.id, root, t.container.pid, *policy) : Status(policy.error());
     setExecKills(t, true);
     Status listen = armListen(t, profile);
-    sink_->write({{"type", "container"}, {"action", s ? "protected" : "protect-failed"}, {"container", containerJson(t.container)},
-                  {"group", profile.group}, {"mode", "protect"}, {"error", s ? "" : s.error().message},
-                  {"listen", listen ? "enforced" : listen.error().message}});
+    json line = {{"type", "container"}, {"action", s ? "protected" : "protect-failed"}, {"container", containerJson(t.container)},
+                 {"group", profile.group}, {"mode", "protect"}, {"error", s ? "" : s.error().message},
+                 {"listen", listen ? "enforced" : listen.error().message}};
+    // The runtime is still setting a hook-announced container up (its root is not in place
+    // yet): its writes are guarded when its entry point runs.
+    if (!t.runtimeSetup) line["writes"] = armWrites(t, profile);
+    sink_->write(std::move(line));
     return s;
+  }
+
+  // Protect's write guard: the root mount read-only but for the profile's write locations.
+  // What it did, for the container's line.
+  json armWrites(Tracked& t, const Profile& profile) {
+    const std::vector<std::string> locations(profile.writeDirs.begin(), profile.writeDirs.end());
+    auto r = runtime::protectWrites(t.container.pid, locations, t.writesGuarded);
+    if (!r) {
+      log::warn("container {}: {}", t.container.id, r.error().message);
+      return {{"error", r.error().message}};
+    }
+    t.writesGuarded = r->enforced;
+    return {{"enforced", r->enforced}, {"writable", r->writable}, {"skipped", r->skipped}};
+  }
+
+  void releaseWriteGuard(Tracked& t) {
+    if (!t.writesGuarded) return;
+    if (auto s = runtime::releaseWrites(t.container.pid); !s) log::warn("container {}: {}", t.container.id, s.error().message);
+    t.writesGuarded = false;
   }
 
   // What the sensor kills in the kernel for a protected container: execs the exec guard
@@ -818,6 +845,10 @@ class AgentImpl final : public Agent {
     if (t.runtimeSetup && static_cast<int>(raw.pid) == t.container.pid) {
       if (raw.kind != EventKind::kExec) return;
       t.runtimeSetup = false;  // the entry point: from here on it is the workload
+      if (const auto p = profiles_.find(t.group); p != profiles_.end() && p->second.mode == Mode::kProtect) {
+        sink_->write({{"type", "container"}, {"action", "writes-guarded"}, {"container", containerJson(t.container)},
+                      {"group", t.group}, {"writes", armWrites(t, p->second)}});
+      }
     }
     Event e = raw;
     e.container = t.container.id;
@@ -861,6 +892,8 @@ class AgentImpl final : public Agent {
       setExecKills(t, true);
     }
     std::optional<Behavior> deviates = deviation(profile, e);
+    // Refused by the write guard (a write there fails with EROFS): blocked, not just seen.
+    const bool blocked = e.killed || (t.writesGuarded && writesPath(e) && e.targetId == -EROFS);
     // An exec killed for its mount was not judged by its path: blocked, whatever the path.
     if (!deviates && e.unguarded && e.killed) deviates = Behavior{"exec", e.path, {}};
     EventFacts facts;
@@ -884,7 +917,7 @@ class AgentImpl final : public Agent {
     for (const auto& rule : rules_) {
       if (!ruleMatches(rule, e, facts)) continue;
       sink_->write({{"type", "alert"}, {"rule", rule.id}, {"title", rule.title}, {"severity", rule.severity},
-                    {"mitre", rule.mitre}, {"mode", modeName(profile.mode)}, {"action", e.killed ? "blocked" : "alert"},
+                    {"mitre", rule.mitre}, {"mode", modeName(profile.mode)}, {"action", blocked ? "blocked" : "alert"},
                     {"container", containerJson(t.container)}, {"group", t.group}, {"evidence", eventToJson(e)},
                     {"time", isoTimeNs(e.timeNs)}});
     }
@@ -911,7 +944,7 @@ class AgentImpl final : public Agent {
     }
     if (!deviates) return;
     sink_->write({{"type", "alert"}, {"profile", deviates->kind}, {"title", "Behavior outside the profile"},
-                  {"severity", "medium"}, {"mode", modeName(profile.mode)}, {"action", e.killed ? "blocked" : "alert"},
+                  {"severity", "medium"}, {"mode", modeName(profile.mode)}, {"action", blocked ? "blocked" : "alert"},
                   {"container", containerJson(t.container)}, {"group", t.group},
                   {"deviation", deviates->value}, {"evidence", eventToJson(e)}, {"time", isoTimeNs(e.timeNs)}});
   }

@@ -38,6 +38,8 @@ std::vector<MountEntry> parseMountInfo(std::string_view text) {
     MountEntry m;
     const auto id = fields[0];
     if (std::from_chars(id.data(), id.data() + id.size(), m.id).ec != std::errc{}) continue;
+    m.device = std::string(fields[2]);
+    m.root = unescapeMountPath(fields[3]);
     m.point = unescapeMountPath(fields[4]);
     m.options = std::string(fields[5]);
     m.fsType = std::string(after[0]);

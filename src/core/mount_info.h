@@ -11,6 +11,8 @@ namespace bulkhead {
 
 struct MountEntry {
   int id = 0;
+  std::string device;   // "major:minor" of its file system
+  std::string root;     // the directory of that file system mounted here ("/" for all of it)
   std::string point;    // as the process whose mountinfo it is sees it
   std::string options;  // per-mount options: rw, noexec, nosuid, ...
   std::string fsType;

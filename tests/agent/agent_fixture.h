@@ -52,7 +52,8 @@ Predicate blockedExec(const std::string& id);
 // The workload group the agent gives containers of `image`.
 std::string groupOf(const std::string& image);
 
-// A Protect profile for the group of `image` that allows exactly `executables`.
+// A Protect profile for the group of `image` that allows exactly `executables`, and writes
+// anywhere.
 runtime::Profile protectProfile(const std::string& image, const std::vector<std::string>& executables);
 
 // sh -c script inside the container (runc exec).

@@ -1,9 +1,12 @@
 // Protect on real containers: execs outside the group's profile fail with EPERM before
 // they run, inside the container and through `runc exec`, every time; allowed programs
 // run; each denial is reported with the container-side path. Binds of stream sockets to
-// ports outside the profile's listening ports fail with EPERM and are reported.
+// ports outside the profile's listening ports fail with EPERM and are reported. Writes
+// outside its write locations fail with EROFS and are reported.
 
+#include <cerrno>
 #include <filesystem>
+#include <fstream>
 
 #include "agent_fixture.h"
 #include "support/testbed.h"
@@ -159,6 +162,65 @@ TEST_F(AgentE2e, AFilelessExecIsKilledBeforeItRuns) {
   auto profile = log_->waitFor(
       [&](const json& j) { return profileAlert("exec", c->id())(j) && j.value("action", "") == "blocked"; }, from);
   ASSERT_TRUE(profile) << "the profile's alert does not say blocked";
+}
+
+// Writes: in Protect the profile's write locations stay writable and the rest of the root
+// file system is read-only. A write, a creation, a removal or a rename elsewhere fails with
+// EROFS before anything changes, and is reported blocked; a location that does not exist
+// yet is writable through its parent; a volume is left as it is; the entry point's first
+// write is already judged; Monitor makes the root writable again.
+TEST_F(AgentE2e, ProtectRefusesWritesOutsideTheProfile) {
+  const std::string image = "bulkhead-test/writes:1";
+  auto profile = protectProfile(
+      image, {"/usr/bin/sleep", "/usr/bin/dash", "/usr/bin/touch", "/usr/bin/rm", "/usr/bin/mv", "/usr/bin/mkdir"});
+  profile.writeDirs = {"/var/tmp/", "/var/cache/app/"};  // the second is not in the image
+  writeProfile(profile);
+  const std::string volume = dir_ + "/volume";
+  ASSERT_TRUE(std::filesystem::create_directories(volume));
+  mounts_.push_back({{"destination", "/data"}, {"type", "bind"}, {"source", volume}, {"options", {"rbind", "rw"}}});
+  startAgent();
+  const size_t from = log_->size();
+  auto c = prepare(image, {"sh", "-c", "touch /etc/first 2>/dev/null; echo rc=$? > /var/tmp/first; sleep infinity"});
+  ASSERT_TRUE(c);
+  ASSERT_TRUE(createThenStart(*c, [] { return true; }));
+  auto armed = log_->waitFor(containerAction("protected", c->id()), from);
+  ASSERT_TRUE(armed);
+  EXPECT_EQ((*armed)["writes"]["enforced"], true) << armed->dump();
+  EXPECT_EQ((*armed)["writes"]["writable"], (json{"/var/cache", "/var/tmp"})) << armed->dump();
+
+  std::string first;
+  for (int i = 0; i < 100 && first.empty(); ++i) {
+    std::ifstream in(c->rootfs() + "/var/tmp/first");
+    std::getline(in, first);
+    if (first.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(first, "rc=1") << "the entry point's first write was not refused";
+  EXPECT_FALSE(std::filesystem::exists(c->rootfs() + "/etc/first"));
+
+  EXPECT_EQ(sh(*c, "touch /var/tmp/ok").exitCode, 0);
+  EXPECT_EQ(sh(*c, "mkdir -p /var/cache/app && touch /var/cache/app/x").exitCode, 0) << "a location not made yet";
+  EXPECT_EQ(sh(*c, "touch /data/v").exitCode, 0) << "the volume";
+  const size_t mark = log_->size();
+  for (const std::string refused : {"touch /etc/evil", "rm /etc/debian_version", "mkdir /opt/x", "mv /etc/issue /var/tmp/"}) {
+    auto r = sh(*c, refused);
+    EXPECT_NE(r.exitCode, 0) << refused;
+    EXPECT_NE(r.err.find("Read-only file system"), std::string::npos) << refused << ": " << r.err;
+  }
+  for (const std::string kept : {"/etc/debian_version", "/etc/issue"}) EXPECT_TRUE(std::filesystem::exists(c->rootfs() + kept));
+  EXPECT_FALSE(std::filesystem::exists(c->rootfs() + "/etc/evil"));
+  auto alert = log_->waitFor(
+      [&](const json& j) { return profileAlert("write", c->id())(j) && j.value("deviation", "") == "/etc/"; }, mark);
+  ASSERT_TRUE(alert) << "the refused write was not reported";
+  EXPECT_EQ((*alert)["action"], "blocked");
+  EXPECT_EQ((*alert)["evidence"]["targetId"], -EROFS);
+
+  profile.mode = runtime::Mode::kMonitor;
+  writeProfile(profile);
+  for (int i = 0; i < 100 && sh(*c, "touch /etc/monitored").exitCode != 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(sh(*c, "touch /etc/monitored").exitCode, 0) << "Monitor still refuses writes";
+  EXPECT_EQ(sh(*c, "touch /var/tmp/still").exitCode, 0);
 }
 
 TEST_F(AgentE2e, EditingTheProfileChangesWhatIsAllowed) {

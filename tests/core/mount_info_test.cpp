@@ -6,7 +6,7 @@ namespace bulkhead {
 namespace {
 
 // Lines as the kernel writes them (optional fields, escapes), and lines it never writes.
-TEST(MountInfo, ReadsPointOptionsAndTypeAndSkipsMalformedLines) {
+TEST(MountInfo, ReadsPointRootOptionsAndTypeAndSkipsMalformedLines) {
   const auto mounts = parseMountInfo(
       "25 30 0:23 / /sys rw,nosuid,nodev,noexec,relatime shared:7 - sysfs sysfs rw\n"
       "612 590 0:81 / /dev rw,nosuid master:1 - tmpfs tmpfs rw,size=65536k,mode=755\n"
@@ -23,6 +23,9 @@ TEST(MountInfo, ReadsPointOptionsAndTypeAndSkipsMalformedLines) {
   EXPECT_FALSE(hasMountOption(mounts[1].options, "noexec"));
   EXPECT_FALSE(hasMountOption(mounts[1].options, "nosuid,"));
   EXPECT_EQ(mounts[2].point, "/data dir");
+  EXPECT_EQ(mounts[2].root, "/srv/data");  // a bind of a directory, not of the whole file system
+  EXPECT_EQ(mounts[2].device, "8:1");
+  EXPECT_EQ(mounts[1].root, "/");
 }
 
 }  // namespace

@@ -752,6 +752,7 @@ static __always_inline void report_open(void *ctx, struct scratch *s, const char
   fill_header(s, BH_OPEN);
   s->rec.path_len = str_len(copied);
   s->rec.flags = flags;
+  s->rec.target = ret < 0 ? ret : 0;  /* a refused open's -errno (EROFS: Protect's write guard) */
   s->rec.addr_flags = via;
   /* A write by an absolute path goes out as the opened file's real one (no symlink, "..",
    * "//" or "."): a write through a link to /usr/bin is a write under /usr/bin. Only here,

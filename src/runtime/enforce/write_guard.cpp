@@ -1,0 +1,225 @@
+#include "runtime/enforce/write_guard.h"
+
+#include <fcntl.h>
+#include <linux/mount.h>
+#include <linux/openat2.h>
+#include <sched.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <functional>
+#include <optional>
+#include <set>
+#include <thread>
+
+#include "core/mount_info.h"
+#include "runtime/mount_info.h"
+
+namespace bulkhead::runtime {
+namespace {
+
+constexpr size_t kMaxLocations = 4096;
+
+// glibc 2.36 declares mount_setattr, open_tree, move_mount and umount2 in <sys/mount.h>,
+// which clashes with <linux/mount.h>; the system calls are used directly.
+int mountSetattr(int fd, const char* path, unsigned flags, mount_attr* attr) {
+  return static_cast<int>(::syscall(SYS_mount_setattr, fd, path, flags, attr, sizeof *attr));
+}
+int openTree(int fd, const char* path, unsigned flags) { return static_cast<int>(::syscall(SYS_open_tree, fd, path, flags)); }
+void detach(const std::string& point) {
+  constexpr int kDetach = 2;  // MNT_DETACH, from <sys/mount.h>
+  ::syscall(SYS_umount2, point.c_str(), kDetach);
+}
+int moveMount(int from, const char* fromPath, int to, const char* toPath, unsigned flags) {
+  return static_cast<int>(::syscall(SYS_move_mount, from, fromPath, to, toPath, flags));
+}
+
+struct Fd {
+  int fd = -1;
+  explicit Fd(int f) : fd(f) {}
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+};
+
+// Runs `work` on a thread that has joined the mount namespace of pid (its root and working
+// directory are then the namespace's root). Never the caller's own namespace.
+Status inMountNamespace(pid_t pid, const std::function<Status()>& work) {
+  struct stat theirs {}, ours {};
+  const std::string path = fmt::format("/proc/{}/ns/mnt", pid);
+  if (::stat(path.c_str(), &theirs) != 0) return makeError("pid {}: mount namespace: {}", pid, std::strerror(errno));
+  if (::stat("/proc/self/ns/mnt", &ours) == 0 && theirs.st_ino == ours.st_ino && theirs.st_dev == ours.st_dev) {
+    return makeError("pid {} shares the agent's mount namespace: its root is the host's", pid);
+  }
+  const Fd ns(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (ns.fd < 0) return makeError("pid {}: mount namespace: {}", pid, std::strerror(errno));
+  Status result;
+  std::thread([&] {
+    if (::unshare(CLONE_FS) != 0 || ::setns(ns.fd, CLONE_NEWNS) != 0) {
+      result = makeError("pid {}: joining its mount namespace: {}", pid, std::strerror(errno));
+      return;
+    }
+    result = work();
+  }).join();
+  return result;
+}
+
+// The namespace's root mount and the binds this guard made (from the host's view of its
+// mountinfo; points as the container sees them).
+struct Mounts {
+  MountEntry root;
+  std::set<std::string> binds;
+};
+
+Result<Mounts> mountsOf(pid_t pid) {
+  auto entries = readMountInfo(fmt::format("/proc/{}/mountinfo", pid));
+  if (!entries) return entries.error();
+  Mounts m;
+  bool found = false;
+  for (const auto& e : *entries) {  // the last mount at "/" is the one on top
+    if (e.point == "/") {
+      m.root = e;
+      found = true;
+    }
+  }
+  if (!found) return makeError("pid {}: no root mount in its mountinfo", pid);
+  for (const auto& e : *entries) {
+    if (e.point != "/" && e.device == m.root.device && e.root == e.point) m.binds.insert(e.point);
+  }
+  return m;
+}
+
+// A location as a path below the root without its slashes ("var/log/nginx"); empty for
+// the root itself, nullopt for one that is not a plain absolute path.
+std::optional<std::string> relativeOf(const std::string& location) {
+  if (location.empty() || location[0] != '/' || location.size() > 4096) return std::nullopt;
+  std::string out;
+  size_t at = 0;
+  while (at < location.size()) {
+    const size_t next = std::min(location.find('/', at), location.size());
+    const std::string_view part(location.data() + at, next - at);
+    if (part == "." || part == "..") return std::nullopt;
+    if (!part.empty()) out += (out.empty() ? "" : "/") + std::string(part);
+    at = next + 1;
+  }
+  return out;
+}
+
+// The directory at `relative`, not through a symbolic link nor into another mount; else
+// its nearest existing parent below the root. -1 (with why) when there is none.
+int openLocation(int root, std::string relative, std::string& opened, std::string& why) {
+  while (!relative.empty()) {
+    open_how how{};
+    how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+    how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_BENEATH | RESOLVE_NO_XDEV;
+    const int fd = static_cast<int>(::syscall(SYS_openat2, root, relative.c_str(), &how, sizeof how));
+    if (fd >= 0) {
+      opened = "/" + relative;
+      return fd;
+    }
+    if (errno != ENOENT) {
+      why = errno == EXDEV   ? "not on the root mount"
+            : errno == ELOOP ? "a symbolic link on the way"
+                             : std::strerror(errno);
+      return -1;
+    }
+    const size_t slash = relative.rfind('/');
+    relative = slash == std::string::npos ? "" : relative.substr(0, slash);
+  }
+  why = "no parent but the root exists";
+  return -1;
+}
+
+}  // namespace
+
+Result<WriteGuardResult> protectWrites(pid_t pid, const std::vector<std::string>& locations, bool guardedBefore) {
+  if (locations.size() > kMaxLocations) return makeError("{} write locations (at most {})", locations.size(), kMaxLocations);
+  WriteGuardResult result;
+  std::vector<std::string> relatives;
+  for (const auto& l : locations) {
+    auto r = relativeOf(l);
+    if (!r) {
+      result.skipped.push_back(l);
+      continue;
+    }
+    if (r->empty()) {  // "/": every write is allowed
+      if (guardedBefore) {
+        if (auto released = releaseWrites(pid); !released) return released.error();
+      }
+      return WriteGuardResult{};
+    }
+    relatives.push_back(*r);
+  }
+  auto mounts = mountsOf(pid);
+  if (!mounts) return mounts.error();
+  // Read-only with none of our binds, and not by us: the runtime's doing.
+  if (!guardedBefore && hasMountOption(mounts->root.options, "ro") && mounts->binds.empty()) return result;
+  Status s = inMountNamespace(pid, [&]() -> Status {
+    const Fd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (root.fd < 0) return makeError("the container's root: {}", std::strerror(errno));
+    // Each location, or the parent that stands for it; then those under another dropped.
+    for (const auto& bind : mounts->binds) detach(bind);
+    std::set<std::string> chosen;
+    for (const auto& r : relatives) {
+      std::string opened, why;
+      const Fd fd(openLocation(root.fd, r, opened, why));
+      if (fd.fd < 0) {
+        result.skipped.push_back("/" + r + " (" + why + ")");
+        continue;
+      }
+      chosen.insert(opened);
+    }
+    for (auto it = chosen.begin(); it != chosen.end();) {
+      const auto parent = std::find_if(chosen.begin(), it, [&](const std::string& p) { return it->starts_with(p + "/"); });
+      it = parent != it ? chosen.erase(it) : std::next(it);
+    }
+    for (const auto& dir : chosen) {
+      std::string opened, why;
+      const Fd fd(openLocation(root.fd, dir.substr(1), opened, why));
+      if (fd.fd < 0 || opened != dir) return makeError("{}: changed while it was bound", dir);
+      // The directory and the mounts below it, as a new mount writable on its own.
+      const Fd tree(openTree(fd.fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE));
+      mount_attr writable{};
+      writable.attr_clr = MOUNT_ATTR_RDONLY;
+      if (tree.fd < 0 || mountSetattr(tree.fd, "", AT_EMPTY_PATH, &writable) != 0 ||
+          moveMount(tree.fd, "", fd.fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0) {
+        return makeError("binding {} writable: {}", dir, std::strerror(errno));
+      }
+      result.writable.push_back(dir);
+    }
+    mount_attr readOnly{};
+    readOnly.attr_set = MOUNT_ATTR_RDONLY;
+    if (mountSetattr(root.fd, "", AT_EMPTY_PATH, &readOnly) != 0) {
+      return makeError("making the root mount read-only: {}", std::strerror(errno));
+    }
+    result.enforced = true;
+    return {};
+  });
+  if (!s) return makeError("pid {}: writes: {}", pid, s.error().message);
+  return result;
+}
+
+Status releaseWrites(pid_t pid) {
+  auto mounts = mountsOf(pid);
+  if (!mounts) return mounts.error();
+  return inMountNamespace(pid, [&]() -> Status {
+    for (const auto& bind : mounts->binds) detach(bind);
+    const Fd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    mount_attr writable{};
+    writable.attr_clr = MOUNT_ATTR_RDONLY;
+    if (root.fd < 0 || mountSetattr(root.fd, "", AT_EMPTY_PATH, &writable) != 0) {
+      return makeError("pid {}: making the root mount writable again: {}", pid, std::strerror(errno));
+    }
+    return {};
+  });
+}
+
+}  // namespace bulkhead::runtime

@@ -1,0 +1,42 @@
+#pragma once
+// Protect's write enforcement: in the container's mount namespace its root mount is made
+// read-only, and each allowed write location on it is bound writable over itself. A write
+// anywhere else on the root file system (an open for writing, a creation, a rename, a
+// removal, a mode or owner change) then fails with EROFS before anything changes, enforced
+// by the kernel at no cost per call. The container's other mounts (volumes, tmpfs, /proc,
+// /dev) are left as they are.
+// - A location that does not exist (yet) is allowed through its nearest existing parent
+//   below the root, so that the application can make it; none when that is the root.
+// - Locations are opened without following symbolic links (RESOLVE_NO_SYMLINKS): a
+//   directory the container replaced with a link to / cannot become a writable view of it.
+// - "/" among the locations allows every write: nothing is changed (what an earlier call
+//   did is undone).
+// - A root the runtime made read-only stays so, and gets no writable binds.
+// The binds are recognized again from the namespace's mountinfo (a bind of the root file
+// system's own directory at that same path), so that an agent that restarts replaces or
+// removes them rather than stacking new ones.
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+
+namespace bulkhead::runtime {
+
+struct WriteGuardResult {
+  std::vector<std::string> writable;  // directories bound writable, as the container sees them
+  std::vector<std::string> skipped;   // locations not on the root mount, or with no parent but the root
+  bool enforced = false;              // the root mount is read-only by this guard
+};
+
+// Applies (or re-applies, replacing the binds of an earlier call) in the mount namespace of
+// pid; `guardedBefore`: an earlier call enforced it (a read-only root is then ours). Refused
+// for a process in the caller's own mount namespace.
+Result<WriteGuardResult> protectWrites(pid_t pid, const std::vector<std::string>& locations, bool guardedBefore);
+
+// Undoes protectWrites: its binds detached, the root mount writable again.
+Status releaseWrites(pid_t pid);
+
+}  // namespace bulkhead::runtime
