@@ -10,21 +10,13 @@
 #include <cstring>
 #include <vector>
 
+#include "core/unique_fd.h"
+
 namespace bulkhead::runtime {
 namespace {
 
 constexpr int kMaxLinks = 40;
 constexpr size_t kMaxPath = 4096;
-
-struct Fd {
-  int fd = -1;
-  explicit Fd(int f) : fd(f) {}
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-};
 
 std::vector<std::string> componentsOf(std::string_view path) {
   std::vector<std::string> out;
@@ -104,7 +96,7 @@ Result<std::string> interpreterOf(int rootFd, std::string_view path) {
   auto resolved = resolveInRoot(rootFd, path);
   if (!resolved) return std::move(resolved).error();
   const std::string relative = resolved->substr(1);
-  Fd file(::openat(rootFd, relative.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
+  UniqueFd file(::openat(rootFd, relative.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
   if (file.fd < 0) return makeError("{}: {}", path, std::strerror(errno));
   struct stat st {};
   if (::fstat(file.fd, &st) != 0 || !S_ISREG(st.st_mode)) return std::string();

@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "core/mount_info.h"
+#include "core/unique_fd.h"
 #include "runtime/mount_info.h"
 
 namespace bulkhead::runtime {
@@ -40,16 +41,6 @@ int moveMount(int from, const char* fromPath, int to, const char* toPath, unsign
   return static_cast<int>(::syscall(SYS_move_mount, from, fromPath, to, toPath, flags));
 }
 
-struct Fd {
-  int fd = -1;
-  explicit Fd(int f) : fd(f) {}
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-};
-
 // Runs `work` on a thread that has joined the mount namespace of pid (its root and working
 // directory are then the namespace's root). Never the caller's own namespace.
 Status inMountNamespace(pid_t pid, const std::function<Status()>& work) {
@@ -59,7 +50,7 @@ Status inMountNamespace(pid_t pid, const std::function<Status()>& work) {
   if (::stat("/proc/self/ns/mnt", &ours) == 0 && theirs.st_ino == ours.st_ino && theirs.st_dev == ours.st_dev) {
     return makeError("pid {} shares the agent's mount namespace: its root is the host's", pid);
   }
-  const Fd ns(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  const UniqueFd ns(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (ns.fd < 0) return makeError("pid {}: mount namespace: {}", pid, std::strerror(errno));
   Status result;
   std::thread([&] {
@@ -163,14 +154,14 @@ Result<WriteGuardResult> protectWrites(pid_t pid, const std::vector<std::string>
   // Read-only with none of our binds, and not by us: the runtime's doing.
   if (!guardedBefore && hasMountOption(mounts->root.options, "ro") && mounts->binds.empty()) return result;
   Status s = inMountNamespace(pid, [&]() -> Status {
-    const Fd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    const UniqueFd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (root.fd < 0) return makeError("the container's root: {}", std::strerror(errno));
     // Each location, or the parent that stands for it; then those under another dropped.
     for (const auto& bind : mounts->binds) detach(bind);
     std::set<std::string> chosen;
     for (const auto& r : relatives) {
       std::string opened, why;
-      const Fd fd(openLocation(root.fd, r, opened, why));
+      const UniqueFd fd(openLocation(root.fd, r, opened, why));
       if (fd.fd < 0) {
         result.skipped.push_back("/" + r + " (" + why + ")");
         continue;
@@ -183,10 +174,10 @@ Result<WriteGuardResult> protectWrites(pid_t pid, const std::vector<std::string>
     }
     for (const auto& dir : chosen) {
       std::string opened, why;
-      const Fd fd(openLocation(root.fd, dir.substr(1), opened, why));
+      const UniqueFd fd(openLocation(root.fd, dir.substr(1), opened, why));
       if (fd.fd < 0 || opened != dir) return makeError("{}: changed while it was bound", dir);
       // The directory and the mounts below it, as a new mount writable on its own.
-      const Fd tree(openTree(fd.fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE));
+      const UniqueFd tree(openTree(fd.fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE));
       mount_attr writable{};
       writable.attr_clr = MOUNT_ATTR_RDONLY;
       if (tree.fd < 0 || mountSetattr(tree.fd, "", AT_EMPTY_PATH, &writable) != 0 ||
@@ -212,7 +203,7 @@ Status releaseWrites(pid_t pid) {
   if (!mounts) return mounts.error();
   return inMountNamespace(pid, [&]() -> Status {
     for (const auto& bind : mounts->binds) detach(bind);
-    const Fd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    const UniqueFd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
     mount_attr writable{};
     writable.attr_clr = MOUNT_ATTR_RDONLY;
     if (root.fd < 0 || mountSetattr(root.fd, "", AT_EMPTY_PATH, &writable) != 0) {
