@@ -103,6 +103,7 @@ struct Tracked {
   std::deque<std::string> writtenOrder;
   Status armed;     // the last arming of the group's policy
   bool writesGuarded = false;  // Protect's write guard made its root read-only
+  bool writesPending = false;  // announced by the hook: guarded when its entry point runs
   bool linksEnforced = false;  // the links table is in its network namespace
   bool linksChecked = false;   // looked for a table an earlier agent left
   // The table as applied (net::linkPolicyListing), to find it changed by someone else, and
@@ -364,10 +365,31 @@ class AgentImpl final : public Agent {
                  {"group", profile.group}, {"mode", "protect"}, {"error", s ? "" : s.error().message},
                  {"listen", listen ? "enforced" : listen.error().message}};
     // The runtime is still setting a hook-announced container up (its root is not in place
-    // yet): its writes are guarded when its entry point runs.
-    if (!t.runtimeSetup) line["writes"] = armWrites(t, profile);
+    // yet): its writes are guarded when its entry point runs, which the exec guard holds
+    // until then.
+    if (!t.runtimeSetup) {
+      line["writes"] = armWrites(t, profile);
+    } else if (!t.writesPending) {
+      t.writesPending = true;
+      if (s) {
+        guard_->holdFirstExec(t.container.id, [this, id = t.container.id](pid_t) {
+          std::lock_guard lock(mutex_);
+          if (const auto it = tracked_.find(id); it != tracked_.end()) armPendingWrites(it->second);
+        });
+      }
+    }
     sink_->write(std::move(line));
     return s;
+  }
+
+  // A hook-announced container's writes, once its root is in place (its first exec).
+  void armPendingWrites(Tracked& t) {
+    if (!t.writesPending) return;
+    t.writesPending = false;
+    const auto p = profiles_.find(t.group);
+    if (p == profiles_.end() || p->second.mode != Mode::kProtect) return;
+    sink_->write({{"type", "container"}, {"action", "writes-guarded"}, {"container", containerJson(t.container)},
+                  {"group", t.group}, {"writes", armWrites(t, p->second)}});
   }
 
   // Protect's write guard: the root mount read-only but for the profile's write locations.
@@ -845,10 +867,7 @@ class AgentImpl final : public Agent {
     if (t.runtimeSetup && static_cast<int>(raw.pid) == t.container.pid) {
       if (raw.kind != EventKind::kExec) return;
       t.runtimeSetup = false;  // the entry point: from here on it is the workload
-      if (const auto p = profiles_.find(t.group); p != profiles_.end() && p->second.mode == Mode::kProtect) {
-        sink_->write({{"type", "container"}, {"action", "writes-guarded"}, {"container", containerJson(t.container)},
-                      {"group", t.group}, {"writes", armWrites(t, p->second)}});
-      }
+      armPendingWrites(t);     // where the exec guard could not hold it
     }
     Event e = raw;
     e.container = t.container.id;

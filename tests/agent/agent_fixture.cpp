@@ -244,6 +244,17 @@ std::string groupOf(const std::string& image) {
   return runtime::groupIdOf(runtime::selectorOf(c));
 }
 
+std::string firstLineOf(const std::string& path) {
+  const auto deadline = std::chrono::steady_clock::now() + kWait;
+  std::string line;
+  while (line.empty() && std::chrono::steady_clock::now() < deadline) {
+    std::ifstream in(path);
+    std::getline(in, line);
+    if (line.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return line;
+}
+
 runtime::Profile protectProfile(const std::string& image, const std::vector<std::string>& executables) {
   runtime::Profile p;
   p.group = groupOf(image);

@@ -56,6 +56,9 @@ std::string groupOf(const std::string& image);
 // anywhere.
 runtime::Profile protectProfile(const std::string& image, const std::vector<std::string>& executables);
 
+// The first line of the file at `path` (a host path), once it has one (empty after kWait).
+std::string firstLineOf(const std::string& path);
+
 // sh -c script inside the container (runc exec).
 bulkhead::testing::CommandResult sh(bulkhead::testing::RuncContainer& c, const std::string& script);
 

@@ -1,7 +1,7 @@
 // The OCI hook: `bulkhead agent hook` as the container's createRuntime hook puts the
 // profile in force before the first process runs, so even the container's own entry point
-// is checked (`runc run`, create and start in one step). Without an agent, --fail-closed
-// refuses the container and the default lets it start.
+// is checked (`runc run`, create and start in one step), and so are its writes. Without an
+// agent, --fail-closed refuses the container and the default lets it start.
 
 #include <filesystem>
 
@@ -48,6 +48,32 @@ TEST_F(AgentE2e, HookArmsProtectBeforeTheFirstProcess) {
   EXPECT_EQ(sh(*c, "ls /").exitCode, 126);
   ASSERT_TRUE(c->kill().ok());
   EXPECT_TRUE(log_->waitFor(containerAction("stopped", c->id()), from));
+}
+
+// Writes too: at the hook the container's root is not in place yet, so the exec guard
+// holds the entry point's exec until the write guard is in force. Its very first write, a
+// forbidden one, fails in each of 5 `runc run`s.
+TEST_F(AgentE2e, HookGuardsWritesFromTheEntryPointsFirst) {
+  const std::string image = "bulkhead-test/hooked-writes:1";
+  auto profile = protectProfile(image, {"/usr/bin/sleep", "/usr/bin/dash", "/usr/bin/touch"});
+  profile.writeDirs = {"/var/tmp/"};
+  writeProfile(profile);
+  startAgent();
+  const std::string socket = dir_ + "/agent.sock";
+  for (int i = 0; i < 5; ++i) {
+    SCOPED_TRACE(i);
+    auto c = prepare(image, {"sh", "-c", "touch /etc/first 2>/dev/null; echo rc=$? > /var/tmp/first; sleep infinity"},
+                     createRuntimeHook(socket, true));
+    ASSERT_TRUE(c);
+    const size_t from = log_->size();
+    ASSERT_TRUE(c->runDetached().ok());
+    auto guarded = log_->waitFor(containerAction("writes-guarded", c->id()), from);
+    ASSERT_TRUE(guarded) << "the write guard was not put in force";
+    EXPECT_EQ((*guarded)["writes"]["enforced"], true) << guarded->dump();
+    EXPECT_EQ(firstLineOf(c->rootfs() + "/var/tmp/first"), "rc=1") << "the entry point's first write was not refused";
+    EXPECT_FALSE(std::filesystem::exists(c->rootfs() + "/etc/first"));
+    ASSERT_TRUE(c->kill().ok());
+  }
 }
 
 TEST_F(AgentE2e, HookWithoutAnAgentFailsClosedOnlyWhenAsked) {

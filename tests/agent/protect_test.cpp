@@ -6,7 +6,6 @@
 
 #include <cerrno>
 #include <filesystem>
-#include <fstream>
 
 #include "agent_fixture.h"
 #include "support/testbed.h"
@@ -188,13 +187,7 @@ TEST_F(AgentE2e, ProtectRefusesWritesOutsideTheProfile) {
   EXPECT_EQ((*armed)["writes"]["enforced"], true) << armed->dump();
   EXPECT_EQ((*armed)["writes"]["writable"], (json{"/var/cache", "/var/tmp"})) << armed->dump();
 
-  std::string first;
-  for (int i = 0; i < 100 && first.empty(); ++i) {
-    std::ifstream in(c->rootfs() + "/var/tmp/first");
-    std::getline(in, first);
-    if (first.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  EXPECT_EQ(first, "rc=1") << "the entry point's first write was not refused";
+  EXPECT_EQ(firstLineOf(c->rootfs() + "/var/tmp/first"), "rc=1") << "the entry point's first write was not refused";
   EXPECT_FALSE(std::filesystem::exists(c->rootfs() + "/etc/first"));
 
   EXPECT_EQ(sh(*c, "touch /var/tmp/ok").exitCode, 0);

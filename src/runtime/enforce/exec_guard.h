@@ -61,6 +61,11 @@ class ExecGuard {
   // is in force.
   virtual Status protect(const std::string& container, const std::string& rootfs, pid_t initPid,
                          std::shared_ptr<const ExecPolicy> policy) = 0;
+  // The container's next exec waits (its policy's files pass no longer without asking)
+  // until `beforeExec`, given the exec'ing pid, has returned on the guard's thread: for work
+  // that needs the container's root in place, as it is once the runtime runs the entry
+  // point. Keep it short: the guard answers no other exec meanwhile.
+  virtual void holdFirstExec(const std::string& container, std::function<void(pid_t)> beforeExec) = 0;
   // Marks the container's mounts made since it was protected (a mount the sensor saw, or
   // an exec the sensor killed for coming from a mount not marked yet).
   virtual void markNewMounts(const std::string& container, pid_t initPid) = 0;

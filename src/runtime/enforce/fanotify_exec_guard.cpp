@@ -39,6 +39,10 @@ struct Protected {
   size_t passMarks = 0;
   GuardedMounts marks;  // what the marks cover: the root file system's dev, the mounts marked
   std::shared_ptr<const ExecPolicy> policy;  // swapped and read under the guard's mutex
+  std::string rootfs;
+  // holdFirstExec: called before the next exec is answered, its pass marks held back till
+  // then (under the guard's mutex).
+  std::function<void(pid_t)> beforeFirstExec;
   Protected() = default;
   Protected(const Protected&) = delete;
   Protected& operator=(const Protected&) = delete;
@@ -176,7 +180,8 @@ class FanotifyExecGuard final : public ExecGuard {
         return makeError("container {}: clearing the old policy's exec marks: {}", container, std::strerror(errno));
       }
       p.policy = std::move(policy);
-      p.passMarks = passAllowedFiles(p.fd, rootfs, *p.policy);
+      p.rootfs = rootfs;
+      p.passMarks = p.beforeFirstExec ? 0 : passAllowedFiles(p.fd, rootfs, *p.policy);
       markContainerMounts(p.fd, initPid, p.marks);  // mounts made since
       return {};
     }
@@ -208,6 +213,7 @@ class FanotifyExecGuard final : public ExecGuard {
     p->fd = fd;
     p->marks.rootDev = rootfsStat.st_dev;
     p->policy = std::move(policy);
+    p->rootfs = rootfs;
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.fd = fd;
@@ -217,6 +223,20 @@ class FanotifyExecGuard final : public ExecGuard {
     byFd_[fd] = p;
     byId_[container] = std::move(p);
     return {};
+  }
+
+  void holdFirstExec(const std::string& container, std::function<void(pid_t)> beforeExec) override {
+    std::lock_guard lock(mutex_);
+    const auto it = byId_.find(container);
+    if (it == byId_.end()) return;
+    Protected& p = *it->second;
+    // Without pass marks, every exec from the container is an event: the first one waits.
+    if (::fanotify_mark(p.fd, FAN_MARK_FLUSH, 0, AT_FDCWD, nullptr) != 0) {
+      log::warn("exec guard: container {}: holding its first exec: {}", container, std::strerror(errno));
+      return;
+    }
+    p.passMarks = 0;
+    p.beforeFirstExec = std::move(beforeExec);
   }
 
   void markNewMounts(const std::string& container, pid_t initPid) override {
@@ -269,14 +289,21 @@ class FanotifyExecGuard final : public ExecGuard {
         if (ready[i].data.fd == wake_) continue;
         std::shared_ptr<Protected> p;
         std::shared_ptr<const ExecPolicy> policy;
+        std::function<void(pid_t)> beforeFirst;
         {
           std::lock_guard lock(mutex_);
           const auto it = byFd_.find(ready[i].data.fd);
           if (it == byFd_.end()) continue;
           p = it->second;
           policy = p->policy;
+          beforeFirst = std::move(p->beforeFirstExec);
+          p->beforeFirstExec = nullptr;
         }
-        drain(*p, *policy, buf.data(), sizeof buf);
+        drain(*p, *policy, buf.data(), sizeof buf, beforeFirst);
+        if (beforeFirst) {  // no event was read: the first is still to come
+          std::lock_guard lock(mutex_);
+          if (!p->beforeFirstExec) p->beforeFirstExec = std::move(beforeFirst);
+        }
       }
     }
   }
@@ -292,7 +319,10 @@ class FanotifyExecGuard final : public ExecGuard {
     ::close(eventFd);
   }
 
-  void drain(const Protected& p, const ExecPolicy& policy, fanotify_event_metadata* buf, size_t size) {
+  // beforeFirst (holdFirstExec's), when set, runs before the first event is answered; the
+  // policy's files then pass without asking again.
+  void drain(Protected& p, const ExecPolicy& policy, fanotify_event_metadata* buf, size_t size,
+             std::function<void(pid_t)>& beforeFirst) {
     for (;;) {
       const ssize_t len = ::read(p.fd, buf, size);
       if (len <= 0) return;  // EAGAIN: drained; EBADF: released meanwhile
@@ -310,6 +340,12 @@ class FanotifyExecGuard final : public ExecGuard {
         off += meta.event_len;
         const fanotify_event_metadata* m = &meta;
         if (m->vers != FANOTIFY_METADATA_VERSION || m->fd < 0) continue;
+        if (beforeFirst) {
+          beforeFirst(m->pid);  // the exec waits in the kernel meanwhile
+          beforeFirst = nullptr;
+          std::lock_guard lock(mutex_);
+          if (!p.beforeFirstExec && byFd_.contains(p.fd)) p.passMarks = passAllowedFiles(p.fd, p.rootfs, *p.policy);
+        }
         struct stat st {};
         if (::fstat(m->fd, &st) == 0 && policy.allowsFile(fileIdOf(st))) {
           respond(p.fd, m->fd, FAN_ALLOW);

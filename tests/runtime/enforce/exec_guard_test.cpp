@@ -13,8 +13,12 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
+#include <thread>
+#include <vector>
 
 #include "runtime/enforce/exec_guard.h"
 
@@ -50,16 +54,36 @@ class ExecGuardTest : public ::testing::Test {
     if (!root_.empty()) fs::remove_all(root_);
   }
 
+  // In a child: a mount namespace of its own whose root is the container's, as a runtime
+  // makes it.
+  bool enterContainer() const {
+    return ::unshare(CLONE_NEWNS) == 0 && ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0 &&
+           ::mount(root_.c_str(), root_.c_str(), nullptr, MS_BIND, nullptr) == 0 && ::chdir(root_.c_str()) == 0 &&
+           ::syscall(SYS_pivot_root, ".", ".") == 0 && ::umount2(".", MNT_DETACH) == 0 && ::chdir("/") == 0;
+  }
+
+  // Runs `argv` (its program a name inside the container) once; its exit status, or -1.
+  int runInContainer(const std::vector<std::string>& argv) {
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      if (!enterContainer()) ::_exit(255);
+      std::vector<char*> args;
+      for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+      args.push_back(nullptr);
+      ::execv(args[0], args.data());
+      ::_exit(254);
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+
   // Runs `file` (a name inside the container) `times` times in a child that sees the
   // container through its own mount; returns how many execs failed with EPERM, or -1.
   int execInContainer(const std::string& file, int times) {
     const pid_t pid = ::fork();
     if (pid == 0) {
-      if (::unshare(CLONE_NEWNS) != 0 || ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
-          ::mount(root_.c_str(), root_.c_str(), nullptr, MS_BIND, nullptr) != 0 || ::chdir(root_.c_str()) != 0 ||
-          ::syscall(SYS_pivot_root, ".", ".") != 0 || ::umount2(".", MNT_DETACH) != 0 || ::chdir("/") != 0) {
-        ::_exit(255);
-      }
+      if (!enterContainer()) ::_exit(255);
       const std::string path = "/" + file;
       int eperm = 0;
       for (int i = 0; i < times; ++i) {
@@ -126,6 +150,32 @@ TEST_F(ExecGuardTest, PolicyUpdatesAndReleaseTakeEffect) {
   guard_->release("c1");
   EXPECT_FALSE(guard_->protects("c1"));
   EXPECT_EQ(execInContainer("denied", 1), 0);
+}
+
+// Held: the container's first exec waits until the caller's work is done (a file it makes,
+// which the program, `test -e`, then finds), and is still judged; later execs are not held,
+// and the policy's files pass in the kernel again.
+TEST_F(ExecGuardTest, TheFirstExecWaitsForTheHoldersWork) {
+  fs::copy_file("/usr/bin/test", root_ / "check");
+  ASSERT_TRUE(guard_->protect("c1", root_.string(), 0, policy({"/allowed", "/check"})).ok());
+  EXPECT_GT(guard_->stats().passMarks, 0u);
+  std::atomic<int> calls{0};
+  std::atomic<pid_t> held{0};
+  guard_->holdFirstExec("c1", [&](pid_t pid) {
+    ++calls;
+    held = pid;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    std::ofstream(root_ / "ready") << "made while the exec waited\n";
+  });
+  EXPECT_EQ(guard_->stats().passMarks, 0u) << "a pass mark would let the first exec through unasked";
+  EXPECT_EQ(runInContainer({"/check", "-e", "/ready"}), 0) << "the exec ran before the holder's work was done";
+  EXPECT_EQ(calls.load(), 1);
+  EXPECT_GT(held.load(), 0);
+  EXPECT_GT(guard_->stats().passMarks, 0u);
+  fs::remove(root_ / "ready");
+  EXPECT_EQ(runInContainer({"/check", "-e", "/ready"}), 1);
+  EXPECT_EQ(calls.load(), 1);
+  EXPECT_EQ(execInContainer("denied", 1), 1) << "still judged";
 }
 
 // The policy's files run without asking the guard (the kernel passes them on an ignore
