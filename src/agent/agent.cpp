@@ -103,6 +103,7 @@ struct Tracked {
   std::deque<std::string> writtenOrder;
   Status armed;     // the last arming of the group's policy
   bool writesGuarded = false;  // Protect's write guard made its root read-only
+  std::vector<std::string> writable;  // and bound these writable
   bool writesPending = false;  // announced by the hook: guarded when its entry point runs
   bool linksEnforced = false;  // the links table is in its network namespace
   bool linksChecked = false;   // looked for a table an earlier agent left
@@ -402,7 +403,22 @@ class AgentImpl final : public Agent {
       return {{"error", r.error().message}};
     }
     t.writesGuarded = r->enforced;
+    t.writable = r->writable;
     return {{"enforced", r->enforced}, {"writable", r->writable}, {"skipped", r->skipped}};
+  }
+
+  // The write guard as applied, else reported and applied again (a container with
+  // CAP_SYS_ADMIN can remount its root writable). After a mount it made, and at housekeeping.
+  void checkWriteGuard(Tracked& t, const Profile& profile) {
+    if (!t.writesGuarded) return;
+    auto intact = runtime::writesGuardedAsApplied(t.container.pid, t.writable);
+    if (!intact || *intact) return;
+    const json writes = armWrites(t, profile);
+    sink_->write({{"type", "alert"}, {"profile", "write-guard"},
+                  {"title", "Protect's read-only root was changed in the container"}, {"severity", "high"},
+                  {"mitre", {"T1562"}}, {"mode", modeName(profile.mode)}, {"action", t.writesGuarded ? "restored" : "alert"},
+                  {"container", containerJson(t.container)}, {"group", t.group}, {"writes", writes},
+                  {"time", isoTimeNs(nowNs())}});
   }
 
   void releaseWriteGuard(Tracked& t) {
@@ -910,6 +926,7 @@ class AgentImpl final : public Agent {
       guard_->markNewMounts(t.container.id, t.container.pid);
       setExecKills(t, true);
     }
+    if (e.kind == EventKind::kMount && profile.mode == Mode::kProtect) checkWriteGuard(t, profile);
     std::optional<Behavior> deviates = deviation(profile, e);
     // Refused by the write guard (a write there fails with EROFS): blocked, not just seen.
     const bool blocked = e.killed || (t.writesGuarded && writesPath(e) && e.targetId == -EROFS);
@@ -1054,7 +1071,9 @@ class AgentImpl final : public Agent {
     enforceAllLinks();
     for (auto& [id, t] : tracked_) {
       const auto p = profiles_.find(t.group);
-      if (p == profiles_.end() || p->second.mode != Mode::kProtect || !t.linksEnforced) continue;
+      if (p == profiles_.end() || p->second.mode != Mode::kProtect) continue;
+      checkWriteGuard(t, p->second);
+      if (!t.linksEnforced) continue;
       if (!t.linksWatched) checkLinksTable(t, p->second);
       if (t.linksEnforced && !t.refusalsLogged) reportRefusedCallers(t, p->second);
     }

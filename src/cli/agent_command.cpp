@@ -91,12 +91,15 @@ int replay(const std::string& profilePath, const std::string& eventsPath, const 
     if (!container.empty() && event->container != container) continue;
     ++judged;
     // Each deviation, and whether Protect blocks it: the exec guard judges an exec's path,
-    // the listen guard refuses the bind before a listen on a port the profile lacks, and the
-    // links table in the container's network namespace rejects a connection outside the
-    // links and resets a TCP connection from outside the callers. Other deviations are
-    // alerts in Protect too.
+    // the write guard refuses a write outside the write locations (on the root file system:
+    // one on a volume is an alert, which a recording cannot tell), the listen guard refuses
+    // the bind before a listen on a port the profile lacks, and the links table in the
+    // container's network namespace rejects a connection outside the links and resets a TCP
+    // connection from outside the callers. Other deviations are alerts in Protect too.
     std::vector<std::pair<runtime::Behavior, bool>> found;
-    if (auto d = runtime::deviation(*profile, *event)) found.emplace_back(*d, d->kind == "exec" || d->kind == "listen");
+    if (auto d = runtime::deviation(*profile, *event)) {
+      found.emplace_back(*d, d->kind == "exec" || d->kind == "listen" || d->kind == "write");
+    }
     if (!event->link.empty() && !profile->links.contains(event->link)) {
       found.emplace_back(runtime::Behavior{"link", event->link, {}}, true);
     }
@@ -110,7 +113,7 @@ int replay(const std::string& profilePath, const std::string& eventsPath, const 
     }
   }
   fmt::print(stderr,
-             "{} events judged against {}: {} execs, listens and connections Protect would block, {} other deviations\n",
+             "{} events judged against {}: {} execs, writes, listens and connections Protect would block, {} other deviations\n",
              judged, profile->group, blocked, alerted);
   return 0;
 }

@@ -89,7 +89,7 @@ TEST_F(AgentE2e, ReplayShowsWhatProtectWouldHaveBlocked) {
       "import socket, time\n"
       "for port in (8080, 8081):\n"
       "    s = socket.socket(); s.bind(('127.0.0.1', port)); s.listen(); s.close()\n";
-  ASSERT_EQ(sh(*c, "cat /etc/hostname >/dev/null; ls / >/dev/null").exitCode, 0);
+  ASSERT_EQ(sh(*c, "cat /etc/hostname >/dev/null; ls / >/dev/null; echo x > /etc/replayed; echo y > /tmp/ok").exitCode, 0);
   ASSERT_EQ(c->exec({"/usr/bin/python3", "-c", listen}).exitCode, 0);
   // The agent writes its recording at each housekeeping (every 200 ms here).
   const auto recorded = [&] {
@@ -107,6 +107,7 @@ TEST_F(AgentE2e, ReplayShowsWhatProtectWouldHaveBlocked) {
 
   auto profile = protectProfile("bulkhead-test/replayed:1", {"/usr/bin/sleep", "/usr/bin/dash", "/usr/bin/cat"});
   profile.listenPorts = {"tcp/8080"};
+  profile.writeDirs = {"/tmp/"};
   const std::string path = dir_ + "/replay-profile.yaml";
   std::ofstream(path) << runtime::profileToYaml(profile);
   auto r = bulkhead::testing::runCommand({bulkhead::testing::bulkheadBinary(), "agent", "replay", "--profile", path,
@@ -114,6 +115,8 @@ TEST_F(AgentE2e, ReplayShowsWhatProtectWouldHaveBlocked) {
   ASSERT_EQ(r.exitCode, 0) << r.err;
   EXPECT_NE(r.out.find("would-block\texec\t/usr/bin/ls\t"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("would-block\tlisten\ttcp/8081\t"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("would-block\twrite\t/etc/\t"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("\t/tmp/\t"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("/usr/bin/cat"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("tcp/8080"), std::string::npos) << r.out;
   EXPECT_NE(r.err.find("Protect would block"), std::string::npos) << r.err;

@@ -216,6 +216,35 @@ TEST_F(AgentE2e, ProtectRefusesWritesOutsideTheProfile) {
   EXPECT_EQ(sh(*c, "touch /var/tmp/still").exitCode, 0);
 }
 
+// A container with CAP_SYS_ADMIN can remount its root writable: the agent sees the mount,
+// reports it and puts the guard back, so the next write outside the locations fails again.
+TEST_F(AgentE2e, ARootRemountedWritableIsPutBack) {
+  const std::string image = "bulkhead-test/remounting:1";
+  capabilities_.push_back("CAP_SYS_ADMIN");
+  auto profile = protectProfile(image, {"/usr/bin/sleep", "/usr/bin/dash", "/usr/bin/touch", "/usr/bin/mount"});
+  profile.writeDirs = {"/var/tmp/"};
+  writeProfile(profile);
+  startAgent();
+  const size_t from = log_->size();
+  auto c = run(image);
+  ASSERT_TRUE(c);
+  auto armed = log_->waitFor(containerAction("protected", c->id()), from);
+  ASSERT_TRUE(armed);
+  ASSERT_EQ((*armed)["writes"]["enforced"], true) << armed->dump();
+  EXPECT_NE(sh(*c, "touch /etc/before").exitCode, 0);
+  const size_t mark = log_->size();
+  const auto remount = sh(*c, "mount -o remount,rw /");
+  ASSERT_EQ(remount.exitCode, 0) << remount.err;
+  auto alert = log_->waitFor(profileAlert("write-guard", c->id()), mark);
+  ASSERT_TRUE(alert) << "the remount was not noticed";
+  EXPECT_EQ((*alert)["action"], "restored");
+  EXPECT_EQ((*alert)["severity"], "high");
+  const auto after = sh(*c, "touch /etc/after");
+  EXPECT_NE(after.exitCode, 0);
+  EXPECT_NE(after.err.find("Read-only file system"), std::string::npos) << after.err;
+  EXPECT_EQ(sh(*c, "touch /var/tmp/still").exitCode, 0);
+}
+
 TEST_F(AgentE2e, EditingTheProfileChangesWhatIsAllowed) {
   const std::string image = "bulkhead-test/editable:1";
   auto profile = protectProfile(image, {"/usr/bin/sleep", "/usr/bin/dash", "/usr/bin/cat"});

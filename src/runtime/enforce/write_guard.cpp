@@ -198,6 +198,13 @@ Result<WriteGuardResult> protectWrites(pid_t pid, const std::vector<std::string>
   return result;
 }
 
+Result<bool> writesGuardedAsApplied(pid_t pid, const std::vector<std::string>& writable) {
+  auto mounts = mountsOf(pid);
+  if (!mounts) return mounts.error();
+  return hasMountOption(mounts->root.options, "ro") &&
+         mounts->binds == std::set<std::string>(writable.begin(), writable.end());
+}
+
 Status releaseWrites(pid_t pid) {
   auto mounts = mountsOf(pid);
   if (!mounts) return mounts.error();

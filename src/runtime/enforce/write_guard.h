@@ -36,6 +36,10 @@ struct WriteGuardResult {
 // for a process in the caller's own mount namespace.
 Result<WriteGuardResult> protectWrites(pid_t pid, const std::vector<std::string>& locations, bool guardedBefore);
 
+// True while the root mount is read-only and the guard's binds are exactly `writable` (a
+// container with CAP_SYS_ADMIN can remount or unmount them).
+Result<bool> writesGuardedAsApplied(pid_t pid, const std::vector<std::string>& writable);
+
 // Undoes protectWrites: its binds detached, the root mount writable again.
 Status releaseWrites(pid_t pid);
 
