@@ -104,6 +104,18 @@ std::optional<std::string> relativeOf(const std::string& location) {
   return out;
 }
 
+// The paths ("/a/b", or "a/b" made absolute) none of the others is a parent of.
+template <typename Paths>
+std::set<std::string> outermost(const Paths& paths) {
+  std::set<std::string> all;
+  for (const auto& p : paths) all.insert(p.starts_with("/") ? p : "/" + p);
+  for (auto it = all.begin(); it != all.end();) {
+    const auto parent = std::find_if(all.begin(), it, [&](const std::string& q) { return it->starts_with(q + "/"); });
+    it = parent != it ? all.erase(it) : std::next(it);
+  }
+  return all;
+}
+
 // The directory at `relative`, not through a symbolic link nor into another mount; else
 // its nearest existing parent below the root. -1 (with why) when there is none.
 int openLocation(int root, std::string relative, std::string& opened, std::string& why) {
@@ -151,8 +163,16 @@ Result<WriteGuardResult> protectWrites(pid_t pid, const std::vector<std::string>
   }
   auto mounts = mountsOf(pid);
   if (!mounts) return mounts.error();
+  const bool rootReadOnly = hasMountOption(mounts->root.options, "ro");
   // Read-only with none of our binds, and not by us: the runtime's doing.
-  if (!guardedBefore && hasMountOption(mounts->root.options, "ro") && mounts->binds.empty()) return result;
+  if (!guardedBefore && rootReadOnly && mounts->binds.empty()) return result;
+  // In force as asked already (an agent restarted, a profile edit that kept the locations):
+  // nothing is touched, so the workload never sees its locations read-only for a moment.
+  if (rootReadOnly && mounts->binds == outermost(relatives)) {
+    result.writable.assign(mounts->binds.begin(), mounts->binds.end());
+    result.enforced = true;
+    return result;
+  }
   Status s = inMountNamespace(pid, [&]() -> Status {
     const UniqueFd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (root.fd < 0) return makeError("the container's root: {}", std::strerror(errno));
@@ -168,11 +188,7 @@ Result<WriteGuardResult> protectWrites(pid_t pid, const std::vector<std::string>
       }
       chosen.insert(opened);
     }
-    for (auto it = chosen.begin(); it != chosen.end();) {
-      const auto parent = std::find_if(chosen.begin(), it, [&](const std::string& p) { return it->starts_with(p + "/"); });
-      it = parent != it ? chosen.erase(it) : std::next(it);
-    }
-    for (const auto& dir : chosen) {
+    for (const auto& dir : outermost(chosen)) {
       std::string opened, why;
       const UniqueFd fd(openLocation(root.fd, dir.substr(1), opened, why));
       if (fd.fd < 0 || opened != dir) return makeError("{}: changed while it was bound", dir);
@@ -189,7 +205,9 @@ Result<WriteGuardResult> protectWrites(pid_t pid, const std::vector<std::string>
     mount_attr readOnly{};
     readOnly.attr_set = MOUNT_ATTR_RDONLY;
     if (mountSetattr(root.fd, "", AT_EMPTY_PATH, &readOnly) != 0) {
-      return makeError("making the root mount read-only: {}", std::strerror(errno));
+      return makeError("making the root mount read-only: {}", errno == EBUSY ? "files are open for writing on it (writes "
+                                                                                 "are guarded from the container's next start)"
+                                                                               : std::strerror(errno));
     }
     result.enforced = true;
     return {};
