@@ -105,6 +105,7 @@ struct Tracked {
   bool writesGuarded = false;  // Protect's write guard made its root read-only
   std::vector<std::string> writable;  // and bound these writable
   bool writesPending = false;  // announced by the hook: guarded when its entry point runs
+  bool writesChecked = false;  // looked for a guard an earlier agent left
   bool linksEnforced = false;  // the links table is in its network namespace
   bool linksChecked = false;   // looked for a table an earlier agent left
   // The table as applied (net::linkPolicyListing), to find it changed by someone else, and
@@ -422,6 +423,12 @@ class AgentImpl final : public Agent {
   }
 
   void releaseWriteGuard(Tracked& t) {
+    if (!t.writesGuarded && !t.writesChecked) {
+      // What an earlier agent left when the group was in Protect.
+      auto left = runtime::writeGuardLeft(t.container.pid);
+      t.writesGuarded = left && *left;
+    }
+    t.writesChecked = true;
     if (!t.writesGuarded) return;
     if (auto s = runtime::releaseWrites(t.container.pid); !s) log::warn("container {}: {}", t.container.id, s.error().message);
     t.writesGuarded = false;

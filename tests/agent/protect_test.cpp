@@ -214,6 +214,22 @@ TEST_F(AgentE2e, ProtectRefusesWritesOutsideTheProfile) {
   }
   EXPECT_EQ(sh(*c, "touch /etc/monitored").exitCode, 0) << "Monitor still refuses writes";
   EXPECT_EQ(sh(*c, "touch /var/tmp/still").exitCode, 0);
+
+  // Protect again, then the agent stops and the profile goes to Monitor meanwhile: the agent
+  // that starts next lifts the guard the first one left.
+  profile.mode = runtime::Mode::kProtect;
+  writeProfile(profile);
+  for (int i = 0; i < 100 && sh(*c, "touch /etc/protected-again").exitCode == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_NE(sh(*c, "touch /etc/protected-again").exitCode, 0) << "not guarded again";
+  stopAgent();
+  profile.mode = runtime::Mode::kMonitor;
+  writeProfile(profile);
+  const size_t restart = log_->size();
+  startAgent();
+  ASSERT_TRUE(log_->waitFor(containerAction("started", c->id()), restart));
+  EXPECT_EQ(sh(*c, "touch /etc/after-restart").exitCode, 0) << "the guard an earlier agent left is still there";
 }
 
 // A container with CAP_SYS_ADMIN can remount its root writable: the agent sees the mount,

@@ -223,6 +223,12 @@ Result<bool> writesGuardedAsApplied(pid_t pid, const std::vector<std::string>& w
          mounts->binds == std::set<std::string>(writable.begin(), writable.end());
 }
 
+Result<bool> writeGuardLeft(pid_t pid) {
+  auto mounts = mountsOf(pid);
+  if (!mounts) return mounts.error();
+  return hasMountOption(mounts->root.options, "ro") && !mounts->binds.empty();
+}
+
 Status releaseWrites(pid_t pid) {
   auto mounts = mountsOf(pid);
   if (!mounts) return mounts.error();

@@ -40,6 +40,10 @@ Result<WriteGuardResult> protectWrites(pid_t pid, const std::vector<std::string>
 // container with CAP_SYS_ADMIN can remount or unmount them).
 Result<bool> writesGuardedAsApplied(pid_t pid, const std::vector<std::string>& writable);
 
+// True when the namespace holds what an earlier protectWrites left (a read-only root with
+// its binds: an agent that stopped while the group was in Protect).
+Result<bool> writeGuardLeft(pid_t pid);
+
 // Undoes protectWrites: its binds detached, the root mount writable again.
 Status releaseWrites(pid_t pid);
 

@@ -111,7 +111,13 @@ TEST_F(WriteGuardTest, OnlyTheLocationsStayWritable) {
   EXPECT_EQ(create("/etc/now"), 0);
   EXPECT_EQ(create("/w/no-longer"), EROFS);
 
+  auto left = writeGuardLeft(child_);  // as an agent that starts anew sees it
+  ASSERT_TRUE(left);
+  EXPECT_TRUE(*left);
   ASSERT_TRUE(releaseWrites(child_));
+  left = writeGuardLeft(child_);
+  ASSERT_TRUE(left);
+  EXPECT_FALSE(*left);
   EXPECT_EQ(create("/new"), 0);
   EXPECT_EQ(create("/w/again"), 0);
 }
