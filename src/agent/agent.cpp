@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdio>
 #include <deque>
+#include <filesystem>
 #include <map>
 #include <mutex>
 #include <set>
@@ -398,13 +399,17 @@ class AgentImpl final : public Agent {
   // What it did, for the container's line.
   json armWrites(Tracked& t, const Profile& profile) {
     const std::vector<std::string> locations(profile.writeDirs.begin(), profile.writeDirs.end());
-    auto r = runtime::protectWrites(t.container.pid, locations, t.writesGuarded);
+    // Guarded before: by us, or by an earlier agent (its mark says so).
+    const bool before = t.writesGuarded || (!t.writesChecked && !writeMark(t).empty() && std::filesystem::exists(writeMark(t)));
+    t.writesChecked = true;
+    auto r = runtime::protectWrites(t.container.pid, locations, before);
     if (!r) {
       log::warn("container {}: {}", t.container.id, r.error().message);
       return {{"error", r.error().message}};
     }
     t.writesGuarded = r->enforced;
     t.writable = r->writable;
+    markWrites(t);
     return {{"enforced", r->enforced}, {"writable", r->writable}, {"skipped", r->skipped}};
   }
 
@@ -424,14 +429,38 @@ class AgentImpl final : public Agent {
 
   void releaseWriteGuard(Tracked& t) {
     if (!t.writesGuarded && !t.writesChecked) {
-      // What an earlier agent left when the group was in Protect.
+      // What an earlier agent left when the group was in Protect (with no writable location,
+      // only its mark tells its read-only root from one the runtime made).
       auto left = runtime::writeGuardLeft(t.container.pid);
-      t.writesGuarded = left && *left;
+      t.writesGuarded = (left && *left) || (!writeMark(t).empty() && std::filesystem::exists(writeMark(t)));
     }
     t.writesChecked = true;
     if (!t.writesGuarded) return;
     if (auto s = runtime::releaseWrites(t.container.pid); !s) log::warn("container {}: {}", t.container.id, s.error().message);
     t.writesGuarded = false;
+    markWrites(t);
+  }
+
+  // The mark, outside the agent, that the container's root is read-only by the write guard
+  // (a file named by the container's ID; none for an ID that is no plain file name).
+  std::string writeMark(const std::string& id) const {
+    const bool plain = !id.empty() && id != "." && id != ".." && id.size() <= 255 && id.find('/') == std::string::npos;
+    return plain ? options_.stateDir + "/write-guard/" + id : std::string();
+  }
+  std::string writeMark(const Tracked& t) const { return writeMark(t.container.id); }
+  void markWrites(const Tracked& t) const {
+    std::error_code ec;
+    if (writeMark(t).empty()) return;
+    if (!t.writesGuarded) {
+      std::filesystem::remove(writeMark(t), ec);
+      return;
+    }
+    std::filesystem::create_directories(options_.stateDir + "/write-guard", ec);
+    if (std::FILE* f = std::fopen(writeMark(t).c_str(), "we")) {
+      std::fclose(f);
+    } else {
+      log::warn("{}: cannot mark the container's write guard", writeMark(t));
+    }
   }
 
   // What the sensor kills in the kernel for a protected container: execs the exec guard
@@ -827,6 +856,8 @@ class AgentImpl final : public Agent {
     if (httpGate_) httpGate_->unwatch(c.id);
     if (rulesetWatch_) rulesetWatch_->unwatch(c.id);
     if (refusalLog_) refusalLog_->unwatch(c.id);
+    std::error_code gone;
+    if (const std::string mark = writeMark(c.id); !mark.empty()) std::filesystem::remove(mark, gone);
     if (c.cgroupId != 0) {
       (void)sensor_->unwatchCgroup(c.cgroupId);
       (void)sensor_->setExecKills(c.cgroupId, {});

@@ -31,6 +31,10 @@ struct AgentOptions {
   // Where `bulkhead agent hook` (an OCI createRuntime hook) announces containers before
   // their first process runs; empty: no hook socket.
   std::string hookSocket = "/run/bulkhead/agent.sock";
+  // What outlives the agent (a tmpfs: gone with the containers at a reboot): which
+  // containers' roots Protect's write guard made read-only, so that a later agent can tell
+  // them from roots their runtime made read-only.
+  std::string stateDir = "/run/bulkhead";
 };
 
 class Agent {

@@ -179,6 +179,8 @@ void addAgentCommand(CLI::App& app, int& exitCode) {
   run->add_option("--runc-root", flags->runcRoots, "Extra runc/crun state roots to watch");
   run->add_flag("--module-attempts", flags->options.moduleAttempts,
                 "On kernels that cannot load modules, still report attempts (a hook on every syscall)");
+  run->add_option("--state-dir", flags->options.stateDir, "What outlives the agent (which roots Protect made read-only)")
+      ->capture_default_str();
   run->add_option("--hook-socket", flags->options.hookSocket, "Socket for `agent hook` announcements (empty: none)")
       ->capture_default_str();
   run->callback([flags, &exitCode] { exitCode = runAgent(*flags); });

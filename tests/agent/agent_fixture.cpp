@@ -134,6 +134,7 @@ AgentOptions AgentE2e::options(runtime::Mode mode) const {
   o.eventsPath = events_;
   o.recordPath = record_;
   o.hookSocket = dir_ + "/agent.sock";
+  o.stateDir = dir_ + "/state";
   o.defaultMode = mode;
   o.statsIntervalMs = 200;
   o.convergeQuietNs = 2LL * 1000000000;

@@ -232,6 +232,31 @@ TEST_F(AgentE2e, ProtectRefusesWritesOutsideTheProfile) {
   EXPECT_EQ(sh(*c, "touch /etc/after-restart").exitCode, 0) << "the guard an earlier agent left is still there";
 }
 
+// A profile with no write location: the root is read-only with no writable bind, as a
+// runtime's read-only root looks. An agent that starts after the group went to Monitor still
+// lifts the guard, by the mark the first one left.
+TEST_F(AgentE2e, AGuardWithNoWritableLocationIsLiftedAfterARestart) {
+  const std::string image = "bulkhead-test/no-writes:1";
+  auto profile = protectProfile(image, {"/usr/bin/sleep", "/usr/bin/dash", "/usr/bin/touch"});
+  profile.writeDirs = {};
+  writeProfile(profile);
+  startAgent();
+  const size_t from = log_->size();
+  auto c = run(image);
+  ASSERT_TRUE(c);
+  auto armed = log_->waitFor(containerAction("protected", c->id()), from);
+  ASSERT_TRUE(armed);
+  EXPECT_EQ((*armed)["writes"]["enforced"], true) << armed->dump();
+  EXPECT_NE(sh(*c, "touch /etc/refused").exitCode, 0);
+  stopAgent();
+  profile.mode = runtime::Mode::kMonitor;
+  writeProfile(profile);
+  const size_t restart = log_->size();
+  startAgent();
+  ASSERT_TRUE(log_->waitFor(containerAction("started", c->id()), restart));
+  EXPECT_EQ(sh(*c, "touch /etc/after-restart").exitCode, 0) << "the read-only root an earlier agent left is still there";
+}
+
 // A container with CAP_SYS_ADMIN can remount its root writable: the agent sees the mount,
 // reports it and puts the guard back, so the next write outside the locations fails again.
 TEST_F(AgentE2e, ARootRemountedWritableIsPutBack) {
