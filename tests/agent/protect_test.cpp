@@ -232,21 +232,34 @@ TEST_F(AgentE2e, ProtectRefusesWritesOutsideTheProfile) {
   EXPECT_EQ(sh(*c, "touch /etc/after-restart").exitCode, 0) << "the guard an earlier agent left is still there";
 }
 
+class AgentWrites : public AgentE2e {
+ protected:
+  // `profile` written, the agent started, and a container of its image run with its writes
+  // guarded (null, with the failure added, otherwise).
+  std::unique_ptr<bulkhead::testing::RuncContainer> runWriteGuarded(const runtime::Profile& profile) {
+    writeProfile(profile);
+    startAgent();
+    const size_t from = log_->size();
+    auto c = run(profile.selector.image);
+    if (!c) return nullptr;
+    auto armed = log_->waitFor(containerAction("protected", c->id()), from);
+    if (!armed || (*armed)["writes"].value("enforced", false) != true) {
+      ADD_FAILURE() << "the write guard was not armed: " << (armed ? armed->dump() : "no protected line");
+      return nullptr;
+    }
+    return c;
+  }
+};
+
 // A profile with no write location: the root is read-only with no writable bind, as a
 // runtime's read-only root looks. An agent that starts after the group went to Monitor still
 // lifts the guard, by the mark the first one left.
-TEST_F(AgentE2e, AGuardWithNoWritableLocationIsLiftedAfterARestart) {
+TEST_F(AgentWrites, AGuardWithNoWritableLocationIsLiftedAfterARestart) {
   const std::string image = "bulkhead-test/no-writes:1";
   auto profile = protectProfile(image, {"/usr/bin/sleep", "/usr/bin/dash", "/usr/bin/touch"});
   profile.writeDirs = {};
-  writeProfile(profile);
-  startAgent();
-  const size_t from = log_->size();
-  auto c = run(image);
+  auto c = runWriteGuarded(profile);
   ASSERT_TRUE(c);
-  auto armed = log_->waitFor(containerAction("protected", c->id()), from);
-  ASSERT_TRUE(armed);
-  EXPECT_EQ((*armed)["writes"]["enforced"], true) << armed->dump();
   EXPECT_NE(sh(*c, "touch /etc/refused").exitCode, 0);
   stopAgent();
   profile.mode = runtime::Mode::kMonitor;
@@ -259,19 +272,13 @@ TEST_F(AgentE2e, AGuardWithNoWritableLocationIsLiftedAfterARestart) {
 
 // A container with CAP_SYS_ADMIN can remount its root writable: the agent sees the mount,
 // reports it and puts the guard back, so the next write outside the locations fails again.
-TEST_F(AgentE2e, ARootRemountedWritableIsPutBack) {
+TEST_F(AgentWrites, ARootRemountedWritableIsPutBack) {
   const std::string image = "bulkhead-test/remounting:1";
   capabilities_.push_back("CAP_SYS_ADMIN");
   auto profile = protectProfile(image, {"/usr/bin/sleep", "/usr/bin/dash", "/usr/bin/touch", "/usr/bin/mount"});
   profile.writeDirs = {"/var/tmp/"};
-  writeProfile(profile);
-  startAgent();
-  const size_t from = log_->size();
-  auto c = run(image);
+  auto c = runWriteGuarded(profile);
   ASSERT_TRUE(c);
-  auto armed = log_->waitFor(containerAction("protected", c->id()), from);
-  ASSERT_TRUE(armed);
-  ASSERT_EQ((*armed)["writes"]["enforced"], true) << armed->dump();
   EXPECT_NE(sh(*c, "touch /etc/before").exitCode, 0);
   const size_t mark = log_->size();
   const auto remount = sh(*c, "mount -o remount,rw /");
