@@ -18,6 +18,7 @@
 #include <set>
 #include <thread>
 #include <unordered_set>
+#include <utility>
 
 #include "core/log.h"
 #include "runtime/enforce/exec_guard.h"
@@ -41,8 +42,9 @@ struct Protected {
   std::shared_ptr<const ExecPolicy> policy;  // swapped and read under the guard's mutex
   std::string rootfs;
   // holdFirstExec: called before the next exec is answered, its pass marks held back till
-  // then (under the guard's mutex).
+  // then (set under the guard's mutex; `holding` lets each event skip the mutex).
   std::function<void(pid_t)> beforeFirstExec;
+  std::atomic<bool> holding{false};
   Protected() = default;
   Protected(const Protected&) = delete;
   Protected& operator=(const Protected&) = delete;
@@ -181,7 +183,7 @@ class FanotifyExecGuard final : public ExecGuard {
       }
       p.policy = std::move(policy);
       p.rootfs = rootfs;
-      p.passMarks = p.beforeFirstExec ? 0 : passAllowedFiles(p.fd, rootfs, *p.policy);
+      p.passMarks = p.holding ? 0 : passAllowedFiles(p.fd, rootfs, *p.policy);
       markContainerMounts(p.fd, initPid, p.marks);  // mounts made since
       return {};
     }
@@ -237,6 +239,7 @@ class FanotifyExecGuard final : public ExecGuard {
     }
     p.passMarks = 0;
     p.beforeFirstExec = std::move(beforeExec);
+    p.holding = true;
   }
 
   void markNewMounts(const std::string& container, pid_t initPid) override {
@@ -289,27 +292,34 @@ class FanotifyExecGuard final : public ExecGuard {
         if (ready[i].data.fd == wake_) continue;
         std::shared_ptr<Protected> p;
         std::shared_ptr<const ExecPolicy> policy;
-        std::function<void(pid_t)> beforeFirst;
         {
           std::lock_guard lock(mutex_);
           const auto it = byFd_.find(ready[i].data.fd);
           if (it == byFd_.end()) continue;
           p = it->second;
           policy = p->policy;
-          beforeFirst = std::move(p->beforeFirstExec);
-          p->beforeFirstExec = nullptr;
         }
-        drain(*p, *policy, buf.data(), sizeof buf, beforeFirst);
-        if (beforeFirst) {  // no event was read: the first is still to come
-          std::lock_guard lock(mutex_);
-          if (!p->beforeFirstExec) p->beforeFirstExec = std::move(beforeFirst);
-        }
+        drain(*p, *policy, buf.data(), sizeof buf);
       }
     }
   }
 
   // More than any one event takes: metadata plus the info records this group never asks for.
   static constexpr size_t kMaxEventBytes = 4096;
+
+  // holdFirstExec's work runs while the exec waits in the kernel (its event unanswered);
+  // then the policy's files pass without asking again.
+  void endHold(Protected& p, pid_t pid) {
+    std::function<void(pid_t)> work;
+    {
+      std::lock_guard lock(mutex_);
+      work = std::exchange(p.beforeFirstExec, nullptr);
+      p.holding = false;
+    }
+    if (work) work(pid);
+    std::lock_guard lock(mutex_);
+    if (!p.holding && byFd_.contains(p.fd)) p.passMarks = passAllowedFiles(p.fd, p.rootfs, *p.policy);
+  }
 
   static void respond(int fanotifyFd, int eventFd, uint32_t verdict) {
     fanotify_response response{};
@@ -319,10 +329,7 @@ class FanotifyExecGuard final : public ExecGuard {
     ::close(eventFd);
   }
 
-  // beforeFirst (holdFirstExec's), when set, runs before the first event is answered; the
-  // policy's files then pass without asking again.
-  void drain(Protected& p, const ExecPolicy& policy, fanotify_event_metadata* buf, size_t size,
-             std::function<void(pid_t)>& beforeFirst) {
+  void drain(Protected& p, const ExecPolicy& policy, fanotify_event_metadata* buf, size_t size) {
     for (;;) {
       const ssize_t len = ::read(p.fd, buf, size);
       if (len <= 0) return;  // EAGAIN: drained; EBADF: released meanwhile
@@ -340,12 +347,7 @@ class FanotifyExecGuard final : public ExecGuard {
         off += meta.event_len;
         const fanotify_event_metadata* m = &meta;
         if (m->vers != FANOTIFY_METADATA_VERSION || m->fd < 0) continue;
-        if (beforeFirst) {
-          beforeFirst(m->pid);  // the exec waits in the kernel meanwhile
-          beforeFirst = nullptr;
-          std::lock_guard lock(mutex_);
-          if (!p.beforeFirstExec && byFd_.contains(p.fd)) p.passMarks = passAllowedFiles(p.fd, p.rootfs, *p.policy);
-        }
+        if (p.holding) endHold(p, m->pid);
         struct stat st {};
         if (::fstat(m->fd, &st) == 0 && policy.allowsFile(fileIdOf(st))) {
           respond(p.fd, m->fd, FAN_ALLOW);
