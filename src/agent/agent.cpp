@@ -554,11 +554,14 @@ class AgentImpl final : public Agent {
     if (s) watchLinks(t);
     // Replacing the table drops the refused callers it kept: read them first.
     if (s && t.linksEnforced && !t.refusalsLogged) reportRefusedCallers(t, profile);
-    if (s) s = net::applyLinkPolicy(pid, rules, callers);
     if (s) {
-      t.refusedSeen = 0;
-      auto listing = net::linkPolicyListing(pid);
-      t.linksListing = listing ? *listing : "";
+      auto applied = net::applyLinkPolicy(pid, rules, callers);
+      if (applied) {
+        t.linksListing = std::move(*applied);
+        t.refusedSeen = 0;
+      } else {
+        s = Status(applied.error());
+      }
     }
     if (!s || !t.linksEnforced) {
       sink_->write({{"type", "container"}, {"action", s ? "links-enforced" : "links-failed"},

@@ -187,6 +187,13 @@ Result<std::string> callerChain(const std::vector<CallerRule>& callers) {
   return out;
 }
 
+// The table as listed without set elements and counter values; empty when it is not there
+// (the only error listing it has, once in the namespace).
+std::string listTable(Nft& nft) {
+  auto out = nft.run(fmt::format("list table inet {}", kLinkTable), false, NFT_CTX_OUTPUT_TERSE | NFT_CTX_OUTPUT_STATELESS);
+  return out ? std::move(*out) : std::string();
+}
+
 }  // namespace
 
 std::string nameSet(const std::string& dnsName, int family) {
@@ -336,16 +343,20 @@ Result<std::string> linkPolicyScript(const std::vector<LinkRule>& rules, const s
   return script + *inbound + "}\n";
 }
 
-Status applyLinkPolicy(int pid, const std::vector<LinkRule>& rules, const std::vector<CallerRule>& callers) {
+Result<std::string> applyLinkPolicy(int pid, const std::vector<LinkRule>& rules, const std::vector<CallerRule>& callers) {
   auto script = linkPolicyScript(rules, callers);
   if (!script) return makeError("pid {}: links: {}", pid, script.error().message);
-  return inNetworkNamespace(pid, "links", [&]() -> Status {
+  std::string listing;
+  Status s = inNetworkNamespace(pid, "links", [&]() -> Status {
     Nft nft;
     auto applied = nft.run(*script, false);
     if (!applied) return makeError("nftables refused the links table: {}", applied.error().message);
-    if (auto s = applyQueueRules(rules); !s) return makeError("queue rules: {}", s.error().message);
+    if (auto queued = applyQueueRules(rules); !queued) return makeError("queue rules: {}", queued.error().message);
+    listing = listTable(nft);
     return {};
   });
+  if (!s) return s.error();
+  return listing;
 }
 
 Status removeLinkPolicy(int pid) {
@@ -363,9 +374,7 @@ Result<std::string> linkPolicyListing(int pid) {
   std::string listing;
   auto s = inNetworkNamespace(pid, "links table", [&]() -> Status {
     Nft nft;
-    // An error here is the table's absence (no such table); the namespace itself was joined.
-    auto out = nft.run(fmt::format("list table inet {}", kLinkTable), false, NFT_CTX_OUTPUT_TERSE | NFT_CTX_OUTPUT_STATELESS);
-    if (out) listing = std::move(*out);
+    listing = listTable(nft);
     return {};
   });
   if (!s) return s.error();

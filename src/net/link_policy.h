@@ -95,7 +95,8 @@ inline constexpr std::uint16_t kRefusedLogGroup = 16970;
 // source and port are kept a while for refusedCallers(), the first SYN of each logged to
 // NFLOG group kRefusedLogGroup (refusal_log.h).
 Result<std::string> linkPolicyScript(const std::vector<LinkRule>& rules, const std::vector<CallerRule>& callers = {});
-Status applyLinkPolicy(int pid, const std::vector<LinkRule>& rules, const std::vector<CallerRule>& callers = {});
+// Returns the table as linkPolicyListing() lists it, read in the same visit.
+Result<std::string> applyLinkPolicy(int pid, const std::vector<LinkRule>& rules, const std::vector<CallerRule>& callers = {});
 // Deletes the table (and the queue rules); succeeds when there is none.
 Status removeLinkPolicy(int pid);
 // True when the namespace holds the table (left by an agent that stopped, say).
