@@ -121,6 +121,22 @@ void NamespaceSockets::unwatch(const std::string& key) {
   state_->byKey.erase(it);  // closed once the thread is done with it
 }
 
+size_t receive(mnl_socket* socket, std::vector<char>& buffer, bool& lost, std::string_view what, const std::string& key) {
+  for (;;) {
+    const ssize_t got = mnl_socket_recvfrom(socket, buffer.data(), buffer.size());
+    if (got > 0) return static_cast<size_t>(got);
+    if (got < 0 && errno == ENOBUFS) {
+      lost = true;
+      continue;
+    }
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+      log::warn("{}: container {}: netlink receive: {}", what, key, std::strerror(errno));
+    }
+    return 0;
+  }
+}
+
 Status requestWithAck(mnl_socket* socket, nlmsghdr* request) {
   request->nlmsg_flags |= NLM_F_ACK;
   if (mnl_socket_sendto(socket, request, request->nlmsg_len) < 0) return makeError("netlink send: {}", std::strerror(errno));

@@ -1,11 +1,14 @@
 #pragma once
 // Netlink sockets made inside containers' network namespaces (a netlink socket belongs to
 // the namespace it was made in, whichever thread reads it later), one per key, read by one
-// thread. The packet gates (NFQUEUE) and the ruleset watch (nftables notifications) use it.
+// thread. The packet gates (NFQUEUE), the ruleset watch (nftables notifications) and the
+// refusal log (NFLOG) use it.
 
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "core/result.h"
 
@@ -36,6 +39,11 @@ class NamespaceSockets {
   struct State;
   std::unique_ptr<State> state_;
 };
+
+// The next datagram waiting on a non-blocking socket (`key`'s), read into `buffer`: its
+// size, or 0 when none is left (or on an error, logged as `what`'s). `lost` is set when the
+// kernel dropped some for want of room (ENOBUFS); reading goes on after it.
+size_t receive(mnl_socket* socket, std::vector<char>& buffer, bool& lost, std::string_view what, const std::string& key);
 
 // Sends a configuration request and waits for its acknowledgement (5 s at most); the
 // error is the kernel's (EBUSY: the queue or group is taken by another program).

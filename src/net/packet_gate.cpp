@@ -69,14 +69,8 @@ void PacketGate::State::drain(const std::string& key, mnl_socket* socket) {
     const std::string* key;
     mnl_socket* socket;
   } context{this, &key, socket};
-  for (;;) {
-    const ssize_t got = mnl_socket_recvfrom(socket, buffer.data(), buffer.size());
-    if (got < 0) {
-      if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-        log::warn("packet gate {}: container {}: netlink receive: {}", queue, key, std::strerror(errno));
-      }
-      return;
-    }
+  bool lost = false;
+  while (const size_t got = receive(socket, buffer, lost, "packet gate", key)) {
     const auto judge = [](const nlmsghdr* nlh, void* data) -> int {
       auto* c = static_cast<Context*>(data);
       nlattr* attr[NFQA_MAX + 1] = {};
@@ -105,8 +99,9 @@ void PacketGate::State::drain(const std::string& key, mnl_socket* socket) {
       }
       return MNL_CB_OK;
     };
-    mnl_cb_run(buffer.data(), static_cast<size_t>(got), 0, mnl_socket_get_portid(socket), judge, &context);
+    mnl_cb_run(buffer.data(), got, 0, mnl_socket_get_portid(socket), judge, &context);
   }
+  if (lost) log::warn("packet gate {}: container {}: the kernel could not hand over some queued packets", queue, key);
 }
 
 Result<std::unique_ptr<PacketGate>> PacketGate::start(std::uint16_t queue, bool failOpen, OnPacket onPacket) {

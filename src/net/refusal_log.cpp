@@ -6,10 +6,8 @@
 #include <linux/netfilter/nfnetlink_log.h>
 #include <sys/socket.h>
 
-#include <cerrno>
-#include <cstring>
-
 #include <fmt/format.h>
+
 #include <vector>
 
 #include "core/log.h"
@@ -51,13 +49,8 @@ struct RefusalLog::State {
   std::unique_ptr<NamespaceSockets> sockets;
 
   void drain(const std::string& key, mnl_socket* socket) {
-    for (;;) {
-      const ssize_t got = mnl_socket_recvfrom(socket, buffer.data(), buffer.size());
-      if (got < 0) {
-        if (errno == ENOBUFS) log::warn("refusal log: container {}: logged refusals were lost", key);
-        if (errno == ENOBUFS || errno == EINTR) continue;
-        return;
-      }
+    bool lost = false;
+    while (const size_t got = receive(socket, buffer, lost, "refusal log", key)) {
       auto left = static_cast<int>(got);
       for (auto* nlh = reinterpret_cast<const nlmsghdr*>(buffer.data()); mnl_nlmsg_ok(nlh, left);
            nlh = mnl_nlmsg_next(nlh, &left)) {
@@ -77,6 +70,7 @@ struct RefusalLog::State {
         }
       }
     }
+    if (lost) log::warn("refusal log: container {}: logged refusals were lost", key);
   }
 };
 

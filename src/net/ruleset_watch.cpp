@@ -34,17 +34,11 @@ struct RulesetWatch::State {
 
   // Everything the socket holds; one call back when any of it changed rules.
   void drain(const std::string& key, mnl_socket* socket) {
-    bool changed = false;
-    for (;;) {
-      const ssize_t got = mnl_socket_recvfrom(socket, buffer.data(), buffer.size());
-      if (got >= 0) {
-        changed = changed || announcesRules(buffer.data(), static_cast<size_t>(got));
-        continue;
-      }
-      if (errno == ENOBUFS) changed = true;  // notifications were lost: anything may have changed
-      if (errno != ENOBUFS && errno != EINTR) break;
+    bool changed = false, lost = false;
+    while (const size_t got = receive(socket, buffer, lost, "nftables notifications", key)) {
+      changed = changed || announcesRules(buffer.data(), got);
     }
-    if (changed) onChange(key);
+    if (changed || lost) onChange(key);  // lost notifications: anything may have changed
   }
 };
 
