@@ -163,12 +163,41 @@ TEST_F(AgentE2e, AFilelessExecIsKilledBeforeItRuns) {
   ASSERT_TRUE(profile) << "the profile's alert does not say blocked";
 }
 
+class AgentWrites : public AgentE2e {
+ protected:
+  // `profile` written, the agent started, and a container of its image run with its writes
+  // guarded (null, with the failure added, otherwise).
+  std::unique_ptr<bulkhead::testing::RuncContainer> runWriteGuarded(const runtime::Profile& profile) {
+    writeProfile(profile);
+    startAgent();
+    const size_t from = log_->size();
+    auto c = run(profile.selector.image);
+    if (!c) return nullptr;
+    auto armed = log_->waitFor(containerAction("protected", c->id()), from);
+    if (!armed || (*armed)["writes"].value("enforced", false) != true) {
+      ADD_FAILURE() << "the write guard was not armed: " << (armed ? armed->dump() : "no protected line");
+      return nullptr;
+    }
+    return c;
+  }
+
+  // The agent stopped, `profile` written meanwhile, and a new agent started that has found
+  // container `id` again.
+  void restartWith(const runtime::Profile& profile, const std::string& id) {
+    stopAgent();
+    writeProfile(profile);
+    const size_t restart = log_->size();
+    startAgent();
+    ASSERT_TRUE(log_->waitFor(containerAction("started", id), restart));
+  }
+};
+
 // Writes: in Protect the profile's write locations stay writable and the rest of the root
 // file system is read-only. A write, a creation, a removal or a rename elsewhere fails with
 // EROFS before anything changes, and is reported blocked; a location that does not exist
 // yet is writable through its parent; a volume is left as it is; the entry point's first
 // write is already judged; Monitor makes the root writable again.
-TEST_F(AgentE2e, ProtectRefusesWritesOutsideTheProfile) {
+TEST_F(AgentWrites, ProtectRefusesWritesOutsideTheProfile) {
   const std::string image = "bulkhead-test/writes:1";
   auto profile = protectProfile(
       image, {"/usr/bin/sleep", "/usr/bin/dash", "/usr/bin/touch", "/usr/bin/rm", "/usr/bin/mv", "/usr/bin/mkdir"});
@@ -223,33 +252,11 @@ TEST_F(AgentE2e, ProtectRefusesWritesOutsideTheProfile) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   ASSERT_NE(sh(*c, "touch /etc/protected-again").exitCode, 0) << "not guarded again";
-  stopAgent();
   profile.mode = runtime::Mode::kMonitor;
-  writeProfile(profile);
-  const size_t restart = log_->size();
-  startAgent();
-  ASSERT_TRUE(log_->waitFor(containerAction("started", c->id()), restart));
+  restartWith(profile, c->id());
   EXPECT_EQ(sh(*c, "touch /etc/after-restart").exitCode, 0) << "the guard an earlier agent left is still there";
 }
 
-class AgentWrites : public AgentE2e {
- protected:
-  // `profile` written, the agent started, and a container of its image run with its writes
-  // guarded (null, with the failure added, otherwise).
-  std::unique_ptr<bulkhead::testing::RuncContainer> runWriteGuarded(const runtime::Profile& profile) {
-    writeProfile(profile);
-    startAgent();
-    const size_t from = log_->size();
-    auto c = run(profile.selector.image);
-    if (!c) return nullptr;
-    auto armed = log_->waitFor(containerAction("protected", c->id()), from);
-    if (!armed || (*armed)["writes"].value("enforced", false) != true) {
-      ADD_FAILURE() << "the write guard was not armed: " << (armed ? armed->dump() : "no protected line");
-      return nullptr;
-    }
-    return c;
-  }
-};
 
 // A profile with no write location: the root is read-only with no writable bind, as a
 // runtime's read-only root looks. An agent that starts after the group went to Monitor still
@@ -261,12 +268,8 @@ TEST_F(AgentWrites, AGuardWithNoWritableLocationIsLiftedAfterARestart) {
   auto c = runWriteGuarded(profile);
   ASSERT_TRUE(c);
   EXPECT_NE(sh(*c, "touch /etc/refused").exitCode, 0);
-  stopAgent();
   profile.mode = runtime::Mode::kMonitor;
-  writeProfile(profile);
-  const size_t restart = log_->size();
-  startAgent();
-  ASSERT_TRUE(log_->waitFor(containerAction("started", c->id()), restart));
+  restartWith(profile, c->id());
   EXPECT_EQ(sh(*c, "touch /etc/after-restart").exitCode, 0) << "the read-only root an earlier agent left is still there";
 }
 
