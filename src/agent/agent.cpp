@@ -104,7 +104,7 @@ struct Tracked {
   std::deque<std::string> writtenOrder;
   Status armed;     // the last arming of the group's policy
   bool writesGuarded = false;  // Protect's write guard made its root read-only
-  std::vector<std::string> writable;  // and bound these writable
+  runtime::WriteGuardResult writes;  // and how
   bool writesPending = false;  // announced by the hook: guarded when its entry point runs
   bool writesChecked = false;  // looked for a guard an earlier agent left
   bool linksEnforced = false;  // the links table is in its network namespace
@@ -408,16 +408,22 @@ class AgentImpl final : public Agent {
       return {{"error", r.error().message}};
     }
     t.writesGuarded = r->enforced;
-    t.writable = r->writable;
+    t.writes = *r;
     markWrites(t);
-    return {{"enforced", r->enforced}, {"writable", r->writable}, {"skipped", r->skipped}};
+    json out = {{"enforced", r->enforced}, {"writable", r->writable}, {"skipped", r->skipped}};
+    if (r->rootBusy) {  // files open for writing on the root: its entries bound read-only instead
+      out["rootBusy"] = true;
+      out["readOnly"] = r->readOnly.size();
+      out["unguarded"] = r->unguarded;
+    }
+    return out;
   }
 
   // The write guard as applied, else reported and applied again (a container with
   // CAP_SYS_ADMIN can remount its root writable). After a mount it made, and at housekeeping.
   void checkWriteGuard(Tracked& t, const Profile& profile) {
     if (!t.writesGuarded) return;
-    auto intact = runtime::writesGuardedAsApplied(t.container.pid, t.writable);
+    auto intact = runtime::writesGuardedAsApplied(t.container.pid, t.writes);
     if (!intact || *intact) return;
     const json writes = armWrites(t, profile);
     sink_->write({{"type", "alert"}, {"profile", "write-guard"},

@@ -296,6 +296,62 @@ TEST_F(AgentWrites, ARootRemountedWritableIsPutBack) {
   EXPECT_EQ(sh(*c, "touch /var/tmp/still").exitCode, 0);
 }
 
+// A container already running with a file open for writing on its root when its group goes
+// to Protect (the usual way from Monitor): the root cannot be made read-only (EBUSY), so
+// its entries are bound read-only instead, but for the write locations and their parents.
+// Writes elsewhere fail from then on and are reported blocked; the process that holds the
+// file goes on writing it; housekeeping finds the guard intact; Monitor lifts it.
+TEST_F(AgentWrites, ARunningContainerWithOpenFilesIsGuardedByItsEntries) {
+  const std::string image = "bulkhead-test/busy-root:1";
+  auto profile = protectProfile(image, {"/usr/bin/sleep", "/usr/bin/dash", "/usr/bin/touch", "/usr/bin/rm"});
+  profile.writeDirs = {"/var/tmp/"};
+  profile.mode = runtime::Mode::kMonitor;
+  writeProfile(profile);
+  auto opts = options(runtime::Mode::kMonitor);
+  opts.statsIntervalMs = 200;  // housekeeping, which checks the guard
+  startAgent(opts);
+  auto c = run(image, nullptr, {"sh", "-c", "exec 3>>/var/log/app.log; while :; do echo tick >&3; sleep 0.1; done"});
+  ASSERT_TRUE(c);
+  EXPECT_EQ(sh(*c, "touch /etc/monitored").exitCode, 0);
+
+  const size_t from = log_->size();
+  profile.mode = runtime::Mode::kProtect;
+  writeProfile(profile);
+  auto armed = log_->waitFor(containerAction("protected", c->id()), from);
+  ASSERT_TRUE(armed);
+  const json& writes = (*armed)["writes"];
+  EXPECT_EQ(writes.value("enforced", false), true) << armed->dump();
+  EXPECT_EQ(writes.value("rootBusy", false), true) << armed->dump();
+  EXPECT_EQ(writes["unguarded"], (json{"/", "/var"})) << armed->dump();
+  EXPECT_GT(writes.value("readOnly", 0), 5) << armed->dump();
+
+  const size_t mark = log_->size();
+  const std::string log = c->rootfs() + "/var/log/app.log";
+  for (const std::string refused : {"touch /etc/evil", "rm /etc/debian_version", "touch /usr/local/bin/x", "echo x >> /var/log/app.log"}) {
+    auto r = sh(*c, refused);
+    EXPECT_NE(r.exitCode, 0) << refused;
+    EXPECT_NE(r.err.find("Read-only file system"), std::string::npos) << refused << ": " << r.err;
+  }
+  EXPECT_TRUE(std::filesystem::exists(c->rootfs() + "/etc/debian_version"));
+  EXPECT_FALSE(std::filesystem::exists(c->rootfs() + "/etc/evil"));
+  EXPECT_EQ(sh(*c, "touch /var/tmp/ok").exitCode, 0);
+  const auto size = std::filesystem::file_size(log);
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));  // three housekeeping rounds
+  EXPECT_GT(std::filesystem::file_size(log), size) << "the open file's writer was stopped";
+  auto alert = log_->waitFor(
+      [&](const json& j) { return profileAlert("write", c->id())(j) && j.value("deviation", "") == "/etc/"; }, mark);
+  ASSERT_TRUE(alert) << "the refused write was not reported";
+  EXPECT_EQ((*alert)["action"], "blocked");
+  EXPECT_TRUE(log_->all(profileAlert("write-guard", c->id()), from).empty()) << "housekeeping took the binds for tampering";
+
+  profile.mode = runtime::Mode::kMonitor;
+  writeProfile(profile);
+  for (int i = 0; i < 100 && sh(*c, "touch /etc/monitored-again").exitCode != 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(sh(*c, "touch /etc/monitored-again").exitCode, 0) << "Monitor still refuses writes";
+}
+
 TEST_F(AgentE2e, EditingTheProfileChangesWhatIsAllowed) {
   const std::string image = "bulkhead-test/editable:1";
   auto profile = protectProfile(image, {"/usr/bin/sleep", "/usr/bin/dash", "/usr/bin/cat"});

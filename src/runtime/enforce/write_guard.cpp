@@ -1,5 +1,6 @@
 #include "runtime/enforce/write_guard.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/mount.h>
 #include <linux/openat2.h>
@@ -64,10 +65,13 @@ Status inMountNamespace(pid_t pid, const std::function<Status()>& work) {
 }
 
 // The namespace's root mount and the binds this guard made (from the host's view of its
-// mountinfo; points as the container sees them).
+// mountinfo; points as the container sees them): binds of the root file system's own
+// entries at their own paths, writable ones (a read-only root's locations) and read-only
+// ones (a busy root's entries).
 struct Mounts {
   MountEntry root;
-  std::set<std::string> binds;
+  std::set<std::string> writableBinds;
+  std::set<std::string> readOnlyBinds;
 };
 
 Result<Mounts> mountsOf(pid_t pid) {
@@ -83,7 +87,8 @@ Result<Mounts> mountsOf(pid_t pid) {
   }
   if (!found) return makeError("pid {}: no root mount in its mountinfo", pid);
   for (const auto& e : *entries) {
-    if (e.point != "/" && e.device == m.root.device && e.root == e.point) m.binds.insert(e.point);
+    if (e.point == "/" || e.device != m.root.device || e.root != e.point) continue;
+    (hasMountOption(e.options, "ro") ? m.readOnlyBinds : m.writableBinds).insert(e.point);
   }
   return m;
 }
@@ -116,14 +121,19 @@ std::set<std::string> outermost(const Paths& paths) {
   return all;
 }
 
+// `relative` below the root, not through a symbolic link (nor at one) nor into another mount.
+int openBeneath(int root, const std::string& relative, int flags) {
+  open_how how{};
+  how.flags = static_cast<unsigned>(flags | O_CLOEXEC);
+  how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_BENEATH | RESOLVE_NO_XDEV;
+  return static_cast<int>(::syscall(SYS_openat2, root, relative.empty() ? "." : relative.c_str(), &how, sizeof how));
+}
+
 // The directory at `relative`, not through a symbolic link nor into another mount; else
 // its nearest existing parent below the root. -1 (with why) when there is none.
 int openLocation(int root, std::string relative, std::string& opened, std::string& why) {
   while (!relative.empty()) {
-    open_how how{};
-    how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
-    how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_BENEATH | RESOLVE_NO_XDEV;
-    const int fd = static_cast<int>(::syscall(SYS_openat2, root, relative.c_str(), &how, sizeof how));
+    const int fd = openBeneath(root, relative, O_PATH | O_DIRECTORY);
     if (fd >= 0) {
       opened = "/" + relative;
       return fd;
@@ -139,6 +149,68 @@ int openLocation(int root, std::string relative, std::string& opened, std::strin
   }
   why = "no parent but the root exists";
   return -1;
+}
+
+// For a root busy with writers: the entries to bind read-only, below `relative` (a
+// directory, "" for the root): each one that is not a writable location, descending into
+// the locations' parents, which go to `unguarded` (their new entries stay writable).
+Status planReadOnly(int root, const std::string& relative, const std::set<std::string>& writable,
+                    std::vector<std::string>& plan, std::vector<std::string>& unguarded) {
+  const std::string here = "/" + relative;
+  unguarded.push_back(here);
+  const int fd = openBeneath(root, relative, O_RDONLY | O_DIRECTORY);
+  DIR* dir = fd >= 0 ? ::fdopendir(fd) : nullptr;
+  if (!dir) {
+    const int error = errno;
+    if (fd >= 0) ::close(fd);
+    return makeError("{}: {}", here, std::strerror(error));
+  }
+  std::vector<std::string> names;
+  while (const dirent* entry = ::readdir(dir)) {
+    const std::string_view name(entry->d_name);
+    if (name == "." || name == "..") continue;
+    if (names.size() == kMaxLocations) {
+      ::closedir(dir);
+      return makeError("{}: more than {} entries", here, kMaxLocations);
+    }
+    names.emplace_back(name);
+  }
+  ::closedir(dir);
+  std::sort(names.begin(), names.end());
+  for (const auto& name : names) {
+    const std::string rel = relative.empty() ? name : relative + "/" + name;
+    const std::string path = "/" + rel;
+    if (writable.contains(path)) continue;
+    if (std::any_of(writable.begin(), writable.end(), [&](const std::string& w) { return w.starts_with(path + "/"); })) {
+      if (auto s = planReadOnly(root, rel, writable, plan, unguarded); !s) return s;
+    } else if (plan.size() == kMaxLocations) {
+      return makeError("more than {} entries to bind read-only", kMaxLocations);
+    } else {
+      plan.push_back(rel);
+    }
+  }
+  return {};
+}
+
+// Binds each planned entry read-only over itself, with the mounts below it (which keep
+// their own flags). Links, mount points and special files are left as they are; an entry
+// that could not be bound is listed in `skipped`.
+void bindReadOnly(int root, const std::vector<std::string>& plan, WriteGuardResult& result) {
+  for (const auto& rel : plan) {
+    const UniqueFd fd(openBeneath(root, rel, O_PATH));
+    if (fd.fd < 0 && (errno == ELOOP || errno == EXDEV || errno == ENOENT)) continue;
+    struct stat st {};
+    if (fd.fd >= 0 && (::fstat(fd.fd, &st) != 0 || !(S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)))) continue;
+    UniqueFd tree(fd.fd < 0 ? -1 : openTree(fd.fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE));
+    mount_attr readOnly{};
+    readOnly.attr_set = MOUNT_ATTR_RDONLY;
+    if (tree.fd < 0 || mountSetattr(tree.fd, "", AT_EMPTY_PATH, &readOnly) != 0 ||
+        moveMount(tree.fd, "", fd.fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0) {
+      result.skipped.push_back("/" + rel + " (binding it read-only: " + std::strerror(errno) + ")");
+      continue;
+    }
+    result.readOnly.push_back("/" + rel);
+  }
 }
 
 }  // namespace
@@ -165,11 +237,11 @@ Result<WriteGuardResult> protectWrites(pid_t pid, const std::vector<std::string>
   if (!mounts) return mounts.error();
   const bool rootReadOnly = hasMountOption(mounts->root.options, "ro");
   // Read-only with none of our binds, and not by us: the runtime's doing.
-  if (!guardedBefore && rootReadOnly && mounts->binds.empty()) return result;
+  if (!guardedBefore && rootReadOnly && mounts->writableBinds.empty()) return result;
   // In force as asked already (an agent restarted, a profile edit that kept the locations):
   // nothing is touched, so the workload never sees its locations read-only for a moment.
-  if (rootReadOnly && mounts->binds == outermost(relatives)) {
-    result.writable.assign(mounts->binds.begin(), mounts->binds.end());
+  if (rootReadOnly && mounts->readOnlyBinds.empty() && mounts->writableBinds == outermost(relatives)) {
+    result.writable.assign(mounts->writableBinds.begin(), mounts->writableBinds.end());
     result.enforced = true;
     return result;
   }
@@ -177,7 +249,8 @@ Result<WriteGuardResult> protectWrites(pid_t pid, const std::vector<std::string>
     const UniqueFd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (root.fd < 0) return makeError("the container's root: {}", std::strerror(errno));
     // Each location, or the parent that stands for it; then those under another dropped.
-    for (const auto& bind : mounts->binds) detach(bind);
+    for (const auto& bind : mounts->writableBinds) detach(bind);
+    for (const auto& bind : mounts->readOnlyBinds) detach(bind);
     std::set<std::string> chosen;
     for (const auto& r : relatives) {
       std::string opened, why;
@@ -205,9 +278,17 @@ Result<WriteGuardResult> protectWrites(pid_t pid, const std::vector<std::string>
     mount_attr readOnly{};
     readOnly.attr_set = MOUNT_ATTR_RDONLY;
     if (mountSetattr(root.fd, "", AT_EMPTY_PATH, &readOnly) != 0) {
-      return makeError("making the root mount read-only: {}", errno == EBUSY ? "files are open for writing on it (writes "
-                                                                                 "are guarded from the container's next start)"
-                                                                               : std::strerror(errno));
+      if (errno != EBUSY) return makeError("making the root mount read-only: {}", std::strerror(errno));
+      // Files are open for writing on it: its entries instead, the writable binds dropped.
+      for (const auto& dir : result.writable) detach(dir);
+      std::vector<std::string> plan;
+      const std::set<std::string> writable(result.writable.begin(), result.writable.end());
+      if (auto planned = planReadOnly(root.fd, "", writable, plan, result.unguarded); !planned) {
+        return makeError("files are open for writing on the root, and its entries cannot be bound read-only: {}",
+                         planned.error().message);
+      }
+      bindReadOnly(root.fd, plan, result);
+      result.rootBusy = true;
     }
     result.enforced = true;
     return {};
@@ -216,24 +297,29 @@ Result<WriteGuardResult> protectWrites(pid_t pid, const std::vector<std::string>
   return result;
 }
 
-Result<bool> writesGuardedAsApplied(pid_t pid, const std::vector<std::string>& writable) {
+Result<bool> writesGuardedAsApplied(pid_t pid, const WriteGuardResult& applied) {
   auto mounts = mountsOf(pid);
   if (!mounts) return mounts.error();
+  if (applied.rootBusy) {
+    return mounts->writableBinds.empty() &&
+           mounts->readOnlyBinds == std::set<std::string>(applied.readOnly.begin(), applied.readOnly.end());
+  }
   return hasMountOption(mounts->root.options, "ro") &&
-         mounts->binds == std::set<std::string>(writable.begin(), writable.end());
+         mounts->writableBinds == std::set<std::string>(applied.writable.begin(), applied.writable.end());
 }
 
 Result<bool> writeGuardLeft(pid_t pid) {
   auto mounts = mountsOf(pid);
   if (!mounts) return mounts.error();
-  return hasMountOption(mounts->root.options, "ro") && !mounts->binds.empty();
+  return hasMountOption(mounts->root.options, "ro") && !mounts->writableBinds.empty();
 }
 
 Status releaseWrites(pid_t pid) {
   auto mounts = mountsOf(pid);
   if (!mounts) return mounts.error();
   return inMountNamespace(pid, [&]() -> Status {
-    for (const auto& bind : mounts->binds) detach(bind);
+    for (const auto& bind : mounts->writableBinds) detach(bind);
+    for (const auto& bind : mounts->readOnlyBinds) detach(bind);
     const UniqueFd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
     mount_attr writable{};
     writable.attr_clr = MOUNT_ATTR_RDONLY;

@@ -20,7 +20,9 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <string>
+#include <vector>
 
 namespace bulkhead::runtime {
 namespace {
@@ -55,6 +57,10 @@ class WriteGuardTest : public ::testing::Test {
     ASSERT_EQ(c, 'y') << "the child could not make its root";
   }
   void TearDown() override {
+    for (const pid_t holder : holders_) {
+      ::kill(holder, SIGKILL);
+      ::waitpid(holder, nullptr, 0);
+    }
     if (child_ > 0) {
       ::kill(child_, SIGKILL);
       ::waitpid(child_, nullptr, 0);
@@ -76,8 +82,38 @@ class WriteGuardTest : public ::testing::Test {
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   }
 
+  // A process in the child's namespace that keeps `path` open for writing (as a running
+  // container's log file is): "/proc/PID/fd/N" of that descriptor, or empty.
+  std::string holdOpen(const std::string& path) {
+    int ready[2];
+    if (::pipe(ready) != 0) return {};
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      const int ns = ::open(("/proc/" + std::to_string(child_) + "/ns/mnt").c_str(), O_RDONLY | O_CLOEXEC);
+      const int fd = ns >= 0 && ::setns(ns, CLONE_NEWNS) == 0 ? ::open(path.c_str(), O_WRONLY | O_CREAT, 0644) : -1;
+      if (::write(ready[1], &fd, sizeof fd) != sizeof fd) ::_exit(1);
+      ::pause();
+      ::_exit(0);
+    }
+    ::close(ready[1]);
+    int fd = -1;
+    const bool ok = ::read(ready[0], &fd, sizeof fd) == sizeof fd && fd >= 0;
+    ::close(ready[0]);
+    if (pid > 0) holders_.push_back(pid);
+    return ok ? "/proc/" + std::to_string(pid) + "/fd/" + std::to_string(fd) : std::string();
+  }
+
+  // The child's mounts, counted.
+  size_t mounts() const {
+    std::ifstream in("/proc/" + std::to_string(child_) + "/mountinfo");
+    size_t n = 0;
+    for (std::string line; std::getline(in, line);) ++n;
+    return n;
+  }
+
   fs::path root_;
   pid_t child_ = -1;
+  std::vector<pid_t> holders_;
 };
 
 TEST_F(WriteGuardTest, OnlyTheLocationsStayWritable) {
@@ -98,10 +134,13 @@ TEST_F(WriteGuardTest, OnlyTheLocationsStayWritable) {
   auto again = protectWrites(child_, {"/w/"}, true);
   ASSERT_TRUE(again) << again.error().message;
   EXPECT_EQ(again->writable, std::vector<std::string>{"/w"});
-  auto intact = writesGuardedAsApplied(child_, {"/w"});
+  WriteGuardResult applied;
+  applied.writable = {"/w"};
+  auto intact = writesGuardedAsApplied(child_, applied);
   ASSERT_TRUE(intact);
   EXPECT_TRUE(*intact);
-  auto other = writesGuardedAsApplied(child_, {"/etc"});
+  applied.writable = {"/etc"};
+  auto other = writesGuardedAsApplied(child_, applied);
   ASSERT_TRUE(other);
   EXPECT_FALSE(*other);
 
@@ -120,6 +159,56 @@ TEST_F(WriteGuardTest, OnlyTheLocationsStayWritable) {
   EXPECT_FALSE(*left);
   EXPECT_EQ(create("/new"), 0);
   EXPECT_EQ(create("/w/again"), 0);
+}
+
+// A root with a file open for writing cannot be made read-only (EBUSY): its entries are bound
+// read-only instead, but for the locations. The writer's descriptor keeps working; new
+// opens for writing elsewhere fail. Applied again, the binds are replaced, not stacked; once
+// the writer is gone, applying again makes the root itself read-only.
+TEST_F(WriteGuardTest, ARootBusyWithWritersHasItsEntriesBoundReadOnly) {
+  const std::string writer = holdOpen("/log");
+  ASSERT_FALSE(writer.empty());
+  const size_t before = mounts();
+  auto r = protectWrites(child_, {"/w/"}, false);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_TRUE(r->enforced);
+  EXPECT_TRUE(r->rootBusy);
+  EXPECT_EQ(r->writable, std::vector<std::string>{"/w"});
+  EXPECT_EQ(r->readOnly, (std::vector<std::string>{"/etc", "/log"})) << "the link to / is left";
+  EXPECT_EQ(r->unguarded, std::vector<std::string>{"/"});
+  EXPECT_EQ(create("/w/ok"), 0);
+  EXPECT_EQ(create("/etc/refused"), EROFS);
+  EXPECT_EQ(create("/link/etc/refused"), EROFS);
+  EXPECT_EQ(create("/log"), EROFS) << "a new open of the busy file";
+  const int reopened = ::open(writer.c_str(), O_WRONLY | O_CLOEXEC);  // through the writer's descriptor's mount
+  EXPECT_GE(reopened, 0) << "the writer's own file is no longer writable through its descriptor";
+  if (reopened >= 0) ::close(reopened);
+  auto intact = writesGuardedAsApplied(child_, *r);
+  ASSERT_TRUE(intact);
+  EXPECT_TRUE(*intact);
+
+  auto again = protectWrites(child_, {"/w/"}, true);
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(again->readOnly, r->readOnly);
+  EXPECT_EQ(mounts(), before + 2) << "binds stacked on the earlier ones";
+  EXPECT_EQ(create("/etc/refused"), EROFS);
+
+  for (const pid_t holder : holders_) {
+    ::kill(holder, SIGKILL);
+    ::waitpid(holder, nullptr, 0);
+  }
+  holders_.clear();
+  auto root = protectWrites(child_, {"/w/"}, true);
+  ASSERT_TRUE(root) << root.error().message;
+  EXPECT_FALSE(root->rootBusy);
+  EXPECT_TRUE(root->readOnly.empty());
+  EXPECT_EQ(mounts(), before + 1) << "the read-only binds were not replaced by one writable bind";
+  EXPECT_EQ(create("/new"), EROFS);
+  EXPECT_EQ(create("/w/still"), 0);
+
+  ASSERT_TRUE(releaseWrites(child_));
+  EXPECT_EQ(mounts(), before);
+  EXPECT_EQ(create("/etc/again"), 0);
 }
 
 TEST_F(WriteGuardTest, EverywhereAllowedMeansNoGuard) {
