@@ -410,13 +410,30 @@ class AgentImpl final : public Agent {
     t.writesGuarded = r->enforced;
     t.writes = *r;
     markWrites(t);
-    json out = {{"enforced", r->enforced}, {"writable", r->writable}, {"skipped", r->skipped}};
-    if (r->rootBusy) {  // files open for writing on the root: its entries bound read-only instead
+    return writesJson(*r);
+  }
+
+  static json writesJson(const runtime::WriteGuardResult& r) {
+    json out = {{"enforced", r.enforced}, {"writable", r.writable}, {"skipped", r.skipped}};
+    if (r.rootBusy) {  // files open for writing on the root: its entries bound read-only instead
       out["rootBusy"] = true;
-      out["readOnly"] = r->readOnly.size();
-      out["unguarded"] = r->unguarded;
+      out["readOnly"] = r.readOnly.size();
+      out["unguarded"] = r.unguarded;
     }
     return out;
+  }
+
+  // A root that was busy with writers when the guard was armed: made read-only once they
+  // are gone (at housekeeping), so that new entries in it are refused too.
+  void retryBusyRoot(Tracked& t) {
+    if (!t.writesGuarded || !t.writes.rootBusy) return;
+    auto done = runtime::retryReadOnlyRoot(t.container.pid, t.writes);
+    if (!done) {
+      log::warn("container {}: {}", t.container.id, done.error().message);
+    } else if (*done) {
+      sink_->write({{"type", "container"}, {"action", "writes-guarded"}, {"container", containerJson(t.container)},
+                    {"group", t.group}, {"writes", writesJson(t.writes)}});
+    }
   }
 
   // The write guard as applied, else reported and applied again (a container with
@@ -1120,6 +1137,7 @@ class AgentImpl final : public Agent {
       const auto p = profiles_.find(t.group);
       if (p == profiles_.end() || p->second.mode != Mode::kProtect) continue;
       checkWriteGuard(t, p->second);
+      retryBusyRoot(t);
       if (!t.linksEnforced) continue;
       if (!t.linksWatched) checkLinksTable(t, p->second);
       if (t.linksEnforced && !t.refusalsLogged) reportRefusedCallers(t, p->second);

@@ -300,17 +300,22 @@ TEST_F(AgentWrites, ARootRemountedWritableIsPutBack) {
 // to Protect (the usual way from Monitor): the root cannot be made read-only (EBUSY), so
 // its entries are bound read-only instead, but for the write locations and their parents.
 // Writes elsewhere fail from then on and are reported blocked; the process that holds the
-// file goes on writing it; housekeeping finds the guard intact; Monitor lifts it.
+// file goes on writing it; housekeeping finds the guard intact, and once the writer is gone
+// makes the root itself read-only; Monitor lifts it.
 TEST_F(AgentWrites, ARunningContainerWithOpenFilesIsGuardedByItsEntries) {
   const std::string image = "bulkhead-test/busy-root:1";
-  auto profile = protectProfile(image, {"/usr/bin/sleep", "/usr/bin/dash", "/usr/bin/touch", "/usr/bin/rm"});
+  auto profile =
+      protectProfile(image, {"/usr/bin/sleep", "/usr/bin/dash", "/usr/bin/touch", "/usr/bin/rm", "/usr/bin/cat"});
   profile.writeDirs = {"/var/tmp/"};
   profile.mode = runtime::Mode::kMonitor;
   writeProfile(profile);
   auto opts = options(runtime::Mode::kMonitor);
   opts.statsIntervalMs = 200;  // housekeeping, which checks the guard
   startAgent(opts);
-  auto c = run(image, nullptr, {"sh", "-c", "exec 3>>/var/log/app.log; while :; do echo tick >&3; sleep 0.1; done"});
+  auto c = run(image, nullptr,
+               {"sh", "-c",
+                "sh -c 'echo $$ > /var/tmp/writer; exec 3>>/var/log/app.log; while :; do echo tick >&3; sleep 0.1; done' "
+                "& exec sleep infinity"});
   ASSERT_TRUE(c);
   EXPECT_EQ(sh(*c, "touch /etc/monitored").exitCode, 0);
 
@@ -343,6 +348,19 @@ TEST_F(AgentWrites, ARunningContainerWithOpenFilesIsGuardedByItsEntries) {
   ASSERT_TRUE(alert) << "the refused write was not reported";
   EXPECT_EQ((*alert)["action"], "blocked");
   EXPECT_TRUE(log_->all(profileAlert("write-guard", c->id()), from).empty()) << "housekeeping took the binds for tampering";
+  EXPECT_EQ(sh(*c, "touch /new-in-root").exitCode, 0) << "new entries in / stay writable while the root is busy";
+
+  // The writer gone, housekeeping makes the root itself read-only.
+  const size_t gone = log_->size();
+  ASSERT_EQ(sh(*c, "kill $(cat /var/tmp/writer)").exitCode, 0);
+  auto upgraded = log_->waitFor(containerAction("writes-guarded", c->id()), gone);
+  ASSERT_TRUE(upgraded) << "the root was not made read-only once its writer was gone";
+  EXPECT_EQ((*upgraded)["writes"].value("rootBusy", false), false) << upgraded->dump();
+  const auto root = sh(*c, "touch /new-in-root-2");
+  EXPECT_NE(root.exitCode, 0);
+  EXPECT_NE(root.err.find("Read-only file system"), std::string::npos) << root.err;
+  EXPECT_EQ(sh(*c, "touch /var/tmp/ok2 && touch /etc/x").exitCode, 1) << "the location, then /etc";
+  EXPECT_TRUE(std::filesystem::exists(c->rootfs() + "/var/tmp/ok2"));
 
   profile.mode = runtime::Mode::kMonitor;
   writeProfile(profile);

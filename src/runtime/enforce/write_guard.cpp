@@ -213,6 +213,30 @@ void bindReadOnly(int root, const std::vector<std::string>& plan, WriteGuardResu
   }
 }
 
+// Binds the directory `dir` ("/a/b", as the container sees it) writable over itself, with
+// the mounts below it.
+Status bindWritable(int root, const std::string& dir) {
+  std::string opened, why;
+  const UniqueFd fd(openLocation(root, dir.substr(1), opened, why));
+  if (fd.fd < 0 || opened != dir) return makeError("{}: changed while it was bound", dir);
+  const UniqueFd tree(openTree(fd.fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE));
+  mount_attr writable{};
+  writable.attr_clr = MOUNT_ATTR_RDONLY;
+  if (tree.fd < 0 || mountSetattr(tree.fd, "", AT_EMPTY_PATH, &writable) != 0 ||
+      moveMount(tree.fd, "", fd.fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0) {
+    return makeError("binding {} writable: {}", dir, std::strerror(errno));
+  }
+  return {};
+}
+
+// The root mount made read-only (that mount only); false with errno set (EBUSY: files are
+// open for writing on it).
+bool makeRootReadOnly(int root) {
+  mount_attr readOnly{};
+  readOnly.attr_set = MOUNT_ATTR_RDONLY;
+  return mountSetattr(root, "", AT_EMPTY_PATH, &readOnly) == 0;
+}
+
 }  // namespace
 
 Result<WriteGuardResult> protectWrites(pid_t pid, const std::vector<std::string>& locations, bool guardedBefore) {
@@ -262,22 +286,10 @@ Result<WriteGuardResult> protectWrites(pid_t pid, const std::vector<std::string>
       chosen.insert(opened);
     }
     for (const auto& dir : outermost(chosen)) {
-      std::string opened, why;
-      const UniqueFd fd(openLocation(root.fd, dir.substr(1), opened, why));
-      if (fd.fd < 0 || opened != dir) return makeError("{}: changed while it was bound", dir);
-      // The directory and the mounts below it, as a new mount writable on its own.
-      const UniqueFd tree(openTree(fd.fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE));
-      mount_attr writable{};
-      writable.attr_clr = MOUNT_ATTR_RDONLY;
-      if (tree.fd < 0 || mountSetattr(tree.fd, "", AT_EMPTY_PATH, &writable) != 0 ||
-          moveMount(tree.fd, "", fd.fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0) {
-        return makeError("binding {} writable: {}", dir, std::strerror(errno));
-      }
+      if (auto bound = bindWritable(root.fd, dir); !bound) return bound;
       result.writable.push_back(dir);
     }
-    mount_attr readOnly{};
-    readOnly.attr_set = MOUNT_ATTR_RDONLY;
-    if (mountSetattr(root.fd, "", AT_EMPTY_PATH, &readOnly) != 0) {
+    if (!makeRootReadOnly(root.fd)) {
       if (errno != EBUSY) return makeError("making the root mount read-only: {}", std::strerror(errno));
       // Files are open for writing on it: its entries instead, the writable binds dropped.
       for (const auto& dir : result.writable) detach(dir);
@@ -295,6 +307,39 @@ Result<WriteGuardResult> protectWrites(pid_t pid, const std::vector<std::string>
   });
   if (!s) return makeError("pid {}: writes: {}", pid, s.error().message);
   return result;
+}
+
+Result<bool> retryReadOnlyRoot(pid_t pid, WriteGuardResult& applied) {
+  if (!applied.rootBusy) return false;
+  bool upgraded = false;
+  Status s = inMountNamespace(pid, [&]() -> Status {
+    const UniqueFd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (root.fd < 0) return makeError("the container's root: {}", std::strerror(errno));
+    // The locations bound writable first (the root is writable still, so nothing changes
+    // for the workload); kept only if the root then goes read-only.
+    std::vector<std::string> bound;
+    Status done;
+    for (const auto& dir : applied.writable) {
+      if (done = bindWritable(root.fd, dir); !done) break;
+      bound.push_back(dir);
+    }
+    if (!done || !makeRootReadOnly(root.fd)) {
+      const int error = errno;
+      for (const auto& dir : bound) detach(dir);
+      if (!done) return done;
+      return error == EBUSY ? Status() : makeError("making the root mount read-only: {}", std::strerror(error));
+    }
+    for (const auto& entry : applied.readOnly) detach(entry);
+    upgraded = true;
+    return {};
+  });
+  if (!s) return makeError("pid {}: writes: {}", pid, s.error().message);
+  if (upgraded) {
+    applied.rootBusy = false;
+    applied.readOnly.clear();
+    applied.unguarded.clear();
+  }
+  return upgraded;
 }
 
 Result<bool> writesGuardedAsApplied(pid_t pid, const WriteGuardResult& applied) {

@@ -17,8 +17,9 @@
 //   not a location, nor a parent of one, is bound read-only over itself instead (files and
 //   directories; links, other mounts and special files are left): new opens for writing
 //   there fail with EROFS, descriptors already open keep working. New entries directly in
-//   the root and in the locations' parents stay writable (`unguarded`) until the
-//   container's next start, when the read-only root applies.
+//   the root and in the locations' parents stay writable (`unguarded`) until the root can
+//   be made read-only (retryReadOnlyRoot, once the files are closed) or the container's
+//   next start.
 // The binds are recognized again from the namespace's mountinfo (a bind of the root file
 // system's own directory at that same path), so that an agent that restarts replaces or
 // removes them rather than stacking new ones.
@@ -45,6 +46,12 @@ struct WriteGuardResult {
 // pid; `guardedBefore`: an earlier call enforced it (a read-only root is then ours). Refused
 // for a process in the caller's own mount namespace.
 Result<WriteGuardResult> protectWrites(pid_t pid, const std::vector<std::string>& locations, bool guardedBefore);
+
+// For a root that was busy with writers (`applied.rootBusy`): makes it read-only now if no
+// file is open for writing on it any more, the locations bound writable first and the
+// read-only binds then dropped, so that no moment leaves more writable or less. True (and
+// `applied` updated) if done; false, with nothing changed, while the root is still busy.
+Result<bool> retryReadOnlyRoot(pid_t pid, WriteGuardResult& applied);
 
 // True while the guard is as `applied` left it (a container with CAP_SYS_ADMIN can remount
 // or unmount its mounts): the root mount read-only with exactly its writable binds, or for

@@ -164,7 +164,7 @@ TEST_F(WriteGuardTest, OnlyTheLocationsStayWritable) {
 // A root with a file open for writing cannot be made read-only (EBUSY): its entries are bound
 // read-only instead, but for the locations. The writer's descriptor keeps working; new
 // opens for writing elsewhere fail. Applied again, the binds are replaced, not stacked; once
-// the writer is gone, applying again makes the root itself read-only.
+// the writer is gone, the retry makes the root itself read-only.
 TEST_F(WriteGuardTest, ARootBusyWithWritersHasItsEntriesBoundReadOnly) {
   const std::string writer = holdOpen("/log");
   ASSERT_FALSE(writer.empty());
@@ -193,18 +193,38 @@ TEST_F(WriteGuardTest, ARootBusyWithWritersHasItsEntriesBoundReadOnly) {
   EXPECT_EQ(mounts(), before + 2) << "binds stacked on the earlier ones";
   EXPECT_EQ(create("/etc/refused"), EROFS);
 
+  // While the writer holds its file, the root stays as it is; once it is gone, the root
+  // itself goes read-only and the entries' binds are dropped.
+  WriteGuardResult applied = *again;
+  auto busy = retryReadOnlyRoot(child_, applied);
+  ASSERT_TRUE(busy) << busy.error().message;
+  EXPECT_FALSE(*busy);
+  EXPECT_TRUE(applied.rootBusy);
+  EXPECT_EQ(mounts(), before + 2);
+  EXPECT_EQ(create("/w/ok2"), 0);
   for (const pid_t holder : holders_) {
     ::kill(holder, SIGKILL);
     ::waitpid(holder, nullptr, 0);
   }
   holders_.clear();
-  auto root = protectWrites(child_, {"/w/"}, true);
-  ASSERT_TRUE(root) << root.error().message;
-  EXPECT_FALSE(root->rootBusy);
-  EXPECT_TRUE(root->readOnly.empty());
+  auto upgraded = retryReadOnlyRoot(child_, applied);
+  ASSERT_TRUE(upgraded) << upgraded.error().message;
+  EXPECT_TRUE(*upgraded);
+  EXPECT_FALSE(applied.rootBusy);
+  EXPECT_TRUE(applied.readOnly.empty());
   EXPECT_EQ(mounts(), before + 1) << "the read-only binds were not replaced by one writable bind";
   EXPECT_EQ(create("/new"), EROFS);
+  EXPECT_EQ(create("/etc/refused"), EROFS);
   EXPECT_EQ(create("/w/still"), 0);
+  intact = writesGuardedAsApplied(child_, applied);
+  ASSERT_TRUE(intact);
+  EXPECT_TRUE(*intact);
+
+  // Applied anew with the root free, it is the read-only root at once.
+  auto fresh = protectWrites(child_, {"/w/"}, true);
+  ASSERT_TRUE(fresh) << fresh.error().message;
+  EXPECT_FALSE(fresh->rootBusy);
+  EXPECT_EQ(mounts(), before + 1);
 
   ASSERT_TRUE(releaseWrites(child_));
   EXPECT_EQ(mounts(), before);
