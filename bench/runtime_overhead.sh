@@ -36,7 +36,8 @@
 # the timed dd, exec and open loops run; "none" leaves them to the scheduler), SPAWN_COUNT (300), SPAWN_ROUNDS (3 x ROUNDS: the exec latency rows alternate in
 # short blocks, as this shared machine's speed drifts by 20 % within a minute), CTR_ID (bulkhead-bench-rt), QUIET_WAIT (10: seconds a round
 # waits for other sensors to go), BULKHEAD_BINARY, EXEC_WAIT ($BUILD_DIR/bench/exec_wait), RESULTS_DIR ($BUILD_DIR/bench-runtime),
-# FAPOLICYD_INSTALL (1: install Debian's fapolicyd when missing), KEEP_TMP=1 keeps the temporary directory (event files, logs). bench/README.md has figures.
+# FAPOLICYD_INSTALL (1: install Debian's fapolicyd when missing), KEEP_TMP=1 keeps the temporary directory (event files, logs),
+# ACCOUNTING_ONLY=1 runs only the pass that counts the programs' time per dd block, exec and open (about a minute). bench/README.md has figures.
 # jq filters and container shell programs are single-quoted on purpose:
 # shellcheck disable=SC2016
 set -euo pipefail
@@ -448,7 +449,9 @@ rexec dd if=/dev/zero of=/dev/null bs=500 count=1000 2>/dev/null
 rexec python3 -c "$OPEN_LOOP" 10 >/dev/null
 rexec python3 -c "$SPAWN_LOOP" 10 >/dev/null
 agent_stop
-fapo_prepare # resolves paths in the container
+# ACCOUNTING_ONLY=1: only the pass that counts the programs' run time per operation (about a
+# minute): for working on the sensor's programs.
+if [ "${ACCOUNTING_ONLY:-0}" = 1 ]; then ROUNDS=0; else fapo_prepare; fi # fapo_prepare resolves paths in the container
 AGENT_CPU_TICKS=0 AGENT_WALL_NS=0 AGENT_HWM_KB=0
 PHASE=1
 for r in $(seq 1 "$ROUNDS"); do
@@ -511,6 +514,10 @@ if command -v bpftool >/dev/null && [ -w /proc/sys/kernel/bpf_stats_enabled ]; t
   agent_stop
 fi
 
+if [ "${ACCOUNTING_ONLY:-0}" = 1 ]; then
+  echo "agent (Discover): its BPF programs' run time in the kernel, one pass: $BPF_COST"
+  exit 0
+fi
 ctr_destroy
 
 PROFILE="$PROFILES/$GROUP.yaml"
