@@ -72,6 +72,10 @@ constexpr size_t kWrittenKept = 4096;
 // before its links were enforced is allowed this long.
 constexpr std::uint32_t kMinDnsSeconds = 300;
 constexpr std::int64_t kSeedNs = 300LL * 1000000000;
+// A root busy with writers is tried again at housekeeping, then less and less often while
+// it stays busy (each try joins the container's mount namespace and binds its locations).
+constexpr std::int64_t kBusyRootRetryMaxNs = 60'000'000'000;
+
 // Protect: a refused caller is reported once in this long (as long as the table keeps it).
 constexpr std::int64_t kRefusedReportNs = 3600LL * 1000000000;
 
@@ -105,6 +109,9 @@ struct Tracked {
   Status armed;     // the last arming of the group's policy
   bool writesGuarded = false;  // Protect's write guard made its root read-only
   runtime::WriteGuardResult writes;  // and how
+  // A root busy with writers: when to try making it read-only next (steady clock, ns), and
+  // the wait after that try (doubled while it stays busy, up to kBusyRootRetryMaxNs).
+  std::int64_t busyRetryAtNs = 0, busyRetryWaitNs = 0;
   bool writesPending = false;  // announced by the hook: guarded when its entry point runs
   bool writesChecked = false;  // looked for a guard an earlier agent left
   bool linksEnforced = false;  // the links table is in its network namespace
@@ -409,6 +416,7 @@ class AgentImpl final : public Agent {
     }
     t.writesGuarded = r->enforced;
     t.writes = *r;
+    t.busyRetryAtNs = t.busyRetryWaitNs = 0;
     markWrites(t);
     return writesJson(*r);
   }
@@ -427,6 +435,11 @@ class AgentImpl final : public Agent {
   // are gone (at housekeeping), so that new entries in it are refused too.
   void retryBusyRoot(Tracked& t) {
     if (!t.writesGuarded || !t.writes.rootBusy) return;
+    const std::int64_t now = steadyNs();
+    if (now < t.busyRetryAtNs) return;
+    const std::int64_t interval = std::int64_t{options_.statsIntervalMs} * 1'000'000;
+    t.busyRetryWaitNs = std::min(std::max(interval, 2 * t.busyRetryWaitNs), std::max(interval, kBusyRootRetryMaxNs));
+    t.busyRetryAtNs = now + t.busyRetryWaitNs;
     auto done = runtime::retryReadOnlyRoot(t.container.pid, t.writes);
     if (!done) {
       log::warn("container {}: {}", t.container.id, done.error().message);

@@ -92,12 +92,13 @@ struct {
 const volatile __u32 prefilter_bytes = BH_PREFILTER_HEAD;
 const volatile __u64 prefilter[BH_PREFILTER_BITS / 64];
 
-/* A read is judged by where it landed: a file is under a sensitive prefix only if a name on
- * its way from the root (its own or a directory's) starts like the last name of a prefix
- * (shadow, ssh_host_, .ssh, kubernetes.io). The first name_bytes bytes of each name are
- * tested here, hashed as the prefilter's heads; user space sets the prefixes' last names. A
- * hit has its real path walked and matched. */
-const volatile __u32 name_bytes = 0; /* 0: no prefix */
+/* A read not sensitive by its name may be by where it lands: through a symlink, "..",
+ * "//" or /proc/PID/root. Its file's own name (leaf_bytes bytes of it) and its directory's
+ * (parent_bytes) are tested here, hashed as the prefilter's heads (a directory's with
+ * BH_PARENT_TAG): user space sets the leaves of the prefixes (shadow, ssh_host_) and the
+ * directories of those ending in '/' (.ssh). A hit has its real path walked and matched. */
+const volatile __u32 leaf_bytes = 0;   /* 0: no prefix has a leaf */
+const volatile __u32 parent_bytes = 0; /* 0: no prefix is a directory */
 const volatile __u64 name_filter[BH_PREFILTER_BITS / 64];
 
 /* Sensitive files by identity (struct bh_inode_key): a read not sensitive by its name nor
@@ -608,46 +609,18 @@ static __always_inline bool read_dentry_head(__u64 dentry, struct dentry_head *o
   return bpf_probe_read_kernel(&out->head, sizeof(out->head), (void *)name) == 0;
 }
 
-/* The name starts like a sensitive prefix's last name (name_filter). A name shorter than
- * name_bytes is no prefix's. */
-static __always_inline bool name_in_filter(const struct dentry_head *d) {
-  return name_bytes && d->len >= name_bytes && head_in_filter(name_filter, d->head, name_bytes, 0);
+/* The first `bytes` bytes of a name are in the name filter (under tag). A name shorter
+ * than that is no prefix's. */
+static __always_inline bool name_in_filter(const struct dentry_head *d, __u32 bytes, __u64 tag) {
+  return bytes && d->len >= bytes && head_in_filter(name_filter, d->head, bytes, tag);
 }
 
-/* The opened file may be under a sensitive prefix by its own name or its directory's: worth
- * walking its real path. d: the file's dentry, read. (The judgement by the path given, for
- * a file whose way named_on_the_way could not follow.) */
+/* The opened file may be under a sensitive prefix by its own name or its directory's
+ * (name_filter): worth walking its real path. d: the file's dentry, read. */
 static __always_inline bool landed_by_name(const struct dentry_head *d) {
   struct dentry_head up = {};
-  return name_in_filter(d) || (read_dentry_head(d->parent, &up) && name_in_filter(&up));
-}
-
-/* Whether a name on the opened file's way from its namespace's root, its own or a
- * directory's, starts like a sensitive prefix's last name: 1, its real path is then worth
- * matching; 0 none, so no prefix can hold it; -1 the way could not be followed (longer than
- * RESOLVE_DEPTH, or a dentry not readable): judge it by the path given. own: the file's
- * dentry, read (for its identity). By plain loads: no string is read from user memory,
- * which costs a read open about 100 ns here. */
-static __always_inline int named_on_the_way(struct file *file, struct dentry_head *own) {
-  __u64 dentry = (__u64)KREAD(file, file, f_path.dentry);
-  struct vfsmount *vfsmnt = KREAD(file, file, f_path.mnt);
-  struct dentry_head d = {};
-  for (int i = 0; i < RESOLVE_DEPTH; i++) {
-    if (!read_dentry_head(dentry, &d)) return -1;
-    if (i == 0) *own = d;
-    if (name_in_filter(&d)) return 1;
-    if (dentry == (__u64)KREAD(vfsmount, vfsmnt, mnt_root)) {  // the top of a mount: on to its mount point
-      struct mount *mnt = real_mount(vfsmnt);
-      struct mount *parent = KREAD(mount, mnt, mnt_parent);
-      if (parent == mnt) return 0;  // the namespace's root
-      dentry = (__u64)KREAD(mount, mnt, mnt_mountpoint);
-      vfsmnt = vfsmount_of(parent);
-      continue;
-    }
-    if (d.parent == dentry) return 0;  // a file system's root
-    dentry = d.parent;
-  }
-  return -1;
+  if (name_in_filter(d, leaf_bytes, 0)) return true;
+  return parent_bytes && read_dentry_head(d->parent, &up) && name_in_filter(&up, parent_bytes, BH_PARENT_TAG);
 }
 
 /* The path user space gave for the file's identity (sensitive_inodes), or NULL: one read
@@ -662,185 +635,131 @@ static __always_inline const struct bh_inode_path *known_by_identity(const struc
   return bpf_map_lookup_elem(&sensitive_inodes, &key);
 }
 
-/* The repeat filter (recent_opens): whether the open keyed by k (its cgroup, process and
- * flags filled in, path_hash set) was reported less than the window ago, by the same path
- * when `words` words of path `w` are given (none: keyed by its file). slot: where to keep it
- * once reported (its own, else its set's oldest); NULL when the filter is off. */
-static __always_inline bool seen_recently(struct open_key *k, const __u64 *w, __u32 words, struct open_seen **slot,
-                                          __u64 now) {
-  __u64 h = k->path_hash;
-  __u32 set = (__u32)(h >> 32) % RECENT_SETS * RECENT_WAYS;
-  bool found = false;
-  *slot = 0;
-  for (__u32 way = 0; way < RECENT_WAYS; way++) {
-    __u32 index = set + way;
-    struct open_seen *e = bpf_map_lookup_elem(&recent_opens, &index);
-    if (!e) return false;
-    if (e->key.path_hash == h && e->key.cgroup_id == k->cgroup_id && e->key.tgid == k->tgid && e->key.flags == k->flags) {
-      *slot = e;
-      found = true;
-      break;
-    }
-    if (!*slot || e->last < (*slot)->last) *slot = e;
-  }
-  if (!found || now - (*slot)->last >= repeat_window() || (*slot)->words != words) return false;
-  const __u64 *v = (const __u64 *)(*slot)->path;
-  for (__u32 i = 0; i < PATH_WORDS && i < words; i++) {
-    if (v[i] != w[i]) return false;
-  }
-  return true;
-}
-
-/* The repeat key's cgroup, process and flags. */
-static __always_inline void fill_open_key(struct open_key *k, __u64 hash, __u32 flags) {
-  struct task_struct *task = bpf_get_current_task_btf();
-  struct cgroup_cache *c = current_cgroup(task);
-  k->cgroup_id = c ? c->cgroup_id : 0;
-  k->path_hash = hash;
-  k->tgid = task->tgid;
-  k->flags = flags;
-}
-
-#define KEYED_BY_FILE (1U << 31) /* open_key.flags: the key is the opened file's, not a path's */
-
 /* Reports an open with write intent, or a read under a sensitive prefix (longest-prefix
- * match in the trie user space fills).
- * - A read that opened a file is judged by where it landed, by plain loads: only if a name
- *   on its way from the root starts like a prefix's last name (named_on_the_way) is its
- *   real path matched, and reported (`cat //etc/shadow`, `cd /etc; cat shadow`, a link to
- *   it, /proc/1/root/...); else it can only be a sensitive file by identity (a hard link, a
- *   renamed file, a host file through a mount), reported by that file's path with detail =
- *   the path it was reached by. Most reads cost a few loads per directory and a bit test.
- * - A read that failed (a denied read of /etc/shadow is worth knowing), or whose way could
- *   not be followed, is judged by the name given: its first bytes against the prefilter,
- *   then the trie; a relative one by its directory's path joined to it.
- * - A write that opened a file is keyed in the repeat filter by the file (device, inode,
- *   generation): a repeat costs no string read. It is reported by the file's real path (no
- *   symlink, "..", "//" or "."): a write through a link to /usr/bin is a write under
- *   /usr/bin. A write that failed (a refused one: EROFS from Protect's write guard) is keyed
- *   and reported by the path given.
- * path is the call's (user memory), or a resolved one (kernel, in s); via: BH_VIA_* bits. */
+ * match in the trie user space fills). Most opens are plain reads: they cost an 8-byte
+ * string read and a bit test, nothing more. A relative path (to the working directory or
+ * a directory's fd) is replaced by the opened file's path from the task's root, so that
+ * `cd /etc; cat shadow` is a read of /etc/shadow; a relative open that failed has no file
+ * to resolve: a write is reported with the path as given, a read is not. A write that
+ * succeeded goes out by its file's path, whatever links the name went through. A read is
+ * judged sensitive, and reported, by the name opened; one that is not, by where it landed:
+ * a read that opened a file named like a sensitive one (name_filter) is judged by its real
+ * path, and reported by it (`cat //etc/shadow`, /tmp/link-to-etc/shadow, /proc/1/root/...);
+ * one that opened a file user space named by its identity (a hard link, a renamed file, a
+ * host file through a mount) is reported by that file's path, with detail = the path it
+ * was reached by. path is the call's (user memory), or a resolved one (kernel, in s); via: BH_VIA_* bits. */
 static __always_inline void report_open(void *ctx, struct scratch *s, const char *path, bool kernel, __u64 flags,
                                         long ret, __u32 via) {
   __u32 write = flags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC);
-  struct file *opened = !kernel && ret >= 0 ? file_of_fd(ret) : 0;
   struct file *reached_by = 0;  // a sensitive file opened by another name: detail says which
-  const char *real = 0;         // the opened file's path, when it is to be reported by it
   if (!write) {
-    struct dentry_head d = {};
-    int named = opened ? named_on_the_way(opened, &d) : -1;
-    if (named == 1 && (s || (s = scratch())) && (real = path_of_file(s, opened)) && !in_prefixes(s, real, true)) real = 0;
-    if (named == 0 || (named == 1 && !real)) {
-      const struct bh_inode_path *known = known_by_identity(&d);
-      if (known) {
-        real = known->path;
-        reached_by = opened;
-      } else if (named == 0) {
-        return;
-      }
+    __u64 head[2] = {0, 0};
+    long n = read_path(head, BH_PREFILTER_HEAD + 1, path, kernel);
+    if (n <= 1) return;
+    if ((char)head[0] != '/') {
+      if (ret < 0 || !(s = scratch()) || !(path = path_of_fd(s, ret))) return;
+      kernel = true;
+      head[0] = 0;
+      n = bpf_probe_read_kernel_str(head, BH_PREFILTER_HEAD + 1, path);
     }
-    if (real) {
+    if (!may_be_sensitive(head, n) || !(s || (s = scratch())) || !in_prefixes(s, path, kernel)) {
+      /* Not sensitive by its name; by where it landed? (A kernel path is already that.)
+       * By its real path, where its file's names say it may be; else by its identity. */
+      struct file *file = kernel || ret < 0 ? 0 : file_of_fd(ret);
+      const __u64 dentry = file ? (__u64)KREAD(file, file, f_path.dentry) : 0;
+      struct dentry_head d = {};
+      if (!dentry || !read_dentry_head(dentry, &d)) return;
+      const char *real = 0;
+      if (landed_by_name(&d)) {
+        if (!s && !(s = scratch())) return;
+        real = path_of_file(s, file);
+        if (real && !in_prefixes(s, real, true)) real = 0;
+      }
+      if (!real) {
+        const struct bh_inode_path *known = known_by_identity(&d);
+        if (!known) return;
+        real = known->path;
+        reached_by = file;
+      }
       path = real;
       kernel = true;
-    } else {  // by the name given
-      __u64 head[2] = {0, 0};
-      long n = read_path(head, BH_PREFILTER_HEAD + 1, path, kernel);
-      if (n <= 1) return;
-      if ((char)head[0] != '/') {
-        if (ret < 0 || !(s || (s = scratch())) || !(path = path_of_fd(s, ret))) return;
-        kernel = true;
-        head[0] = 0;
-        n = bpf_probe_read_kernel_str(head, BH_PREFILTER_HEAD + 1, path);
-      }
-      if (!may_be_sensitive(head, n) || !(s || (s = scratch())) || !in_prefixes(s, path, kernel)) {
-        /* Not sensitive by its name; by where it landed? (A kernel path is already that.)
-         * By its real path, where its file's names say it may be; else by its identity. */
-        struct file *file = kernel || ret < 0 ? 0 : file_of_fd(ret);
-        const __u64 dentry = file ? (__u64)KREAD(file, file, f_path.dentry) : 0;
-        if (!dentry || !read_dentry_head(dentry, &d)) return;
-        const char *landed = 0;
-        if (landed_by_name(&d)) {
-          if (!s && !(s = scratch())) return;
-          landed = path_of_file(s, file);
-          if (landed && !in_prefixes(s, landed, true)) landed = 0;
-        }
-        if (!landed) {
-          const struct bh_inode_path *known = known_by_identity(&d);
-          if (!known) return;
-          landed = known->path;
-          reached_by = file;
-        }
-        path = landed;
-        kernel = true;
-      }
     }
   }
   if (!s && !(s = scratch())) return;
   struct open_seen *p = &s->seen;
+  long copied = read_path(p->path, BH_PATH_MAX, path, kernel);
+  if (copied <= 0) return;
+  const char *resolved = !kernel && p->path[0] != '/' && ret >= 0 ? path_of_fd(s, ret) : 0;
+  if (resolved) {
+    long n = bpf_probe_read_kernel_str(p->path, BH_PATH_MAX, resolved);
+    if (n > 0) copied = n;
+  }
+  struct open_key *k = &p->key;
   struct open_seen *slot = 0;
-  long copied = 0;
-  const char *resolved = 0;
-  if (write && opened) {
-    /* Keyed by the file: a repeat is merged before any string is read. */
-    struct inode *inode = KREAD(file, opened, f_inode);
-    struct super_block *sb = KREAD(inode, inode, i_sb);
-    __u64 h = repeat_seed ^ KREAD(inode, inode, i_ino);
-    h = (h ^ KREAD(super_block, sb, s_dev)) * 0x9E3779B97F4A7C15ULL;
-    h = (h ^ KREAD(inode, inode, i_generation)) * 0xFF51AFD7ED558CCDULL;
-    h ^= h >> 33;
+  if (repeat_ns) {
     __u64 now = repeat_clock();
-    fill_open_key(&p->key, h, write | via << 16 | KEYED_BY_FILE);
-    if (repeat_ns && seen_recently(&p->key, 0, 0, &slot, now)) {
-      count_in(&merged, BH_OPEN);
-      return;
+    __u64 *w = (__u64 *)p->path;
+    __u32 words = ((__u32)copied + 7) / 8;
+    __u32 last = (words - 1) & (PATH_WORDS - 1);
+    __u32 tail = (__u32)copied & 7;  // bytes of the last word in use (0: all eight)
+    if (tail) w[last] &= (1ULL << (tail * 8)) - 1;  // what follows the NUL is not the path
+    __u64 h = repeat_seed ^ words;
+    for (__u32 i = 0; i < PATH_WORDS && i < words; i++) {
+      h = (h ^ w[i]) * 0x9E3779B97F4A7C15ULL;
+      h ^= h >> 31;
     }
-    p->last = now;
-    p->words = 0;
-    real = path_of_file(s, opened);
-    copied = real ? bpf_probe_read_kernel_str(p->path, BH_PATH_MAX, real) : 0;
-    if (copied <= 0) copied = read_path(p->path, BH_PATH_MAX, path, kernel);  // a pseudo file, a way too long
-    if (copied <= 0) return;
-  } else {
-    copied = read_path(p->path, BH_PATH_MAX, path, kernel);
-    if (copied <= 0) return;
-    resolved = !kernel && p->path[0] != '/' && ret >= 0 ? path_of_fd(s, ret) : 0;
-    if (resolved) {
-      long n = bpf_probe_read_kernel_str(p->path, BH_PATH_MAX, resolved);
-      if (n > 0) copied = n;
-    }
-    if (repeat_ns) {
-      __u64 now = repeat_clock();
-      __u64 *w = (__u64 *)p->path;
-      __u32 words = ((__u32)copied + 7) / 8;
-      __u32 last = (words - 1) & (PATH_WORDS - 1);
-      __u32 tail = (__u32)copied & 7;  // bytes of the last word in use (0: all eight)
-      if (tail) w[last] &= (1ULL << (tail * 8)) - 1;  // what follows the NUL is not the path
-      __u64 h = repeat_seed ^ words;
-      for (__u32 i = 0; i < PATH_WORDS && i < words; i++) {
-        h = (h ^ w[i]) * 0x9E3779B97F4A7C15ULL;
-        h ^= h >> 31;
+    h ^= h >> 33;  // mixes every bit into the ones that pick the set (a finalizer's rounds)
+    h *= 0xFF51AFD7ED558CCDULL;
+    h ^= h >> 33;
+    struct task_struct *task = bpf_get_current_task_btf();
+    struct cgroup_cache *c = current_cgroup(task);
+    k->cgroup_id = c ? c->cgroup_id : 0;
+    k->path_hash = h;
+    k->tgid = task->tgid;
+    k->flags = write | via << 16;
+    /* The slot this key has in its set, else the set's oldest. */
+    __u32 set = (__u32)(h >> 32) % RECENT_SETS * RECENT_WAYS;
+    bool found = false;
+    for (__u32 way = 0; way < RECENT_WAYS; way++) {
+      __u32 index = set + way;
+      struct open_seen *e = bpf_map_lookup_elem(&recent_opens, &index);
+      if (!e) return;
+      if (e->key.path_hash == h && e->key.cgroup_id == k->cgroup_id && e->key.tgid == k->tgid &&
+          e->key.flags == k->flags) {
+        slot = e;
+        found = true;
+        break;
       }
-      h ^= h >> 33;  // mixes every bit into the ones that pick the set (a finalizer's rounds)
-      h *= 0xFF51AFD7ED558CCDULL;
-      h ^= h >> 33;
-      fill_open_key(&p->key, h, write | via << 16);
-      if (seen_recently(&p->key, w, words, &slot, now)) {
+      if (!slot || e->last < slot->last) slot = e;
+    }
+    if (found && now - slot->last < repeat_window() && slot->words == words) {
+      const __u64 *v = (const __u64 *)slot->path;
+      bool same = true;
+      for (__u32 i = 0; i < PATH_WORDS && i < words; i++) {
+        if (v[i] != w[i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) {
         count_in(&merged, BH_OPEN);
         return;
       }
-      p->last = now;
-      p->words = words;
     }
+    p->last = now;
+    p->words = words;
   }
   fill_header(s, BH_OPEN);
   s->rec.path_len = str_len(copied);
   s->rec.flags = flags;
   s->rec.target = ret < 0 ? ret : 0;  /* a refused open's -errno (EROFS: Protect's write guard) */
   s->rec.addr_flags = via;
-  /* A write by an absolute path goes out as the opened file's real one (see above). A
-   * sensitive read keeps the name it was judged by. */
-  if (write && !opened && !kernel && !resolved && ret >= 0) real = path_of_fd(s, ret);
-  long n = write && real ? bpf_probe_read_kernel_str(s->data, BH_PATH_MAX, real) : 0;
+  /* A write by an absolute path goes out as the opened file's real one (no symlink, "..",
+   * "//" or "."): a write through a link to /usr/bin is a write under /usr/bin. Only here,
+   * once the open is reported: the repeat filter keeps the path as given. A sensitive read
+   * keeps the name it was judged by. */
+  const char *real = write && !kernel && !resolved && ret >= 0 ? path_of_fd(s, ret) : 0;
+  long n = real ? bpf_probe_read_kernel_str(s->data, BH_PATH_MAX, real) : 0;
   if (n > 0) {
     s->rec.path_len = str_len(n);
   } else {

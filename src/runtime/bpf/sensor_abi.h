@@ -105,8 +105,9 @@ struct bh_record {
 static inline __u32 bh_prefilter_slot(__u64 head) {
   return (__u32)((head * 0x9E3779B97F4A7C15ULL) >> 48);
 }
-/* The name filter (reads judged by where they land) hashes the names on a file's way like
- * heads, with the same slot function. */
+/* The name filter (reads judged by where they land): a file's name and its directory's are
+ * hashed like heads, the directory's XORed with this tag. */
+#define BH_PARENT_TAG 0x5A5A5A5A5A5A5A5AULL
 
 /* Sensitive files by identity: a read that opens one by any other name (a hard link, a
  * renamed file, a host file through a mount) is reported by its path. User space sets bit

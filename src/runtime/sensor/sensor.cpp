@@ -143,25 +143,30 @@ Status setPrefilter(const std::vector<std::string>& prefixes, sensor_bpf::sensor
   return {};
 }
 
-// Fills the name filter (sensor.bpf.c): the last name of each prefix ("/etc/shadow":
-// shadow; "/root/.ssh/": .ssh; "/etc/ssh/ssh_host_": ssh_host_), its first name_bytes bytes
-// (the shortest name's, at most 8). A file with no such name on its way from the root is
-// under no prefix: a read of it is not judged further (but for its identity).
+// Fills the name filter (sensor.bpf.c): the last name of each prefix, as a file's own name
+// ("/etc/shadow": shadow) or, for a prefix ending in '/', as its directory's ("/root/.ssh/":
+// .ssh). A read whose name is no prefix's but whose file is named so is judged by its real
+// path.
 void setNameFilter(const std::vector<std::string>& prefixes, sensor_bpf::sensor_bpf__rodata& rodata) {
-  std::vector<std::string_view> names;
+  std::vector<std::pair<std::string_view, bool>> names;  // name, is a directory
   for (std::string_view prefix : prefixes) {
-    if (prefix.ends_with('/')) prefix.remove_suffix(1);
+    const bool directory = prefix.ends_with('/');
+    if (directory) prefix.remove_suffix(1);
     const std::string_view name = prefix.substr(prefix.rfind('/') + 1);
-    if (!name.empty()) names.push_back(name);
+    if (!name.empty()) names.emplace_back(name, directory);
   }
-  uint32_t bytes = 0;
-  for (const auto& name : names) {
+  uint32_t leaf = 0, parent = 0;  // bytes compared: the shortest name's, at most 8
+  for (const auto& [name, directory] : names) {
+    uint32_t& bytes = directory ? parent : leaf;
     const auto size = static_cast<uint32_t>(std::min<size_t>(name.size(), BH_PREFILTER_HEAD));
     bytes = bytes == 0 ? size : std::min(bytes, size);
   }
-  rodata.name_bytes = bytes;
+  rodata.leaf_bytes = leaf;
+  rodata.parent_bytes = parent;
   std::fill(std::begin(rodata.name_filter), std::end(rodata.name_filter), 0);
-  for (const auto& name : names) markHead(rodata.name_filter, name, bytes);
+  for (const auto& [name, directory] : names) {
+    markHead(rodata.name_filter, name, directory ? parent : leaf, directory ? BH_PARENT_TAG : 0);
+  }
 }
 
 }  // namespace
