@@ -93,6 +93,12 @@ Result<Mounts> mountsOf(pid_t pid) {
   return m;
 }
 
+// Detaches the binds an earlier call made (in the namespace the caller has joined).
+void detachBinds(const Mounts& m) {
+  for (const auto& bind : m.writableBinds) detach(bind);
+  for (const auto& bind : m.readOnlyBinds) detach(bind);
+}
+
 // A location as a path below the root without its slashes ("var/log/nginx"); empty for
 // the root itself, nullopt for one that is not a plain absolute path.
 std::optional<std::string> relativeOf(const std::string& location) {
@@ -192,20 +198,31 @@ Status planReadOnly(int root, const std::string& relative, const std::set<std::s
   return {};
 }
 
-// Binds each planned entry read-only over itself, with the mounts below it (which keep
-// their own flags). Links, mount points and special files are left as they are; an entry
-// that could not be bound is listed in `skipped`.
+// Sets or clears the read-only flag of the mount at fd (that mount only); false with errno
+// set (EBUSY: files are open for writing on it).
+bool setReadOnly(int fd, bool readOnly) {
+  mount_attr attr{};
+  (readOnly ? attr.attr_set : attr.attr_clr) = MOUNT_ATTR_RDONLY;
+  return mountSetattr(fd, "", AT_EMPTY_PATH, &attr) == 0;
+}
+
+// A copy of what fd is (with the mounts below it, which keep their own flags), read-only or
+// writable, bound over it; false with errno set.
+bool bindOverItself(int fd, bool readOnly) {
+  const UniqueFd tree(openTree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE));
+  return tree.fd >= 0 && setReadOnly(tree.fd, readOnly) &&
+         moveMount(tree.fd, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) == 0;
+}
+
+// Binds each planned entry read-only over itself. Links, mount points and special files are
+// left as they are; an entry that could not be bound is listed in `skipped`.
 void bindReadOnly(int root, const std::vector<std::string>& plan, WriteGuardResult& result) {
   for (const auto& rel : plan) {
     const UniqueFd fd(openBeneath(root, rel, O_PATH));
-    if (fd.fd < 0 && (errno == ELOOP || errno == EXDEV || errno == ENOENT)) continue;
     struct stat st {};
+    if (fd.fd < 0 && (errno == ELOOP || errno == EXDEV || errno == ENOENT)) continue;
     if (fd.fd >= 0 && (::fstat(fd.fd, &st) != 0 || !(S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)))) continue;
-    UniqueFd tree(fd.fd < 0 ? -1 : openTree(fd.fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE));
-    mount_attr readOnly{};
-    readOnly.attr_set = MOUNT_ATTR_RDONLY;
-    if (tree.fd < 0 || mountSetattr(tree.fd, "", AT_EMPTY_PATH, &readOnly) != 0 ||
-        moveMount(tree.fd, "", fd.fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0) {
+    if (fd.fd < 0 || !bindOverItself(fd.fd, true)) {
       result.skipped.push_back("/" + rel + " (binding it read-only: " + std::strerror(errno) + ")");
       continue;
     }
@@ -213,28 +230,13 @@ void bindReadOnly(int root, const std::vector<std::string>& plan, WriteGuardResu
   }
 }
 
-// Binds the directory `dir` ("/a/b", as the container sees it) writable over itself, with
-// the mounts below it.
+// Binds the directory `dir` ("/a/b", as the container sees it) writable over itself.
 Status bindWritable(int root, const std::string& dir) {
   std::string opened, why;
   const UniqueFd fd(openLocation(root, dir.substr(1), opened, why));
   if (fd.fd < 0 || opened != dir) return makeError("{}: changed while it was bound", dir);
-  const UniqueFd tree(openTree(fd.fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE));
-  mount_attr writable{};
-  writable.attr_clr = MOUNT_ATTR_RDONLY;
-  if (tree.fd < 0 || mountSetattr(tree.fd, "", AT_EMPTY_PATH, &writable) != 0 ||
-      moveMount(tree.fd, "", fd.fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0) {
-    return makeError("binding {} writable: {}", dir, std::strerror(errno));
-  }
+  if (!bindOverItself(fd.fd, false)) return makeError("binding {} writable: {}", dir, std::strerror(errno));
   return {};
-}
-
-// The root mount made read-only (that mount only); false with errno set (EBUSY: files are
-// open for writing on it).
-bool makeRootReadOnly(int root) {
-  mount_attr readOnly{};
-  readOnly.attr_set = MOUNT_ATTR_RDONLY;
-  return mountSetattr(root, "", AT_EMPTY_PATH, &readOnly) == 0;
 }
 
 }  // namespace
@@ -273,8 +275,7 @@ Result<WriteGuardResult> protectWrites(pid_t pid, const std::vector<std::string>
     const UniqueFd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (root.fd < 0) return makeError("the container's root: {}", std::strerror(errno));
     // Each location, or the parent that stands for it; then those under another dropped.
-    for (const auto& bind : mounts->writableBinds) detach(bind);
-    for (const auto& bind : mounts->readOnlyBinds) detach(bind);
+    detachBinds(*mounts);
     std::set<std::string> chosen;
     for (const auto& r : relatives) {
       std::string opened, why;
@@ -289,7 +290,7 @@ Result<WriteGuardResult> protectWrites(pid_t pid, const std::vector<std::string>
       if (auto bound = bindWritable(root.fd, dir); !bound) return bound;
       result.writable.push_back(dir);
     }
-    if (!makeRootReadOnly(root.fd)) {
+    if (!setReadOnly(root.fd, true)) {
       if (errno != EBUSY) return makeError("making the root mount read-only: {}", std::strerror(errno));
       // Files are open for writing on it: its entries instead, the writable binds dropped.
       for (const auto& dir : result.writable) detach(dir);
@@ -323,7 +324,7 @@ Result<bool> retryReadOnlyRoot(pid_t pid, WriteGuardResult& applied) {
       if (done = bindWritable(root.fd, dir); !done) break;
       bound.push_back(dir);
     }
-    if (!done || !makeRootReadOnly(root.fd)) {
+    if (!done || !setReadOnly(root.fd, true)) {
       const int error = errno;
       for (const auto& dir : bound) detach(dir);
       if (!done) return done;
@@ -363,12 +364,9 @@ Status releaseWrites(pid_t pid) {
   auto mounts = mountsOf(pid);
   if (!mounts) return mounts.error();
   return inMountNamespace(pid, [&]() -> Status {
-    for (const auto& bind : mounts->writableBinds) detach(bind);
-    for (const auto& bind : mounts->readOnlyBinds) detach(bind);
+    detachBinds(*mounts);
     const UniqueFd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
-    mount_attr writable{};
-    writable.attr_clr = MOUNT_ATTR_RDONLY;
-    if (root.fd < 0 || mountSetattr(root.fd, "", AT_EMPTY_PATH, &writable) != 0) {
+    if (root.fd < 0 || !setReadOnly(root.fd, false)) {
       return makeError("pid {}: making the root mount writable again: {}", pid, std::strerror(errno));
     }
     return {};
